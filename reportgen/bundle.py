@@ -1,0 +1,129 @@
+"""The session bundle on disk: PAVE's response bodies as JSON files, with the photos beside them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .errors import InvalidBundleError, InvalidDataError
+from .models import (
+    CaptureAttempt,
+    DamageResults,
+    is_valid_session_key,
+    load_json,
+    merge_session,
+    parse_captures,
+    parse_results,
+    parse_session,
+)
+
+HOTSPOTS_FILE = "hotspots.json"
+PHOTOS_FILE = "photos.json"
+SESSION_FILE = "session.json"
+MANIFEST_FILE = "bundle.json"
+IMAGES_DIR = "images"
+#: A JSON body larger than this is not a PAVE session; refuse it before reading it into memory.
+MAX_JSON_BYTES = 64 * 1024 * 1024
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A loaded bundle: the parsed bodies and where each photo lies on disk."""
+
+    path: Path
+    session_key: str
+    results: DamageResults
+    captures: list[CaptureAttempt] | None
+    image_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def images_dir(self) -> Path:
+        return self.path / IMAGES_DIR
+
+    def image_path(self, url: str) -> Path | None:
+        """The saved photo for a URL, or None; never a path outside the bundle's images folder."""
+        name = self.image_names.get(url) or image_filename(url)
+        if not name or name != Path(name).name:
+            return None
+        root = self.images_dir.resolve()
+        candidate = (root / name).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+        return candidate
+
+
+def image_filename(url: str) -> str:
+    """The file name a photo is saved under: its URL's last path segment, made safe."""
+    try:
+        segment = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    except ValueError:
+        return ""
+    name = _SAFE_NAME.sub("_", segment).lstrip(".")[:128]
+    return name
+
+
+def load_bundle(path: str | Path) -> Bundle:
+    """Read a bundle directory; every problem is an InvalidBundleError naming the file."""
+    root = Path(path)
+    if not root.is_dir():
+        raise InvalidBundleError(f"{root}: not a directory (expected a session bundle)")
+    hotspots_path = root / HOTSPOTS_FILE
+    if not hotspots_path.is_file():
+        raise InvalidBundleError(f"{hotspots_path}: missing (every bundle needs the damage results)")
+
+    results = _parse(hotspots_path, parse_results)
+    session_path = root / SESSION_FILE
+    if session_path.is_file():
+        results = merge_session(results, _parse(session_path, parse_session))
+    photos_path = root / PHOTOS_FILE
+    captures = _parse(photos_path, parse_captures) if photos_path.is_file() else None
+    manifest = _read_manifest(root / MANIFEST_FILE)
+
+    candidates = [manifest.get("session_key"), results.session.session_key, root.resolve().name]
+    session_key = next(
+        (key for key in candidates if isinstance(key, str) and is_valid_session_key(key)), ""
+    )
+    images = manifest.get("images")
+    image_names = (
+        {url: name for url, name in images.items() if isinstance(url, str) and isinstance(name, str)}
+        if isinstance(images, dict)
+        else {}
+    )
+    return Bundle(root, session_key, results, captures, image_names)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise InvalidBundleError(f"{path}: larger than {MAX_JSON_BYTES // 2**20} MiB")
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidBundleError(f"{path}: not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise InvalidBundleError(f"{path}: cannot be read ({error.strerror})") from None
+    try:
+        return load_json(text, str(path))
+    except InvalidDataError as error:
+        raise InvalidBundleError(error.message) from None
+
+
+def _parse(path: Path, parser: Any) -> Any:
+    body = _read_json(path)
+    try:
+        return parser(body, str(path))
+    except InvalidDataError as error:
+        raise InvalidBundleError(error.message) from None
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    manifest = _read_json(path)
+    if not isinstance(manifest, dict):
+        raise InvalidBundleError(f"{path}: expected a JSON object")
+    return manifest
+

@@ -1,0 +1,118 @@
+"""HTML to PDF with WeasyPrint, behind a URL fetcher that loads nothing outside the report."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .errors import RenderError
+from .paths import fonts_dir
+from .render import ASSET_SCHEME, Theme
+from .view import ImageAsset, ReportView
+
+_LOG = logging.getLogger("reportgen")
+_FONT_CONFIG_LOCK = threading.Lock()
+
+
+def write_pdf(html: str, view: ReportView, theme: Theme) -> bytes:
+    """Lay out the HTML with WeasyPrint; only theme files, fonts, the logo and our images load."""
+    assets = _collect_assets(view)
+    roots = [*theme.search_path, fonts_dir()]
+    files = [view.brand.logo.path] if view.brand.logo else []
+    fetcher = LockedURLFetcher(roots=roots, files=files, assets=assets)
+    with _captured_weasyprint_log() as messages, _FONT_CONFIG_LOCK:
+        try:
+            document = HTML(
+                string=html, base_url=theme.search_path[-1].as_uri() + "/", url_fetcher=fetcher
+            )
+            pdf = document.write_pdf(font_config=_font_config(), uncompressed_pdf=False)
+        except Exception as error:  # WeasyPrint raises many types; all mean "could not render".
+            raise RenderError(f"PDF rendering failed: {type(error).__name__}: {error}") from None
+    if pdf is None:
+        raise RenderError("PDF rendering produced no output")
+    for message in messages:
+        _LOG.debug("weasyprint: %s", message)
+    return pdf
+
+
+@cache
+def _font_config() -> FontConfiguration:
+    # One per process: @font-face files are registered once and reused by every report.
+    return FontConfiguration()
+
+
+class ResourceRefused(Exception):
+    """A resource outside the theme, fonts, logo and report images was asked for."""
+
+
+class LockedURLFetcher(URLFetcher):
+    """Serves data: URIs, the report's own images and files under the allowed folders; nothing else."""
+
+    def __init__(
+        self, *, roots: Sequence[Path], files: Sequence[Path], assets: dict[str, ImageAsset]
+    ) -> None:
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=5)
+        self._roots = [root.resolve() for root in roots]
+        self._files = {file.resolve() for file in files}
+        self._assets = assets
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == ASSET_SCHEME:
+            asset = self._assets.get(url.split(":", 1)[1])
+            if asset is None:
+                raise ResourceRefused(f"refused: unknown report image {url[:80]!r}")
+            return URLFetcherResponse(url, asset.data, {"Content-Type": asset.media_type})
+        if scheme == "file":
+            path = self._allowed_file(url)
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
+        raise ResourceRefused(f"refused: {url[:80]!r} is not part of the report")
+
+    def _allowed_file(self, url: str) -> Path:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise ResourceRefused(f"refused: {url[:80]!r} names a remote host")
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        inside = path in self._files or any(path.is_relative_to(root) for root in self._roots)
+        if not inside or not path.is_file():
+            raise ResourceRefused(f"refused: {url[:80]!r} is outside the theme")
+        return path
+
+
+def _collect_assets(view: ReportView) -> dict[str, ImageAsset]:
+    assets = {panel.image.name: panel.image for panel in view.photos if panel.image}
+    if view.checklist:
+        assets.update((row.thumbnail.name, row.thumbnail) for row in view.checklist.rows if row.thumbnail)
+    return assets
+
+
+@contextmanager
+def _captured_weasyprint_log() -> Iterator[list[str]]:
+    """Keep WeasyPrint's own warnings out of the user's terminal; hand them back for debugging."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("weasyprint")
+    handler = Collect(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)

@@ -1,0 +1,84 @@
+"""The Jinja theme (a user folder first, then the built-in one) turning a view into HTML."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from .errors import ConfigError, RenderError
+from .paths import builtin_theme_dir, fonts_dir
+from .view import FileAsset, ImageAsset, ReportView
+
+#: Photos and thumbnails reach WeasyPrint from memory under this scheme, never through the disk.
+ASSET_SCHEME = "reportgen-asset"
+REPORT_TEMPLATE = "report.html.j2"
+
+
+@dataclass
+class Theme:
+    """Where templates come from: a user folder (optional) in front of the built-in theme."""
+
+    user_dir: Path | None = None
+    search_path: list[Path] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.user_dir is not None:
+            if not self.user_dir.is_dir():
+                raise ConfigError(f"templates folder {self.user_dir}: not a directory")
+            self.user_dir = self.user_dir.resolve()
+        self.search_path = [p for p in (self.user_dir, builtin_theme_dir()) if p is not None]
+
+
+@cache
+def _environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(path) for path in search_path]),
+        # Every string from PAVE is untrusted: escape everything, and fail on any typo'd name.
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(view: ReportView, theme: Theme, *, standalone: bool) -> str:
+    """The report as HTML; standalone inlines images and fonts so the file works on its own."""
+    environment = _environment(tuple(theme.search_path)).overlay()
+    environment.filters["src"] = _inline_src if standalone else _asset_src
+    environment.globals["font_url"] = _inline_font if standalone else _font_url
+    try:
+        return environment.get_template(REPORT_TEMPLATE).render(report=view)
+    except jinja2.TemplateError as error:
+        name = getattr(error, "name", None) or getattr(error, "filename", None) or REPORT_TEMPLATE
+        raise RenderError(f"template {name}: {error.message or type(error).__name__}") from None
+
+
+def _asset_src(asset: ImageAsset | FileAsset) -> str:
+    if isinstance(asset, ImageAsset):
+        return f"{ASSET_SCHEME}:{asset.name}"
+    return asset.path.as_uri()
+
+
+def _inline_src(asset: ImageAsset | FileAsset) -> str:
+    if isinstance(asset, ImageAsset):
+        return _data_uri(asset.media_type, asset.data)
+    return _data_uri(asset.media_type, asset.path.read_bytes())
+
+
+def _font_url(name: str) -> str:
+    return (fonts_dir() / name).as_uri()
+
+
+def _inline_font(name: str) -> str:
+    path = fonts_dir() / name
+    return _data_uri(mimetypes.guess_type(path.name)[0] or "font/otf", path.read_bytes())
+
+
+def _data_uri(media_type: str, data: bytes) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"

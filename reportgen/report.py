@@ -1,0 +1,155 @@
+"""The public entry points: a session bundle in, a Report (PDF, HTML) out, written atomically."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+
+from . import imaging, view, vocabulary
+from .brand import Brand, check_paper, load_brand
+from .bundle import Bundle, load_bundle
+from .errors import ImageError, ReportgenError
+from .paths import fonts_dir
+from .render import Theme, render_html
+
+_LOG = logging.getLogger("reportgen")
+MARKER_FONT = "Inter-Bold.otf"
+
+
+@dataclass
+class Report:
+    """A rendered condition report. The PDF is laid out on first use of `pdf`."""
+
+    session_key: str
+    view: view.ReportView
+    theme: Theme = field(repr=False)
+    #: Problems that did not stop the report, such as photos replaced by placeholders.
+    warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def html(self) -> str:
+        """One self-contained HTML file: images and fonts inline."""
+        return render_html(self.view, self.theme, standalone=True)
+
+    @cached_property
+    def pdf(self) -> bytes:
+        from .pdf import write_pdf  # WeasyPrint costs ~1 s to import: only when a PDF is wanted.
+
+        return write_pdf(render_html(self.view, self.theme, standalone=False), self.view, self.theme)
+
+    def write(self, path: str | Path, format: str = "pdf") -> Path:
+        """Write the PDF (or HTML) atomically: the target holds the old file or the new, never half."""
+        data = self.pdf if format == "pdf" else self.html.encode("utf-8")
+        return write_atomic(Path(path), data)
+
+
+def render_bundle(
+    path: str | Path,
+    *,
+    brand: Brand | str | Path | None = None,
+    templates: str | Path | None = None,
+    paper: str | None = None,
+    strict: bool = False,
+    generated_at: datetime | None = None,
+) -> Report:
+    """Turn a saved session bundle into a Report.
+
+    A photo that is missing or unreadable becomes a visible placeholder and a warning; with
+    strict=True it raises ImageError instead.
+    """
+    bundle = load_bundle(path)
+    try:
+        return _build(bundle, brand, templates, paper, strict, generated_at)
+    except ReportgenError as error:
+        error.session_key = error.session_key or bundle.session_key or None
+        raise
+
+
+def _build(
+    bundle: Bundle,
+    brand: Brand | str | Path | None,
+    templates: str | Path | None,
+    paper: str | None,
+    strict: bool,
+    generated_at: datetime | None,
+) -> Report:
+    brand = brand if isinstance(brand, Brand) else load_brand(brand) if brand else Brand()
+    theme = Theme(Path(templates) if templates else None)
+    planned = view.plan_photos(bundle.results)
+    chosen = view.chosen_attempts(bundle.captures or [])
+    thumbnail_urls = [attempt.url for attempt in chosen if attempt.url]
+
+    jobs = [
+        imaging.PhotoJob(_source(bundle, plan.photo.url), plan.markers, photo=True,
+                         thumbnail=plan.photo.url in thumbnail_urls)
+        for plan in planned
+    ]
+    covered = {plan.photo.url for plan in planned}
+    thumbnail_only = [url for url in dict.fromkeys(thumbnail_urls) if url not in covered]
+    jobs += [imaging.PhotoJob(_source(bundle, url), photo=False, thumbnail=True) for url in thumbnail_only]
+    results = imaging.process_photos(jobs, fonts_dir() / MARKER_FONT)
+
+    warnings = []
+    for plan, result in zip(planned, results, strict=False):
+        if result.problem:
+            title = vocabulary.photo_title(plan.photo.photo_code, plan.photo.photo_label)
+            message = f"photo {title!r} unavailable: {result.problem}"
+            if strict:
+                raise ImageError(message, session_key=bundle.session_key or None)
+            warnings.append(message)
+    thumbnails: dict[str, imaging.PhotoResult] = {}
+    for job_url, result in zip([p.photo.url for p in planned] + thumbnail_only, results, strict=True):
+        if result.thumbnail:
+            thumbnails.setdefault(job_url, result)
+        elif job_url in thumbnail_urls:
+            _LOG.debug("no thumbnail for %s: %s", job_url, result.problem)
+
+    report_view = view.build_view(
+        results=bundle.results,
+        planned=planned,
+        photo_results=results[: len(planned)],
+        captures=bundle.captures,
+        thumbnails=thumbnails,
+        brand=brand,
+        paper=check_paper(paper) if paper else brand.paper,
+        session_key=bundle.session_key,
+        generated_at=generated_at or datetime.now(timezone.utc),
+        checklist_note="" if bundle.captures is not None
+        else "The photo list (photos.json) is not part of this session's data, "
+        "so the capture checklist is not included.",
+        warnings=warnings,
+    )
+    return Report(bundle.session_key, report_view, theme, warnings)
+
+
+def _source(bundle: Bundle, url: str) -> Path | None:
+    return bundle.image_path(url) if url else None
+
+
+def write_atomic(target: Path, data: bytes) -> Path:
+    """Write through a temporary file in the same folder, then rename it over the target."""
+    target = target.expanduser()
+    directory = target.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
+    except OSError as error:
+        raise ReportgenError(f"cannot write {target}: {error.strerror}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        os.replace(temporary, target)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise ReportgenError(f"cannot write {target}: {error.strerror}") from None
+        raise
+    return target

@@ -1,0 +1,144 @@
+"""PAVE's codes turned into words: severities, sides, damage groups, capture steps, components."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+SEVERITY_ORDER = ("major", "medium", "minor", "unknown")
+_SIDE_TOKENS = {"LEFT": "left", "RIGHT": "right"}
+_POSITION_TOKENS = {"FRONT": "front", "REAR": "rear", "BACK": "rear"}
+_POSITION_WORDS = {"FRONT", "REAR", "BACK", "UPPER", "LOWER", "CENTER", "CENTRE", "INNER", "OUTER"}
+_TOP_PARTS = {"ROOF", "SUNROOF", "MOONROOF"}
+_INTERIOR_PARTS = {"SEAT", "DASHBOARD", "INTERIOR", "CARPET", "HEADLINER", "CONSOLE"}
+
+
+@dataclass(frozen=True)
+class Severity:
+    key: str
+    label: str
+    colour: str
+    text_colour: str
+
+
+@dataclass(frozen=True)
+class Component:
+    code: str
+    name: str
+    side: str
+    region: str | None
+
+
+@dataclass(frozen=True)
+class CaptureStep:
+    order: int
+    code: int
+    label: str
+    title: str
+
+
+@cache
+def _data() -> dict[str, Any]:
+    text = resources.files("reportgen").joinpath("data/vocabulary.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@cache
+def severities() -> dict[str, Severity]:
+    return {
+        key: Severity(key, entry["label"], entry["colour"], entry["text_colour"])
+        for key, entry in _data()["severities"].items()
+    }
+
+
+def severity_of(damage_name: str) -> Severity:
+    """The severity word inside a damage name such as DENTED_MEDIUM_THROUGH_PAINT."""
+    tokens = set(re.split(r"[^A-Z]+", damage_name.upper()))
+    for key in ("major", "medium", "minor"):
+        if key.upper() in tokens:
+            return severities()[key]
+    return severities()["unknown"]
+
+
+def sides() -> dict[str, str]:
+    """Side key → label, in the order the report lists sides."""
+    return dict(_data()["sides"])
+
+
+def group_label(group: str) -> str:
+    return _data()["damage_groups"].get(group.upper(), humanize(group) or "Other")
+
+
+@cache
+def capture_steps() -> tuple[CaptureStep, ...]:
+    return tuple(
+        CaptureStep(order, step["code"], step["label"], step["title"])
+        for order, step in enumerate(_data()["capture_steps"], start=1)
+    )
+
+
+def photo_title(code: int | None, label: str) -> str:
+    """A reader's name for a photo: the capture step's title, else the API's label made readable."""
+    for step in capture_steps():
+        if step.code == code:
+            return step.title
+    return humanize(label) or (f"Photo {code}" if code is not None else "Photo")
+
+
+def photo_order(code: int | None) -> int:
+    """Where a photo sorts: PAVE's capture order first, unknown codes after."""
+    for step in capture_steps():
+        if step.code == code:
+            return step.order
+    return 1000 + (code if code is not None and code >= 0 else 999)
+
+
+@cache
+def component(code: str) -> Component:
+    """Name, side and diagram region of a component code, with a readable fallback for new codes."""
+    key = code.strip().upper()
+    known = _data()["components"].get(key)
+    if known:
+        return Component(key, known["name"], known["side"], known.get("region"))
+    return _guess_component(key)
+
+
+def _guess_component(code: str) -> Component:
+    # PAVE's codes read PART[_POSITION][_SIDE]: reorder into "Position side part" as a person says it.
+    tokens = [token for token in re.split(r"[^A-Z0-9]+", code) if token]
+    if not tokens:
+        return Component(code, "Unknown component", "other", None)
+    side_words = [token for token in tokens if token in _SIDE_TOKENS]
+    position_words = [token for token in tokens if token in _POSITION_WORDS]
+    part_words = [
+        token for token in tokens if token not in _SIDE_TOKENS and token not in _POSITION_WORDS
+        and token != "UNIQUE"
+    ]
+    words = position_words + side_words + (part_words or ["part"])
+    name = " ".join(word.lower() for word in words)
+    return Component(code, name[:1].upper() + name[1:], _guess_side(tokens), None)
+
+
+def _guess_side(tokens: list[str]) -> str:
+    for token in tokens:
+        if token in _SIDE_TOKENS:
+            return _SIDE_TOKENS[token]
+    if any(token in _TOP_PARTS for token in tokens):
+        return "top"
+    if any(token in _INTERIOR_PARTS for token in tokens):
+        return "interior"
+    for token in tokens:
+        if token in _POSITION_TOKENS:
+            return _POSITION_TOKENS[token]
+    return "other"
+
+
+def humanize(text: str) -> str:
+    """FRONT_LEFT or front-left → "Front left"."""
+    words = [word for word in re.split(r"[\s_\-]+", text.strip()) if word]
+    sentence = " ".join(words).lower()
+    return sentence[:1].upper() + sentence[1:]
