@@ -49,12 +49,16 @@ def _one_line(text: str) -> str:
 @click.version_option(package_name="reportgen")
 def main(debug: bool) -> None:
     """Turn PAVE vehicle inspections into branded PDF condition reports."""
+    # Library warnings (Pillow's decompression-bomb notice, say) are handled by reportgen itself:
+    # route them to logging, where only --debug shows them.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").addHandler(logging.NullHandler())
     if debug:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("reportgen: debug: %(message)s"))
-        logger = logging.getLogger("reportgen")
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
+        for name in ("reportgen", "py.warnings"):
+            logging.getLogger(name).addHandler(handler)
+            logging.getLogger(name).setLevel(logging.DEBUG)
 
 
 def _render_options(command: Any) -> Any:

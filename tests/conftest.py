@@ -1,0 +1,72 @@
+"""Shared fixtures: the sample bundle, synthetic bundles and photos made on the fly."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_BUNDLE = REPO / "samples" / "sample-session"
+SAMPLE_BRAND = REPO / "samples" / "brand" / "northwind.toml"
+
+
+def jpeg_bytes(width: int = 400, height: int = 300, colour: tuple[int, int, int] = (90, 110, 130),
+               **save: Any) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "JPEG", quality=90, **save)
+    return buffer.getvalue()
+
+
+def damage(component: str = "DOOR_FRONT_LEFT", name: str = "SCRATCH_MINOR", x: Any = 50, y: Any = 50,
+           **extra: Any) -> dict[str, Any]:
+    return {
+        "damage_group": "BODY", "component": component, "damage_name": name,
+        "description": extra.pop("description", "Scratch"), "tolerance": extra.pop("tolerance", "1 inch"),
+        "repair_method": extra.pop("repair_method", "Refinish"), "coodrs": {"x": x, "y": y}, **extra,
+    }
+
+
+def hotspots(*photos: dict[str, Any], **top: Any) -> dict[str, Any]:
+    return {
+        "success": True, "message": "", "data": list(photos),
+        "session": {"session_key": "TST-SESSION1", "inspect_started_at": "2024-01-02T10:00:00+00:00",
+                    "inspect_ended_at": "2024-01-02T10:07:30+00:00",
+                    "condition_report": "https://reports.example/TST-SESSION1",
+                    "landing_page": "https://dashboard.example/park/TST-SESSION1"},
+        "vehicle": {"vin": "1HGCM82633A004352", "year": 2021, "make": "Honda", "model": "Civic"},
+        **top,
+    }
+
+
+def photo(code: int, label: str, url: str, *damages: dict[str, Any]) -> dict[str, Any]:
+    return {"photo_code": code, "photo_label": label, "url": url, "inspection_data": list(damages)}
+
+
+BundleFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_bundle(tmp_path: Path) -> BundleFactory:
+    """Write a bundle directory: JSON bodies (objects or raw text) and images (name → bytes)."""
+    counter = iter(range(1000))
+
+    def make(hotspots_body: Any, *, photos: Any = None, session: Any = None,
+             images: dict[str, bytes] | None = None, name: str | None = None) -> Path:
+        root = tmp_path / (name or f"bundle{next(counter)}")
+        (root / "images").mkdir(parents=True)
+        for file, body in (("hotspots.json", hotspots_body), ("photos.json", photos),
+                           ("session.json", session)):
+            if body is not None:
+                text = body if isinstance(body, str) else json.dumps(body)
+                (root / file).write_text(text, encoding="utf-8")
+        for image_name, data in (images or {}).items():
+            (root / "images" / image_name).write_bytes(data)
+        return root
+
+    return make

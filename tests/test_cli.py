@@ -1,0 +1,106 @@
+"""The command line: outputs, one-line errors and the documented exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import main
+
+from .conftest import SAMPLE_BRAND, damage, hotspots, jpeg_bytes, photo
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """A real process, so exit codes and stderr are exactly what a user sees."""
+    return subprocess.run([sys.executable, "-m", "reportgen.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120, env={**os.environ, "PYTHONWARNINGS": ""})
+
+
+def good_bundle(make_bundle) -> Path:
+    body = hotspots(photo(5, "Front", "https://cdn.example/front.jpg", damage(description="Deep scratch")))
+    return make_bundle(body, images={"front.jpg": jpeg_bytes()}, name="TST-SESSION1")
+
+
+def test_render_writes_the_session_key_pdf_in_the_current_directory(tmp_path: Path, make_bundle) -> None:
+    bundle = good_bundle(make_bundle)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run("render", str(bundle), cwd=out)
+    assert result.returncode == 0, result.stderr
+    assert (out / "TST-SESSION1.pdf").read_bytes().startswith(b"%PDF-")
+    assert result.stderr == ""
+    assert [p.name for p in out.iterdir()] == ["TST-SESSION1.pdf"], "a temporary file was left behind"
+
+
+def test_missing_bundle_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = run("render", str(tmp_path / "nope"))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("reportgen: error:") and "not a directory" in result.stderr
+
+
+def test_invalid_json_names_the_file(make_bundle) -> None:
+    result = run("render", str(make_bundle('{"data": [}')))
+    assert result.returncode == 1 and "hotspots.json: invalid JSON at line 1" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = run("--debug", "render", str(tmp_path / "nope"))
+    assert result.returncode == 1 and "Traceback" in result.stderr and "InvalidBundleError" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["render"], ["render", "x", "--paper", "a3"], ["render", "x", "--bogus"], ["nosuch"]])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+
+
+def test_missing_photo_warns_and_still_renders_but_strict_fails(tmp_path: Path, make_bundle) -> None:
+    bundle = make_bundle(hotspots(photo(5, "Front", "https://cdn.example/gone.jpg", damage())))
+    lenient = run("render", str(bundle), "-o", str(tmp_path / "a.pdf"))
+    assert lenient.returncode == 0 and (tmp_path / "a.pdf").exists()
+    assert lenient.stderr.strip() == "reportgen: warning: photo 'Front' unavailable: photo not in the bundle"
+    strict = run("render", str(bundle), "-o", str(tmp_path / "b.pdf"), "--strict")
+    assert strict.returncode == 1 and "photo 'Front' unavailable" in strict.stderr
+    assert not (tmp_path / "b.pdf").exists()
+
+
+def test_a_failed_render_keeps_the_previous_file(tmp_path: Path, make_bundle) -> None:
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"%PDF-previous")
+    result = run("render", str(make_bundle("[]")), "-o", str(target))
+    assert result.returncode == 1 and target.read_bytes() == b"%PDF-previous"
+
+
+def test_html_format_writes_one_self_contained_file(tmp_path: Path, make_bundle) -> None:
+    result = CliRunner().invoke(main, ["render", str(good_bundle(make_bundle)), "--format", "html",
+                                       "-o", str(tmp_path / "r.html"), "--brand", str(SAMPLE_BRAND)])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "r.html").read_text()
+    assert "Deep scratch" in html and "data:image/jpeg;base64," in html and "file:" not in html
+
+
+def test_bad_brand_file_is_an_error_not_a_crash(tmp_path: Path, make_bundle) -> None:
+    brand = tmp_path / "brand.toml"
+    brand.write_text('primary_color = "red"\n')
+    result = run("render", str(good_bundle(make_bundle)), "--brand", str(brand), "-o", str(tmp_path / "x.pdf"))
+    assert result.returncode == 1 and "primary_color must be a hex colour" in result.stderr
+
+
+def test_help_does_not_import_weasyprint() -> None:
+    code = "import sys; from reportgen.cli import main; sys.argv=['reportgen','--help']\n" \
+           "try:\n main()\nexcept SystemExit: pass\nprint('weasyprint' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().endswith("False")
+
+
+def test_demo_renders_the_sample(tmp_path: Path) -> None:
+    result = run("demo", "-o", str(tmp_path / "demo.pdf"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" and (tmp_path / "demo.pdf").stat().st_size > 100_000

@@ -1,0 +1,167 @@
+"""The PDF: what a reader finds in it, and what WeasyPrint may and may not load while making it."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from reportgen import render_bundle
+from reportgen.paths import builtin_theme_dir, fonts_dir
+from reportgen.pdf import LockedURLFetcher, ResourceRefused
+from reportgen.view import ImageAsset
+
+from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, hotspots, jpeg_bytes
+
+CANARY = "CANARY-5e1f0c"
+
+
+@pytest.fixture(scope="module")
+def sample_report():
+    return render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND)
+
+
+@pytest.fixture(scope="module")
+def sample_text(sample_report) -> list[str]:
+    reader = PdfReader(io.BytesIO(sample_report.pdf))
+    return [page.extract_text() for page in reader.pages]
+
+
+def test_pdf_holds_every_damage_with_its_number_tolerance_and_repair(sample_text) -> None:
+    text = " ".join(" ".join(sample_text).split())
+    results = json.loads((SAMPLE_BUNDLE / "hotspots.json").read_text())
+    damages = [d for p in results["data"] for d in p["inspection_data"]]
+    assert len(damages) == 27
+    for item in damages:
+        assert item["description"] in text
+        assert item["tolerance"] in text
+        assert item["repair_method"] in text
+    for number in range(1, 28):
+        assert f" {number} " in f" {text} "
+    assert "WBAPG73589A641024" in text and "UDB-CJDQF4DJYM" in text
+
+
+def test_every_page_has_the_footer_and_page_x_of_y(sample_text) -> None:
+    total = len(sample_text)
+    assert total >= 5
+    for index, page in enumerate(sample_text, start=1):
+        flat = " ".join(page.split())
+        assert f"Page {index} of {total}" in flat
+        assert "Session UDB-CJDQF4DJYM" in flat
+        assert "Northwind Motors · 1200 Harbor Boulevard" in flat
+
+
+def test_photos_are_embedded_byte_for_byte(sample_report) -> None:
+    pdf = sample_report.pdf
+    images = [panel.image for panel in sample_report.view.photos]
+    assert len(images) == 4 and all(images)
+    for image in images:
+        assert image.data in pdf, "WeasyPrint re-encoded a photo that was already print-ready"
+
+
+def test_links_to_pave_are_clickable(sample_report) -> None:
+    reader = PdfReader(io.BytesIO(sample_report.pdf))
+    uris = {
+        annotation.get_object()["/A"].get("/URI")
+        for annotation in reader.pages[0].get("/Annots", [])
+        if "/A" in annotation.get_object()
+    }
+    assert "https://reports.paveapi.com/api/report/UDB-CJDQF4DJYM" in uris
+    assert "https://dashboard.paveapi.com/park/UDB-CJDQF4DJYM/?l=en" in uris
+
+
+@pytest.mark.parametrize("paper, size", [("a4", (595, 842)), ("letter", (612, 792))])
+def test_paper_size(make_bundle, paper: str, size: tuple[int, int]) -> None:
+    reader = PdfReader(io.BytesIO(render_bundle(make_bundle(hotspots()), paper=paper).pdf))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == size
+
+
+def test_the_report_text_uses_only_the_shipped_fonts(sample_report) -> None:
+    reader = PdfReader(io.BytesIO(sample_report.pdf))
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    assert fonts and all(name.startswith(("Inter", "NotoSans")) for name in fonts), fonts
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/css")
+        self.end_headers()
+        self.wfile.write(f'body::after {{ content: "{CANARY}" }}'.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def local_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    _Recorder.hits = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_templates_cannot_pull_in_local_files_or_the_network(tmp_path, make_bundle, local_server) -> None:
+    canary_css = tmp_path / "outside" / "canary.css"
+    canary_css.parent.mkdir()
+    canary_css.write_text(f'body::before {{ content: "{CANARY}" }}')
+    canary_png = tmp_path / "outside" / "canary.jpg"
+    canary_png.write_bytes(jpeg_bytes(33, 17))
+    theme = tmp_path / "theme" / "partials"
+    theme.mkdir(parents=True)
+    (theme / "symlinked.css").symlink_to(canary_css)
+    (theme / "about.html.j2").write_text(
+        f'<link rel="stylesheet" href="{canary_css.as_uri()}">'
+        f'<link rel="stylesheet" href="{local_server}/x.css">'
+        '<link rel="stylesheet" href="partials/symlinked.css">'
+        f'<style>@import url("{canary_css.as_uri()}");</style>'
+        f'<img src="{canary_png.as_uri()}"><img src="{local_server}/i.jpg"><img src="ftp://127.0.0.1/x.jpg">'
+    )
+    report = render_bundle(make_bundle(hotspots()), templates=tmp_path / "theme")
+    pdf = report.pdf
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert CANARY not in text and CANARY.encode() not in pdf
+    assert _Recorder.hits == [], "WeasyPrint reached the network"
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for image in page.images:
+            assert image.image.size != (33, 17)
+
+
+def test_fetcher_serves_only_theme_fonts_logo_data_and_report_images(tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\nlogo")
+    asset = ImageAsset("abc.jpg", b"\xff\xd8jpeg", "image/jpeg", 1, 1)
+    fetcher = LockedURLFetcher(roots=[builtin_theme_dir(), fonts_dir()], files=[logo], assets={"abc.jpg": asset})
+
+    assert fetcher.fetch((fonts_dir() / "Inter-Regular.otf").as_uri()).read()[:4] == b"OTTO"
+    assert b"@page" in fetcher.fetch((builtin_theme_dir() / "report.css").as_uri()).read()
+    assert fetcher.fetch(logo.as_uri()).read().endswith(b"logo")
+    assert fetcher.fetch("reportgen-asset:abc.jpg").read() == b"\xff\xd8jpeg"
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+    refused = [
+        "file:///etc/passwd",
+        (builtin_theme_dir() / ".." / ".." / "pyproject.toml").as_uri(),
+        "file://otherhost/etc/passwd",
+        "http://127.0.0.1:9/x.png",
+        "https://example.com/x.png",
+        "ftp://127.0.0.1/x",
+        "reportgen-asset:unknown.jpg",
+        (tmp_path / "other.png").as_uri(),
+    ]
+    for url in refused:
+        with pytest.raises(ResourceRefused):
+            fetcher.fetch(url)

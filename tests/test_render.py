@@ -1,0 +1,101 @@
+"""The Jinja theme: escaping, strictness, the user template folder and the golden HTML of the sample."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from reportgen import render_bundle
+from reportgen.errors import ConfigError, RenderError
+from reportgen.paths import fonts_dir
+from reportgen.render import render_html
+
+from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, REPO, damage, hotspots, jpeg_bytes, photo
+
+GOLDEN = Path(__file__).parent / "golden" / "sample-report.html"
+FIXED_TIME = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+HOSTILE = [
+    "<script>alert('x')</script>",
+    "</style><h1>injected</h1>",
+    "{{ 7*7 }}{% raw %}",
+    "<img src=\"file:///etc/passwd\">",
+    "url(http://evil.example/x.png)",
+]
+
+
+def hostile_bundle(make_bundle):
+    body = hotspots(photo(5, HOSTILE[0], "https://cdn.example/f.jpg", *[
+        damage(component=text, name=text, description=text, tolerance=text, repair_method=text)
+        for text in HOSTILE
+    ]))
+    body["vehicle"].update(make=HOSTILE[1], model=HOSTILE[2], vin=HOSTILE[3])
+    body["session"]["landing_page"] = "javascript:alert(1)"
+    return make_bundle(body, images={"f.jpg": jpeg_bytes()})
+
+
+def test_untrusted_strings_are_rendered_as_literal_text(make_bundle) -> None:
+    report = render_bundle(hostile_bundle(make_bundle))
+    html = render_html(report.view, report.theme, standalone=False)
+    assert "<script>" not in html and "<h1>injected" not in html and 'src="file:///etc/passwd"' not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "{{ 7*7 }}{% raw %}" in html and ">49<" not in html
+    assert 'href="javascript:' not in html
+    # No untrusted text ends up inside the stylesheet.
+    style = html[html.index("<style>"): html.index("</style>")]
+    assert "evil.example" not in style and "injected" not in style
+
+
+def test_undefined_template_names_are_errors(tmp_path: Path, make_bundle) -> None:
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials" / "about.html.j2").write_text("{{ report.no_such_field }}")
+    report = render_bundle(make_bundle(hotspots()), templates=tmp_path)
+    with pytest.raises(RenderError, match="no_such_field"):
+        render_html(report.view, report.theme, standalone=False)
+
+
+def test_user_templates_override_single_files_of_the_theme(tmp_path: Path, make_bundle) -> None:
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials" / "about.html.j2").write_text("<p class='custom'>Our own words, {{ report.brand.name }}</p>")
+    report = render_bundle(make_bundle(hotspots()), templates=tmp_path)
+    html = render_html(report.view, report.theme, standalone=False)
+    assert "Our own words, reportgen" in html
+    assert "Damages by component" not in html  # no damages in this bundle
+    assert "Summary" in html  # the rest still comes from the built-in theme
+
+
+def test_a_missing_templates_folder_is_a_config_error(make_bundle) -> None:
+    with pytest.raises(ConfigError, match="not a directory"):
+        render_bundle(make_bundle(hotspots()), templates="/nonexistent/theme")
+
+
+def test_standalone_html_inlines_every_image_and_font(make_bundle) -> None:
+    bundle = make_bundle(hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage())),
+                         images={"f.jpg": jpeg_bytes()})
+    html = render_bundle(bundle, brand=SAMPLE_BRAND).html
+    assert "file:" not in html and "reportgen-asset:" not in html
+    assert html.count("data:image/jpeg;base64,") == 1
+    assert "data:image/svg+xml;base64," in html
+    assert len(re.findall(r"url\(\"data:font/", html)) == 5
+
+
+def scrub(html: str) -> str:
+    html = html.replace(fonts_dir().as_uri(), "FONTS").replace(REPO.as_uri(), "REPO")
+    return re.sub(r"reportgen-asset:[0-9a-f]+\.jpg", "reportgen-asset:IMAGE", html)
+
+
+def test_sample_html_matches_the_golden_file() -> None:
+    """Regenerate with REPORTGEN_UPDATE_GOLDEN=1 after an intended change, and review the diff."""
+    report = render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND, generated_at=FIXED_TIME)
+    html = scrub(render_html(report.view, report.theme, standalone=False))
+    if os.environ.get("REPORTGEN_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(html, encoding="utf-8")
+    assert html == GOLDEN.read_text(encoding="utf-8")
+    # Targeted checks, so a regenerated golden file cannot silently lose the essentials.
+    assert html.count('class="photo"') == 4 and html.count("<tr>\n          <td><span class=\"marker") == 27
+    assert "Generated 1 Jun 2024, 12:00 UTC" in html and "WBAPG73589A641024" in html
+    assert "Photo unavailable" not in html
