@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import InvalidBundleError, InvalidDataError
+from .files import write_atomic
 from .models import (
     CaptureAttempt,
     DamageResults,
@@ -39,6 +42,8 @@ class Bundle:
     results: DamageResults
     captures: list[CaptureAttempt] | None
     image_names: dict[str, str] = field(default_factory=dict)
+    #: Why an optional file is missing (file name → reason), as recorded by the fetch.
+    notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def images_dir(self) -> Path:
@@ -93,7 +98,9 @@ def load_bundle(path: str | Path) -> Bundle:
         if isinstance(images, dict)
         else {}
     )
-    return Bundle(root, session_key, results, captures, image_names)
+    notes = manifest.get("notes")
+    notes = {k: v for k, v in notes.items() if isinstance(v, str)} if isinstance(notes, dict) else {}
+    return Bundle(root, session_key, results, captures, image_names, notes)
 
 
 def _read_json(path: Path) -> Any:
@@ -127,3 +134,31 @@ def _read_manifest(path: Path) -> dict[str, Any]:
         raise InvalidBundleError(f"{path}: expected a JSON object")
     return manifest
 
+
+
+def unique_file_names(urls: list[str]) -> dict[str, str]:
+    """A file name per URL: its basename, with a short hash when two URLs share one."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for url in dict.fromkeys(urls):
+        name = image_filename(url) or "photo.jpg"
+        if name in taken:
+            stem, dot, suffix = name.rpartition(".")
+            digest = hashlib.sha256(url.encode()).hexdigest()[:8]
+            name = f"{stem}-{digest}.{suffix}" if dot else f"{name}-{digest}"
+        taken.add(name)
+        names[url] = name
+    return names
+
+
+def save_bodies(root: Path, bodies: dict[str, Any]) -> None:
+    """Write PAVE's bodies (file name → JSON value) into a bundle directory."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, body in bodies.items():
+        write_atomic(root / name, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def save_manifest(root: Path, session_key: str, image_names: dict[str, str], notes: dict[str, str]) -> None:
+    """Record the requested session key, which file holds which photo, and what is missing and why."""
+    manifest = {"format": 1, "session_key": session_key, "images": image_names, "notes": notes}
+    save_bodies(root, {MANIFEST_FILE: manifest})

@@ -1,11 +1,16 @@
 """The exceptions reportgen raises on purpose, all under one root.
 
     ReportgenError
-     ├── InvalidDataError     a PAVE response body has a shape reportgen cannot read
-     ├── InvalidBundleError   a bundle directory or one of its files cannot be used
-     ├── ConfigError          a brand file, template folder or option cannot be used
-     ├── ImageError           a photo could not be used and the caller asked for strictness
-     └── RenderError          the templates or WeasyPrint failed to produce the report
+     ├── InvalidDataError         a PAVE response body has a shape reportgen cannot read
+     ├── InvalidBundleError       a bundle directory or one of its files cannot be used
+     ├── ConfigError              a brand file, template folder, credential or option cannot be used
+     │    └── InvalidSessionKeyError   a session key that is not letters, digits and hyphens
+     ├── ImageError               a photo could not be used and the caller asked for strictness
+     ├── RenderError              the templates or WeasyPrint failed to produce the report
+     └── APIError                 PAVE's API failed or could not be reached
+          ├── AuthenticationError     PAVE refused the API key, secret or username (401/403)
+          ├── SessionNotFoundError    PAVE does not know the session (404)
+          └── NotInspectedError       the session exists but is not inspected yet (400)
 """
 
 from __future__ import annotations
@@ -32,7 +37,11 @@ class InvalidBundleError(ReportgenError):
 
 
 class ConfigError(ReportgenError):
-    """A brand file, a template folder or another option cannot be used."""
+    """A brand file, a template folder, a credential or another option cannot be used."""
+
+
+class InvalidSessionKeyError(ConfigError):
+    """A session key that could not be sent to PAVE or used in a file name safely."""
 
 
 class ImageError(ReportgenError):
@@ -41,3 +50,19 @@ class ImageError(ReportgenError):
 
 class RenderError(ReportgenError):
     """The templates or WeasyPrint failed while producing the report."""
+
+
+class APIError(ReportgenError):
+    """PAVE's API answered with an error, an unreadable body, or not at all."""
+
+
+class AuthenticationError(APIError):
+    """PAVE refused the credentials (HTTP 401 or 403)."""
+
+
+class SessionNotFoundError(APIError):
+    """PAVE does not know the session (HTTP 404)."""
+
+
+class NotInspectedError(APIError):
+    """The session exists but PAVE has not finished inspecting it (HTTP 400); try again later."""

@@ -127,6 +127,15 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
 
+class _Record(_Model):
+    """A model read from a JSON object that sits in a list, where anything else is an error."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _must_be_object(cls, data: Any) -> Any:
+        return _object(data)
+
+
 class Position(_Model):
     """A marker position in percent of the photo's width and height, origin top-left."""
 
@@ -169,18 +178,13 @@ class Damage(_Model):
 DamageList = Annotated[list[Damage], BeforeValidator(_list)]
 
 
-class PhotoDamages(_Model):
+class PhotoDamages(_Record):
     """A photo of the results body and the damages found on it."""
 
     photo_code: Code = None
     photo_label: Text = ""
     url: Text = ""
     damages: DamageList = Field(default_factory=list, validation_alias="inspection_data")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _must_be_object(cls, data: Any) -> Any:
-        return _object(data)
 
 
 class SessionInfo(_Model):
@@ -229,7 +233,7 @@ class DamageResults(_Model):
         return sum(len(photo.damages) for photo in self.photos)
 
 
-class CaptureAttempt(_Model):
+class CaptureAttempt(_Record):
     """One entry of GET /v1/sessions/{key}/photos: a capture attempt and its QA verdict."""
 
     photo_code: Code = None
@@ -239,11 +243,6 @@ class CaptureAttempt(_Model):
     approved_message: Text = ""
     created_at: Timestamp = None
     updated_at: Timestamp = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _must_be_object(cls, data: Any) -> Any:
-        return _object(data)
 
 
 AttemptList = Annotated[list[CaptureAttempt], BeforeValidator(_list)]

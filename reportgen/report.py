@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -12,8 +10,9 @@ from pathlib import Path
 
 from . import imaging, view, vocabulary
 from .brand import Brand, check_paper, load_brand
-from .bundle import Bundle, load_bundle
+from .bundle import PHOTOS_FILE, Bundle, load_bundle
 from .errors import ImageError, ReportgenError
+from .files import write_atomic
 from .paths import fonts_dir
 from .render import Theme, render_html
 
@@ -120,8 +119,8 @@ def _build(
         session_key=bundle.session_key,
         generated_at=generated_at or datetime.now(timezone.utc),
         checklist_note="" if bundle.captures is not None
-        else "The photo list (photos.json) is not part of this session's data, "
-        "so the capture checklist is not included.",
+        else bundle.notes.get(PHOTOS_FILE, "The photo list (photos.json) is not part of this session's "
+                              "data, so the capture checklist is not included."),
         warnings=warnings,
     )
     return Report(bundle.session_key, report_view, theme, warnings)
@@ -129,27 +128,3 @@ def _build(
 
 def _source(bundle: Bundle, url: str) -> Path | None:
     return bundle.image_path(url) if url else None
-
-
-def write_atomic(target: Path, data: bytes) -> Path:
-    """Write through a temporary file in the same folder, then rename it over the target."""
-    target = target.expanduser()
-    directory = target.parent
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
-    except OSError as error:
-        raise ReportgenError(f"cannot write {target}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-        os.replace(temporary, target)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise ReportgenError(f"cannot write {target}: {error.strerror}") from None
-        raise
-    return target

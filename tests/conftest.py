@@ -70,3 +70,39 @@ def make_bundle(tmp_path: Path) -> BundleFactory:
         return root
 
     return make
+
+
+@pytest.fixture
+def pave():
+    """A fake PAVE (API and image host) on 127.0.0.1 for one test."""
+    from .fake_pave import FakePave
+
+    server = FakePave()
+    yield server
+    server.close()
+
+
+def add_session(server, key: str = "TST-LIVE1", *, damages: int = 3, with_photos: bool = True) -> dict[str, Any]:
+    """Register a session whose photos live on the fake image host; returns its hotspots body."""
+    front = f"{server.image_url}/cdn/{key}/{key}_05_front.jpg"
+    left = f"{server.image_url}/cdn/{key}/{key}_04_left.jpg"
+    body = hotspots(
+        photo(5, "Front", front, *[damage("BUMPER_FRONT_UNIQUE", "SCRAPED_MAJOR", 20 + 10 * i, 40,
+                                          description=f"Front scrape {i}") for i in range(damages)]),
+        photo(4, "Left", left, damage("DOOR_REAR_LEFT", "DENTED_MEDIUM", 60, 30, description="Door dent")),
+    )
+    body["session"]["session_key"] = key
+    captures = [
+        {"photo_code": 5, "photo_label": "Front", "url": front, "approved": True, "approved_message": "ACCEPTED",
+         "created_at": "2024-01-02T10:01:00Z", "updated_at": "2024-01-02T10:01:20Z"},
+        {"photo_code": 4, "photo_label": "Left", "url": left, "approved": True, "approved_message": "ACCEPTED",
+         "created_at": "2024-01-02T10:02:00Z", "updated_at": "2024-01-02T10:02:20Z"},
+    ]
+    record = {"session_key": key, "status": "COMPLETE",
+              "vehicle": {"vin": "1HGCM82633A004352", "odom_reading": 12345, "odom_unit": "km", "ext_col": "Red"}}
+    from .fake_pave import Session
+
+    server.sessions[key] = Session(body, captures if with_photos else None, record)
+    server.images[f"{key}_05_front.jpg"] = jpeg_bytes(800, 600, (40, 60, 90))
+    server.images[f"{key}_04_left.jpg"] = jpeg_bytes(800, 600, (90, 60, 40))
+    return body

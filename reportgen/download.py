@@ -1,0 +1,196 @@
+"""Photo downloads: bounded concurrency, size caps, scheme and redirect rules, an on-disk cache."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from .files import write_atomic
+from .imaging import MAX_SOURCE_BYTES
+from .retry import RETRYABLE_STATUSES, RetryPolicy
+
+_LOG = logging.getLogger("reportgen")
+ALLOWED_SCHEMES = ("http", "https")
+
+
+@dataclass(frozen=True)
+class DownloadPolicy:
+    max_bytes: int = MAX_SOURCE_BYTES
+    concurrency: int = 6
+    connect_timeout: float = 10.0
+    #: Longest silence between two pieces of a body before the download is given up.
+    read_timeout: float = 20.0
+    #: Longest time one photo may take, however steadily it trickles in.
+    deadline: float = 60.0
+    max_redirects: int = 5
+    retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(attempts=3, budget=20.0))
+
+
+@dataclass(frozen=True)
+class Download:
+    url: str
+    #: The file written in the images folder, or None when the photo could not be had.
+    file_name: str | None
+    problem: str | None = None
+    from_cache: bool = False
+
+
+class ImageCache:
+    """Photos by URL on disk, so rendering a session again downloads nothing."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def default(cls) -> ImageCache:
+        from platformdirs import user_cache_dir
+
+        return cls(Path(user_cache_dir("reportgen")) / "images")
+
+    def _path(self, url: str) -> Path:
+        return self.root / hashlib.sha256(url.encode()).hexdigest()
+
+    def get(self, url: str) -> bytes | None:
+        try:
+            data = self._path(url).read_bytes()
+        except OSError:
+            return None
+        return data if image_kind(data) else None
+
+    def put(self, url: str, data: bytes) -> None:
+        try:
+            write_atomic(self._path(url), data)
+        except Exception as error:  # a cache that cannot be written must not fail the report
+            _LOG.debug("image cache not written: %s", error)
+
+
+class _Failed(Exception):
+    def __init__(self, problem: str, *, retryable: bool = False, retry_after: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+def image_kind(data: bytes) -> str | None:
+    """JPEG, PNG or WebP by their first bytes; None for anything else (an HTML error page, say)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def download_photos(
+    targets: dict[str, str],
+    directory: Path,
+    *,
+    policy: DownloadPolicy | None = None,
+    cache: ImageCache | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> list[Download]:
+    """Fetch each URL of `targets` (URL → file name) into `directory`, a bounded number at once.
+
+    The client carries no credentials: PAVE's keys are for its API host, never the image host.
+    """
+    policy = policy or DownloadPolicy()
+    directory.mkdir(parents=True, exist_ok=True)
+    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    limits = httpx.Limits(max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency)
+    with httpx.Client(transport=transport, timeout=timeout, limits=limits, follow_redirects=False,
+                      headers={"User-Agent": "reportgen/0.1", "Accept": "image/jpeg,image/png,image/webp"}) as client:
+
+        def one(item: tuple[str, str]) -> Download:
+            url, name = item
+            return _download_one(client, url, directory / name, policy, cache)
+
+        with ThreadPoolExecutor(max_workers=max(1, policy.concurrency)) as pool:
+            return list(pool.map(one, targets.items()))
+
+
+def _download_one(
+    client: httpx.Client, url: str, target: Path, policy: DownloadPolicy, cache: ImageCache | None
+) -> Download:
+    cached = cache.get(url) if cache else None
+    if cached is not None:
+        write_atomic(target, cached)
+        return Download(url, target.name, from_cache=True)
+    started = policy.retry.clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            data = _fetch(client, url, policy)
+        except _Failed as failure:
+            wait = policy.retry.delay(attempt, failure.retry_after)
+            out_of_time = policy.retry.clock() - started + wait > policy.retry.budget
+            if not failure.retryable or attempt >= policy.retry.attempts or out_of_time:
+                return Download(url, None, failure.problem)
+            policy.retry.sleep(wait)
+            continue
+        write_atomic(target, data)
+        if cache:
+            cache.put(url, data)
+        return Download(url, target.name)
+
+
+def _fetch(client: httpx.Client, url: str, policy: DownloadPolicy) -> bytes:
+    current = url
+    for _ in range(policy.max_redirects + 1):
+        _check_scheme(current)
+        try:
+            with client.stream("GET", current) as response:
+                if response.is_redirect:
+                    location = response.headers.get("Location")
+                    if not location:
+                        raise _Failed(f"HTTP {response.status_code} redirect without a location")
+                    current = urljoin(current, location)
+                    continue
+                if response.status_code != 200:
+                    raise _Failed(f"HTTP {response.status_code}",
+                                  retryable=response.status_code in RETRYABLE_STATUSES,
+                                  retry_after=response.headers.get("Retry-After"))
+                return _read_body(response, policy)
+        except httpx.TimeoutException:
+            raise _Failed("the image host did not answer in time", retryable=True) from None
+        except httpx.TransportError as error:
+            raise _Failed(f"download failed ({type(error).__name__})", retryable=True) from None
+    raise _Failed(f"more than {policy.max_redirects} redirects")
+
+
+def _check_scheme(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise _Failed("malformed URL") from None
+    if parts.scheme.lower() not in ALLOWED_SCHEMES or not parts.hostname:
+        raise _Failed(f"refused URL scheme {parts.scheme or 'none'!r} (only http and https)")
+
+
+def _read_body(response: httpx.Response, policy: DownloadPolicy) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > policy.max_bytes:
+        raise _Failed(f"image larger than {policy.max_bytes // 2**20} MiB")
+    deadline = time.monotonic() + policy.deadline
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > policy.max_bytes:
+            raise _Failed(f"image larger than {policy.max_bytes // 2**20} MiB")
+        if time.monotonic() > deadline:
+            raise _Failed(f"download took longer than {policy.deadline:g} s")
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if not image_kind(data):
+        raise _Failed("the host sent something that is not a JPEG, PNG or WebP image")
+    return data
