@@ -52,11 +52,17 @@ class Bundle:
     def image_path(self, url: str) -> Path | None:
         """The saved photo for a URL, or None; never a path outside the bundle's images folder."""
         name = self.image_names.get(url) or image_filename(url)
-        if not name or name != Path(name).name:
+        if not name or _SAFE_NAME.search(name) or name.startswith(".") or len(name) > 128:
             return None
-        root = self.images_dir.resolve()
-        candidate = (root / name).resolve()
-        if not candidate.is_relative_to(root) or not candidate.is_file():
+        # images/ itself must be a real folder of this bundle, not a link to somewhere else.
+        if self.images_dir.is_symlink():
+            return None
+        try:
+            root = self.images_dir.resolve()
+            candidate = (root / name).resolve()
+            if not candidate.is_relative_to(root) or not candidate.is_file():
+                return None
+        except (OSError, ValueError):
             return None
         return candidate
 

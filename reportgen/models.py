@@ -30,10 +30,13 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
     if isinstance(value, float):
-        return format(value, "g") if math.isfinite(value) else ""
+        if not math.isfinite(value):
+            return ""
+        # All the digits: an odometer of 104321.5 must not print as 104322.
+        value = str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    elif isinstance(value, int):
+        value = str(value)
     if not isinstance(value, str):
         raise ValueError(f"expected text, got {_json_type(value)}")
     text = _CONTROL_CHARS.sub("", value).strip()
@@ -46,7 +49,10 @@ def _number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float: no usable coordinate or code
+            return None
     elif isinstance(value, str):
         try:
             number = float(value.strip().rstrip("%").strip())
@@ -171,7 +177,10 @@ class Damage(_Model):
     def _read_coordinates(cls, data: Any) -> Any:
         data = _object(data)
         # The docs spell it "coodrs"; accept the spelling a fixed API would use too.
-        raw = data.get("coodrs", data.get("coords", data.get("coordinates")))
+        raw = next(
+            (data[key] for key in ("coodrs", "coords", "coordinates") if isinstance(data.get(key), dict)),
+            None,
+        )
         return {**data, "position": _position(raw)}
 
 
@@ -347,3 +356,5 @@ def load_json(text: str, source: str) -> Any:
         raise InvalidDataError(
             f"{source}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
         ) from None
+    except ValueError as error:  # e.g. an integer beyond Python's digit limit
+        raise InvalidDataError(f"{source}: invalid JSON: {error}") from None
