@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,44 @@ def _api_options(command: Any) -> Any:
     return command
 
 
+def _mail_options(command: Any) -> Any:
+    options = [
+        click.option("--smtp", "smtp_url", envvar="REPORTGEN_SMTP_URL",
+                     help="smtp://user:pass@host:port, smtp+starttls://… or smtps://… [env: REPORTGEN_SMTP_URL]."),
+        click.option("--from", "sender", envvar="REPORTGEN_MAIL_FROM",
+                     help="Sender address [env: REPORTGEN_MAIL_FROM]."),
+        click.option("--cc", multiple=True, help="Copy to this address (repeatable)."),
+        click.option("--bcc", multiple=True, help="Blind copy to this address (repeatable)."),
+        click.option("--subject", help="Subject (default from templates/email/subject.txt.j2)."),
+        click.option("--dry-run", is_flag=True, help="Write the message as an .eml file instead of sending it."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _deliver(ctx: click.Context, pdf: bytes, summary: dict[str, Any] | None, *, pdf_path: Path,
+             to: tuple[str, ...], cc: tuple[str, ...], bcc: tuple[str, ...], subject: str | None,
+             smtp_url: str | None, sender: str | None, dry_run: bool, brand: Path | None,
+             templates: Path | None) -> None:
+    from .brand import Brand, load_brand
+    from .files import write_atomic
+    from .mail import MailContext, compose, parse_smtp_url, send
+
+    if not dry_run and not smtp_url:
+        raise click.UsageError("no SMTP server: set REPORTGEN_SMTP_URL or pass --smtp", ctx)
+    settings = parse_smtp_url(smtp_url) if smtp_url and not dry_run else None
+    brand_name = (load_brand(brand) if brand else Brand()).name
+    mail = compose(pdf, context=MailContext.from_summary(summary, brand_name), sender=sender or "",
+                   to=list(to), cc=list(cc), bcc=list(bcc), subject=subject, templates=templates)
+    if settings is None:
+        written = write_atomic(pdf_path.with_suffix(".eml"), mail.as_bytes())
+        click.echo(f"wrote {written} (not sent)")
+        return
+    send(mail, settings)
+    click.echo(f"sent to {', '.join(mail.recipients)}")
+
+
 def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str | None,
            api_secret: str | None, username: str | None, base_url: str, no_cache: bool) -> Path:
     if not api_key:
@@ -190,18 +229,149 @@ def fetch(ctx: click.Context, session_key: str, directory: Path | None, **api: A
 @_render_options
 @click.option("--keep-bundle", type=click.Path(file_okay=False, path_type=Path),
               help="Also keep the fetched bundle in this directory.")
+@click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report's summary (versioned JSON, see README) to this file.")
+@_api_options
+@click.option("--email-to", multiple=True, help="Email the PDF to this address (repeatable).")
+@_mail_options
+@click.pass_context
+def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summary_json: Path | None,
+           output: Path | None, output_format: str, brand: Path | None, templates: Path | None,
+           paper: str | None, strict: bool, api_key: str | None, api_secret: str | None,
+           username: str | None, base_url: str, no_cache: bool, email_to: tuple[str, ...],
+           **mail: Any) -> None:
+    """Fetch a PAVE session and render its condition report in one go."""
+    if not api_key:
+        raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
+    from .report import generate_report
+
+    result = generate_report(
+        session_key, api_key=api_key, api_secret=api_secret, username=username, base_url=base_url,
+        brand=brand, templates=templates, paper=paper, strict=strict, cache=not no_cache,
+        keep_bundle=keep_bundle,
+    )
+    _warn(result.warnings)
+    written = result.write(output or Path(f"{session_key}.{output_format}"), output_format)
+    if summary_json:
+        result.write_summary(summary_json)
+    click.echo(f"wrote {written}")
+    if email_to:
+        if output_format != "pdf":
+            raise click.UsageError("--email-to sends the PDF: drop --format html", ctx)
+        _deliver(ctx, result.pdf, result.summary, pdf_path=written, to=email_to, brand=brand,
+                 templates=templates, **mail)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "to", multiple=True, required=True, help="Recipient address (repeatable).")
+@_mail_options
+@click.option("--summary", type=click.Path(dir_okay=False, path_type=Path),
+              help="The report's summary JSON (default: <PDF name>.json beside it, when present).")
+@click.option("--brand", type=click.Path(dir_okay=False, path_type=Path), help="Brand file, for the sender's name.")
+@click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Template override folder.")
+@click.pass_context
+def email(ctx: click.Context, pdf: Path, to: tuple[str, ...], summary: Path | None, **mail: Any) -> None:
+    """Email a condition report PDF, with a text and an HTML message."""
+    import json
+
+    data = pdf.read_bytes()
+    if not data.startswith(b"%PDF-"):
+        raise click.BadParameter(f"{pdf} is not a PDF file", ctx, param_hint="PDF")
+    summary_path = summary or pdf.with_suffix(".json")
+    summary_data = None
+    if summary_path.is_file():
+        try:
+            summary_data = json.loads(summary_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            if summary:
+                raise click.BadParameter(f"{summary} is not a readable JSON file", ctx, param_hint="--summary") from None
+    _deliver(ctx, data, summary_data if isinstance(summary_data, dict) else None, pdf_path=pdf, to=to, **mail)
+
+
+@main.command(epilog="Exit codes: 0 every session written or already there, 1 any failed, 2 usage error.")
+@click.argument("keys_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-d", "--directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Where <KEY>.pdf files and batch-summary.json go.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
+@click.option("--force", is_flag=True, help="Render again sessions whose PDF already exists.")
+@click.option("--brand", type=click.Path(dir_okay=False, path_type=Path), help="Brand file (TOML).")
+@click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Template override folder.")
+@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), help="Paper size.")
+@click.option("--strict", is_flag=True, help="Fail a session instead of using photo placeholders.")
 @_api_options
 @click.pass_context
-def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, output: Path | None,
-           output_format: str, brand: Path | None, templates: Path | None, paper: str | None,
-           strict: bool, **api: Any) -> None:
-    """Fetch a PAVE session and render its condition report in one go."""
-    import tempfile
+def batch(ctx: click.Context, keys_file: Path, directory: Path, jobs: int | None, force: bool,
+          brand: Path | None, templates: Path | None, paper: str | None, strict: bool,
+          api_key: str | None, api_secret: str | None, username: str | None, base_url: str,
+          no_cache: bool) -> None:
+    """Render every session key in KEYS_FILE (one per line, # comments allowed)."""
+    if not api_key:
+        raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
+    from .batch import read_keys, run_batch
+    from .brand import load_brand
 
-    with tempfile.TemporaryDirectory(prefix="reportgen-") as scratch:
-        bundle = _fetch(ctx, session_key, keep_bundle or Path(scratch) / session_key, **api)
-        _render(bundle, output=output, output_format=output_format, brand=brand, templates=templates,
-                paper=paper, strict=strict, default_name=session_key)
+    keys = read_keys(keys_file)
+    options = {
+        "api_key": api_key, "api_secret": api_secret, "username": username, "base_url": base_url,
+        # Parsed once here so a bad brand file is one usage-time error, not one per session.
+        "brand": load_brand(brand) if brand else None, "templates": templates, "paper": paper,
+        "strict": strict, "cache": not no_cache,
+    }
+    with _BatchProgress(len(keys)) as progress:
+        try:
+            results = run_batch(keys, directory, jobs=jobs, force=force, options=options,
+                                on_result=progress.update)
+        except KeyboardInterrupt:
+            click.echo("reportgen: batch interrupted; finished reports were kept", err=True)
+            ctx.exit(130)
+    counts = {status: sum(1 for r in results if r.status == status) for status in ("written", "skipped", "failed")}
+    click.echo(f"batch: {counts['written']} written, {counts['skipped']} skipped, {counts['failed']} failed "
+               f"(summary in {directory / 'batch-summary.json'})")
+    if counts["failed"]:
+        ctx.exit(EXIT_ERROR)
+
+
+class _BatchProgress:
+    """A live bar on a terminal (done, failed, rate, ETA); one plain line per session otherwise."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.failed = 0
+        self.live = sys.stderr.isatty()
+        self._progress: Any = None
+
+    def __enter__(self) -> _BatchProgress:
+        if self.live:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+
+            self._progress = Progress(
+                TextColumn("[bold]reports"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[failed]} failed · {task.fields[rate]}"), TimeRemainingColumn(),
+                transient=False,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("batch", total=self.total, failed=0, rate="–")
+            self._started = time.monotonic()
+        return self
+
+    def update(self, result: Any) -> None:
+        if not result.ok:
+            self.failed += 1
+        if self._progress is not None:
+            done = self._progress.tasks[0].completed + 1
+            rate = done / max(time.monotonic() - self._started, 1e-6)
+            self._progress.update(self._task, advance=1, failed=self.failed, rate=f"{rate:.2f}/s")
+            if not result.ok:
+                self._progress.console.print(f"{result.session_key}: {result.error}")
+        else:
+            detail = f": {result.error}" if result.error else f" ({result.seconds:.1f} s)" if result.status == "written" else ""
+            click.echo(f"{result.session_key}: {result.status}{detail}", err=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover

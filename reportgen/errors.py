@@ -7,6 +7,7 @@
      │    └── InvalidSessionKeyError   a session key that is not letters, digits and hyphens
      ├── ImageError               a photo could not be used and the caller asked for strictness
      ├── RenderError              the templates or WeasyPrint failed to produce the report
+     ├── DeliveryError            an email could not be sent
      └── APIError                 PAVE's API failed or could not be reached
           ├── AuthenticationError     PAVE refused the API key, secret or username (401/403)
           ├── SessionNotFoundError    PAVE does not know the session (404)
@@ -50,6 +51,10 @@ class ImageError(ReportgenError):
 
 class RenderError(ReportgenError):
     """The templates or WeasyPrint failed while producing the report."""
+
+
+class DeliveryError(ReportgenError):
+    """An email could not be delivered (connection, TLS, login or recipients refused)."""
 
 
 class APIError(ReportgenError):
