@@ -90,6 +90,10 @@ def _render_options(command: Any) -> Any:
                      help="Paper size (default: the brand's, else A4)."),
         click.option("--strict", is_flag=True,
                      help="Fail instead of using a placeholder when a photo is unusable."),
+        click.option("--rates", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Rate card (TOML): adds a repair estimate."),
+        click.option("--pdfa", is_flag=True,
+                     help="Archival PDF/A-3b with PAVE's data and the summary embedded."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -109,19 +113,21 @@ def render(bundle: Path, **options: Any) -> None:
               show_default=True, help="Output PDF.")
 def demo(output: Path) -> None:
     """Render the bundled sample session (a 2009 BMW with 27 damages) with the sample brand."""
-    from .paths import sample_brand, sample_bundle
+    from .paths import sample_brand, sample_bundle, sample_rates
 
     _render(sample_bundle(), output=output, output_format="pdf", brand=sample_brand(),
-            templates=None, paper=None, strict=True)
+            templates=None, paper=None, strict=True, rates=sample_rates(), pdfa=False)
 
 
 def _render(
     bundle: Path, *, output: Path | None, output_format: str, brand: Path | None,
-    templates: Path | None, paper: str | None, strict: bool, default_name: str | None = None,
+    templates: Path | None, paper: str | None, strict: bool, rates: Path | None, pdfa: bool,
+    default_name: str | None = None,
 ) -> None:
     from .report import render_bundle
 
-    report = render_bundle(bundle, brand=brand, templates=templates, paper=paper, strict=strict)
+    report = render_bundle(bundle, brand=brand, templates=templates, paper=paper, strict=strict,
+                           rates=rates, pdfa=pdfa)
     _warn(report.warnings)
     name = default_name or report.session_key or "report"
     written = report.write(output or Path(f"{name}.{output_format}"), output_format)
@@ -237,9 +243,9 @@ def fetch(ctx: click.Context, session_key: str, directory: Path | None, **api: A
 @click.pass_context
 def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summary_json: Path | None,
            output: Path | None, output_format: str, brand: Path | None, templates: Path | None,
-           paper: str | None, strict: bool, api_key: str | None, api_secret: str | None,
-           username: str | None, base_url: str, no_cache: bool, email_to: tuple[str, ...],
-           **mail: Any) -> None:
+           paper: str | None, strict: bool, rates: Path | None, pdfa: bool, api_key: str | None,
+           api_secret: str | None, username: str | None, base_url: str, no_cache: bool,
+           email_to: tuple[str, ...], **mail: Any) -> None:
     """Fetch a PAVE session and render its condition report in one go."""
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
@@ -247,8 +253,8 @@ def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summa
 
     result = generate_report(
         session_key, api_key=api_key, api_secret=api_secret, username=username, base_url=base_url,
-        brand=brand, templates=templates, paper=paper, strict=strict, cache=not no_cache,
-        keep_bundle=keep_bundle,
+        brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa,
+        cache=not no_cache, keep_bundle=keep_bundle,
     )
     _warn(result.warnings)
     written = result.write(output or Path(f"{session_key}.{output_format}"), output_format)
@@ -299,24 +305,28 @@ def email(ctx: click.Context, pdf: Path, to: tuple[str, ...], summary: Path | No
 @click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Template override folder.")
 @click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), help="Paper size.")
 @click.option("--strict", is_flag=True, help="Fail a session instead of using photo placeholders.")
+@click.option("--rates", type=click.Path(dir_okay=False, path_type=Path), help="Rate card (TOML): adds an estimate.")
+@click.option("--pdfa", is_flag=True, help="Archival PDF/A-3b with PAVE's data embedded.")
 @_api_options
 @click.pass_context
 def batch(ctx: click.Context, keys_file: Path, directory: Path, jobs: int | None, force: bool,
           brand: Path | None, templates: Path | None, paper: str | None, strict: bool,
-          api_key: str | None, api_secret: str | None, username: str | None, base_url: str,
-          no_cache: bool) -> None:
+          rates: Path | None, pdfa: bool, api_key: str | None, api_secret: str | None,
+          username: str | None, base_url: str, no_cache: bool) -> None:
     """Render every session key in KEYS_FILE (one per line, # comments allowed)."""
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
     from .batch import read_keys, run_batch
     from .brand import load_brand
+    from .estimate import load_rate_card
 
     keys = read_keys(keys_file)
     options = {
         "api_key": api_key, "api_secret": api_secret, "username": username, "base_url": base_url,
         # Parsed once here so a bad brand file is one usage-time error, not one per session.
         "brand": load_brand(brand) if brand else None, "templates": templates, "paper": paper,
-        "strict": strict, "cache": not no_cache,
+        "strict": strict, "cache": not no_cache, "pdfa": pdfa,
+        "rates": load_rate_card(rates) if rates else None,
     }
     with _BatchProgress(len(keys)) as progress:
         try:

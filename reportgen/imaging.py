@@ -6,7 +6,7 @@ import io
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -20,6 +20,9 @@ MAX_SOURCE_BYTES = 40 * 1024 * 1024
 #: Long edge of a photo page's image: about 210 dpi across an A4 text column.
 PHOTO_LONG_EDGE = 1400
 THUMBNAIL_LONG_EDGE = 360
+#: Close-ups: a square crop of this share of the photo's long edge, printed about 32 mm wide.
+CLOSEUP_SHARE = 0.2
+CLOSEUP_EDGE = 280
 JPEG_QUALITY = 82
 THUMBNAIL_QUALITY = 78
 #: Markers are drawn oversampled, then reduced, for smooth edges on every photo size.
@@ -55,12 +58,15 @@ class PhotoJob:
     markers: tuple[Marker, ...] = ()
     photo: bool = True
     thumbnail: bool = False
+    closeups: bool = False
 
 
 @dataclass(frozen=True)
 class PhotoResult:
     photo: EncodedImage | None = None
     thumbnail: EncodedImage | None = None
+    #: Marker number → a zoomed crop around that damage.
+    closeups: dict[int, EncodedImage] = field(default_factory=dict)
     #: Why the photo could not be used; None when it was processed.
     problem: str | None = None
 
@@ -89,12 +95,36 @@ def _run(job: PhotoJob, font_path: Path | None) -> PhotoResult:
         small = image.copy()
         small.thumbnail((THUMBNAIL_LONG_EDGE, THUMBNAIL_LONG_EDGE), Image.Resampling.LANCZOS)
         thumbnail = encode_jpeg(small, THUMBNAIL_QUALITY)
+    closeups = make_closeups(image, job.markers) if job.closeups and job.photo else {}
     photo = None
     if job.photo:
         if job.markers:
             image = draw_markers(image, job.markers, font_path)
         photo = encode_jpeg(image, JPEG_QUALITY)
-    return PhotoResult(photo=photo, thumbnail=thumbnail)
+    return PhotoResult(photo=photo, thumbnail=thumbnail, closeups=closeups)
+
+
+def make_closeups(image: Image.Image, markers: Sequence[Marker]) -> dict[int, EncodedImage]:
+    """A square crop around each damage, with a thin ring on the spot, so it is found at a glance."""
+    width, height = image.size
+    side = max(32, round(max(width, height) * CLOSEUP_SHARE))
+    side = min(side, width, height)
+    crops = {}
+    for marker in markers:
+        cx, cy = marker.x / 100 * width, marker.y / 100 * height
+        left = round(min(max(cx - side / 2, 0), width - side))
+        top = round(min(max(cy - side / 2, 0), height - side))
+        # Drawn at twice the size and reduced, for a smooth ring.
+        big = CLOSEUP_EDGE * 2
+        crop = image.crop((left, top, left + side, top + side)).resize((big, big), Image.Resampling.LANCZOS)
+        scale = big / side
+        x, y = (cx - left) * scale, (cy - top) * scale
+        radius = big * 0.09
+        draw = ImageDraw.Draw(crop)
+        _circle(draw, (x, y), radius + 4, outline=(255, 255, 255, 255), width=8)
+        _circle(draw, (x, y), radius, outline=_rgb(marker.colour), width=6)
+        crops[marker.number] = encode_jpeg(crop.reduce(2), THUMBNAIL_QUALITY)
+    return crops
 
 
 def open_photo(path: Path, long_edge: int) -> Image.Image:

@@ -26,3 +26,7 @@ def sample_bundle() -> Path:
 
 def sample_brand() -> Path:
     return _data_dir("samples") / "brand" / "northwind.toml"
+
+
+def sample_rates() -> Path:
+    return _data_dir("samples") / "rates.toml"

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -23,20 +26,47 @@ from .view import ImageAsset, ReportView
 
 _LOG = logging.getLogger("reportgen")
 _FONT_CONFIG_LOCK = threading.Lock()
+_ATTACHMENT_DESCRIPTIONS = {
+    "hotspots.json": "PAVE damage results (GET /v1/hotspots/{key})",
+    "photos.json": "PAVE captured photos and QA status (GET /v1/sessions/{key}/photos)",
+    "session.json": "PAVE session and vehicle record (GET /v1/sessions/{key})",
+    "summary.json": "reportgen summary (schema reportgen.summary/1)",
+}
 
 
-def write_pdf(html: str, view: ReportView, theme: Theme) -> bytes:
-    """Lay out the HTML with WeasyPrint; only theme files, fonts, the logo and our images load."""
+def write_pdf(
+    html: str,
+    view: ReportView,
+    theme: Theme,
+    *,
+    pdfa: bool = False,
+    attachments: dict[str, bytes] | None = None,
+) -> bytes:
+    """Lay out the HTML with WeasyPrint; only theme files, fonts, the logo and our images load.
+
+    pdfa=True makes a PDF/A-3b whose attachments (name → bytes) are embedded as associated files.
+    """
     assets = _collect_assets(view)
     roots = [*theme.search_path, fonts_dir()]
     files = [view.brand.logo.path] if view.brand.logo else []
     fetcher = LockedURLFetcher(roots=roots, files=files, assets=assets)
+    # Stable identifiers and dates: the same input gives the same bytes.
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    moment = datetime.fromisoformat(view.document_date) if view.document_date else None
+    options: dict[str, Any] = {"pdf_identifier": identifier}
+    if pdfa:
+        options["pdf_variant"] = "pdf/a-3b"
+        options["attachments"] = [
+            Attachment(string=data, name=name, url_fetcher=fetcher, relationship="Source",
+                       description=_ATTACHMENT_DESCRIPTIONS.get(name, name), created=moment, modified=moment)
+            for name, data in (attachments or {}).items()
+        ]
     with _captured_weasyprint_log() as messages, _FONT_CONFIG_LOCK:
         try:
             document = HTML(
                 string=html, base_url=theme.search_path[-1].as_uri() + "/", url_fetcher=fetcher
             )
-            pdf = document.write_pdf(font_config=_font_config(), uncompressed_pdf=False)
+            pdf = document.write_pdf(font_config=_font_config(), **options)
         except Exception as error:  # WeasyPrint raises many types; all mean "could not render".
             raise RenderError(f"PDF rendering failed: {type(error).__name__}: {error}") from None
     if pdf is None:
@@ -95,6 +125,9 @@ class LockedURLFetcher(URLFetcher):
 
 def _collect_assets(view: ReportView) -> dict[str, ImageAsset]:
     assets = {panel.image.name: panel.image for panel in view.photos if panel.image}
+    assets.update((row.closeup.name, row.closeup) for row in view.details if row.closeup)
+    if view.qr_code:
+        assets[view.qr_code.name] = view.qr_code
     if view.checklist:
         assets.update((row.thumbnail.name, row.thumbnail) for row in view.checklist.rows if row.thumbnail)
     return assets

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,9 +15,11 @@ from typing import Any
 
 from . import imaging, view, vocabulary
 from .brand import Brand, check_paper, load_brand
-from .bundle import PHOTOS_FILE, Bundle, load_bundle
+from .bundle import HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE, Bundle, load_bundle
 from .download import ImageCache
-from .errors import ImageError, ReportgenError
+from .errors import ConfigError, ImageError, ReportgenError
+from .estimate import PricedDamage, RateCard, load_rate_card
+from .estimate import estimate as compute_estimate
 from .fetch import fetch_bundle
 from .files import write_atomic
 from .pave import DEFAULT_BASE_URL, Credentials
@@ -26,6 +29,8 @@ from .summary import build_summary
 
 _LOG = logging.getLogger("reportgen")
 MARKER_FONT = "Inter-Bold.otf"
+#: PAVE's bodies that a PDF/A report carries as attachments.
+SOURCE_FILES = (HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE)
 
 
 @dataclass
@@ -39,6 +44,10 @@ class Report:
     summary: dict[str, Any] = field(repr=False, default_factory=dict)
     #: Problems that did not stop the report, such as photos replaced by placeholders.
     warnings: list[str] = field(default_factory=list)
+    #: PDF/A-3b with PAVE's bodies and the summary embedded, instead of a plain PDF.
+    pdfa: bool = False
+    #: PAVE's response bodies as read from the bundle (file name → bytes), for PDF/A.
+    sources: dict[str, bytes] = field(repr=False, default_factory=dict)
 
     @cached_property
     def html(self) -> str:
@@ -49,7 +58,12 @@ class Report:
     def pdf(self) -> bytes:
         from .pdf import write_pdf  # WeasyPrint costs ~1 s to import: only when a PDF is wanted.
 
-        return write_pdf(render_html(self.view, self.theme, standalone=False), self.view, self.theme)
+        html = render_html(self.view, self.theme, standalone=False)
+        if not self.pdfa:
+            return write_pdf(html, self.view, self.theme)
+        summary = (json.dumps(self.summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        return write_pdf(html, self.view, self.theme, pdfa=True,
+                         attachments={**self.sources, "summary.json": summary})
 
     def write(self, path: str | Path, format: str = "pdf") -> Path:
         """Write the PDF (or HTML) atomically: the target holds the old file or the new, never half."""
@@ -69,19 +83,15 @@ def generate_report(
     api_secret: str | None = None,
     username: str | None = None,
     base_url: str = DEFAULT_BASE_URL,
-    brand: Brand | str | Path | None = None,
-    templates: str | Path | None = None,
-    paper: str | None = None,
-    strict: bool = False,
     cache: bool | str | Path = True,
     keep_bundle: str | Path | None = None,
-    generated_at: datetime | None = None,
+    **render_options: Any,
 ) -> Report:
     """Fetch a live session from PAVE and render it; nothing stays on disk unless keep_bundle.
 
     Without api_secret and username, PAVE's photo list cannot be fetched and the report says the
     capture checklist is unavailable. cache=True uses the per-user image cache, a path uses that
-    folder, False downloads every photo again.
+    folder, False downloads every photo again. render_options are render_bundle's.
     """
     image_cache = (
         ImageCache.default() if cache is True else ImageCache(Path(cache)) if cache else None
@@ -92,8 +102,7 @@ def generate_report(
             session_key, Path(keep_bundle) if keep_bundle else Path(scratch) / session_key,
             credentials=credentials, base_url=base_url, cache=image_cache,
         )
-        report = render_bundle(fetched.path, brand=brand, templates=templates, paper=paper,
-                               strict=strict, generated_at=generated_at)
+        report = render_bundle(fetched.path, **render_options)
     report.warnings[:0] = fetched.warnings
     report.summary["warnings"] = list(report.warnings)
     return report
@@ -110,6 +119,18 @@ async def agenerate_report(session_key: str, **options: Any) -> Report:
     return await asyncio.to_thread(work)
 
 
+@dataclass(frozen=True)
+class _Options:
+    brand: Brand
+    theme: Theme
+    paper: str | None
+    strict: bool
+    generated_at: datetime
+    document_date: datetime | None
+    rates: RateCard | None
+    pdfa: bool
+
+
 def render_bundle(
     path: str | Path,
     *,
@@ -117,39 +138,56 @@ def render_bundle(
     templates: str | Path | None = None,
     paper: str | None = None,
     strict: bool = False,
+    rates: RateCard | str | Path | None = None,
+    pdfa: bool = False,
     generated_at: datetime | None = None,
 ) -> Report:
     """Turn a saved session bundle into a Report.
 
     A photo that is missing or unreadable becomes a visible placeholder and a warning; with
-    strict=True it raises ImageError instead.
+    strict=True it raises ImageError instead. rates (a rate card) adds a repair estimate; pdfa
+    makes an archival PDF/A-3b carrying PAVE's data. generated_at, else SOURCE_DATE_EPOCH, else
+    now, is the generation time printed in the report; with either set, the same bundle and
+    options give a byte-identical PDF.
     """
     bundle = load_bundle(path)
     try:
-        return _build(bundle, brand, templates, paper, strict, generated_at)
+        fixed = generated_at or _source_date_epoch()
+        options = _Options(
+            brand=brand if isinstance(brand, Brand) else load_brand(brand) if brand else Brand(),
+            theme=Theme(Path(templates) if templates else None),
+            paper=check_paper(paper) if paper else None,
+            strict=strict,
+            generated_at=fixed or datetime.now(timezone.utc),
+            # The PDF's own dates never depend on the clock: the inspection's end stands in.
+            document_date=_source_date_epoch() or bundle.results.session.inspect_ended_at or fixed,
+            rates=rates if isinstance(rates, RateCard) or rates is None else load_rate_card(rates),
+            pdfa=pdfa,
+        )
+        return _build(bundle, options)
     except ReportgenError as error:
         error.session_key = error.session_key or bundle.session_key or None
         raise
 
 
-def _build(
-    bundle: Bundle,
-    brand: Brand | str | Path | None,
-    templates: str | Path | None,
-    paper: str | None,
-    strict: bool,
-    generated_at: datetime | None,
-) -> Report:
-    brand = brand if isinstance(brand, Brand) else load_brand(brand) if brand else Brand()
-    theme = Theme(Path(templates) if templates else None)
-    generated_at = generated_at or datetime.now(timezone.utc)
+def _source_date_epoch() -> datetime | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise ConfigError(f"SOURCE_DATE_EPOCH must be a Unix time in seconds, not {value[:40]!r}") from None
+
+
+def _build(bundle: Bundle, options: _Options) -> Report:
     planned = view.plan_photos(bundle.results)
     chosen = view.chosen_attempts(bundle.captures or [])
     thumbnail_urls = [attempt.url for attempt in chosen if attempt.url]
 
     jobs = [
         imaging.PhotoJob(_source(bundle, plan.photo.url), plan.markers, photo=True,
-                         thumbnail=plan.photo.url in thumbnail_urls)
+                         thumbnail=plan.photo.url in thumbnail_urls, closeups=True)
         for plan in planned
     ]
     covered = {plan.photo.url for plan in planned}
@@ -158,11 +196,13 @@ def _build(
     results = imaging.process_photos(jobs, fonts_dir() / MARKER_FONT)
 
     warnings = []
+    closeups: dict[int, imaging.EncodedImage] = {}
     for plan, result in zip(planned, results, strict=False):
+        closeups.update(result.closeups)
         if result.problem:
             title = vocabulary.photo_title(plan.photo.photo_code, plan.photo.photo_label)
             message = f"photo {title!r} unavailable: {result.problem}"
-            if strict:
+            if options.strict:
                 raise ImageError(message, session_key=bundle.session_key or None)
             warnings.append(message)
     thumbnails: dict[str, imaging.PhotoResult] = {}
@@ -172,23 +212,33 @@ def _build(
         elif job_url in thumbnail_urls:
             _LOG.debug("no thumbnail for %s: %s", job_url, result.problem)
 
+    estimate = None
+    if options.rates:
+        estimate = compute_estimate(options.rates, [
+            PricedDamage(d.number, d.damage.component, d.severity.key, d.damage.repair_method, d.damage.tolerance)
+            for plan in planned for d in plan.damages
+        ])
     report_view = view.build_view(
         results=bundle.results,
         planned=planned,
         photo_results=results[: len(planned)],
         captures=bundle.captures,
         thumbnails=thumbnails,
-        brand=brand,
-        paper=check_paper(paper) if paper else brand.paper,
+        brand=options.brand,
+        paper=options.paper or options.brand.paper,
         session_key=bundle.session_key,
-        generated_at=generated_at,
+        generated_at=options.generated_at,
         checklist_note="" if bundle.captures is not None
         else bundle.notes.get(PHOTOS_FILE, "The photo list (photos.json) is not part of this session's "
                               "data, so the capture checklist is not included."),
         warnings=warnings,
+        closeups=closeups,
+        estimate=estimate,
+        document_date=options.document_date,
     )
-    summary = build_summary(bundle.results, planned, report_view, generated_at)
-    return Report(bundle.session_key, report_view, theme, summary, warnings)
+    summary = build_summary(bundle.results, planned, report_view, options.generated_at, estimate)
+    sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
+    return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
 
 
 def _source(bundle: Bundle, url: str) -> Path | None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from . import vocabulary
+from .estimate import Estimate
 from .models import DamageResults
 from .view import PlannedPhoto, ReportView
 
@@ -20,6 +21,7 @@ def build_summary(
     planned: Sequence[PlannedPhoto],
     report: ReportView,
     generated_at: datetime,
+    estimate: Estimate | None = None,
 ) -> dict[str, Any]:
     """The summary's shape is documented in the README ("Report.summary")."""
     damages = []
@@ -81,6 +83,19 @@ def build_summary(
                  "note": row.note}
                 for row in checklist.rows
             ],
+        },
+        "estimate": None if estimate is None else {
+            "currency": estimate.card.currency,
+            "labour_rate": str(estimate.card.labour_rate),
+            "lines": [
+                {"number": line.number, "hours": str(line.hours), "labour": str(line.labour),
+                 "parts": str(line.parts), "total": str(line.total), "chargeable": line.chargeable,
+                 "note": line.note}
+                for line in estimate.lines
+            ],
+            "excess_wear": str(estimate.excess_wear),
+            "normal_wear": str(estimate.normal_wear),
+            "total": str(estimate.total),
         },
         "warnings": list(report.warnings),
     }

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import vocabulary
 from .brand import Brand
+from .estimate import Estimate
 from .imaging import EncodedImage, Marker, PhotoResult
 from .models import CaptureAttempt, Damage, DamageResults, PhotoDamages
 from .vocabulary import Component, Severity
@@ -134,6 +137,9 @@ class DamageRow:
     photo_anchor: str
     #: Says why the damage has no marker, or that its marker was moved onto the photo's edge.
     position_note: str
+    component_code: str = ""
+    region: str | None = None
+    closeup: ImageAsset | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,54 @@ class LegendEntry:
 
 
 @dataclass(frozen=True)
+class MapRegion:
+    colour: str
+    numbers: str
+
+
+@dataclass(frozen=True)
+class UnmappedComponent:
+    name: str
+    numbers: str
+
+
+@dataclass(frozen=True)
+class DamageMap:
+    """The vehicle diagram: each region's worst-severity colour and its marker numbers."""
+
+    regions: dict[str, MapRegion]
+    unmapped: tuple[UnmappedComponent, ...]
+    neutral: str = "#e9edf1"
+    outline: str = "#8a96a3"
+
+
+@dataclass(frozen=True)
+class EstimateRow:
+    number: int
+    description: str
+    component: str
+    severity: SeverityBadge
+    repair_method: str
+    hours: str
+    labour: str
+    parts: str
+    total: str
+    chargeable: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class EstimateView:
+    currency: str
+    labour_rate: str
+    rows: tuple[EstimateRow, ...]
+    excess_wear: str
+    normal_wear: str
+    normal_wear_count: int
+    total: str
+
+
+@dataclass(frozen=True)
 class ReportView:
     brand: BrandView
     paper: str
@@ -235,6 +289,12 @@ class ReportView:
     checklist: Checklist | None
     checklist_note: str
     warnings: tuple[str, ...]
+    damage_map: DamageMap
+    details: tuple[DamageRow, ...] = ()
+    estimate: EstimateView | None = None
+    qr_code: ImageAsset | None = None
+    #: ISO 8601 date for the PDF's creation and modification dates.
+    document_date: str = ""
 
 
 def build_view(
@@ -250,13 +310,16 @@ def build_view(
     generated_at: datetime,
     checklist_note: str,
     warnings: Sequence[str],
+    closeups: dict[int, EncodedImage] | None = None,
+    estimate: Estimate | None = None,
+    document_date: datetime | None = None,
 ) -> ReportView:
     """Assemble the view; photo_results are aligned with planned, thumbnails are keyed by URL."""
     panels, rows = [], []
     for index, (plan, processed) in enumerate(zip(planned, photo_results, strict=True), start=1):
         anchor = f"photo-{index}"
         title = vocabulary.photo_title(plan.photo.photo_code, plan.photo.photo_label)
-        panel_rows = tuple(_damage_row(d, title, anchor) for d in plan.damages)
+        panel_rows = tuple(_damage_row(d, title, anchor, (closeups or {}).get(d.number)) for d in plan.damages)
         rows.extend(panel_rows)
         panels.append(PhotoPanel(
             anchor=anchor,
@@ -300,10 +363,17 @@ def build_view(
         checklist=_checklist(captures, thumbnails) if captures is not None else None,
         checklist_note=checklist_note,
         warnings=tuple(warnings),
+        damage_map=_damage_map(rows),
+        details=tuple(row for row in rows if row.closeup),
+        estimate=_estimate_view(estimate, rows) if estimate else None,
+        qr_code=_qr_code(session.landing_page),
+        document_date=(document_date or generated_at).isoformat(timespec="seconds"),
     )
 
 
-def _damage_row(numbered: NumberedDamage, photo_title: str, anchor: str) -> DamageRow:
+def _damage_row(
+    numbered: NumberedDamage, photo_title: str, anchor: str, closeup: EncodedImage | None
+) -> DamageRow:
     damage = numbered.damage
     if damage.position is None:
         note = "position not given"
@@ -324,7 +394,72 @@ def _damage_row(numbered: NumberedDamage, photo_title: str, anchor: str) -> Dama
         photo_title=photo_title,
         photo_anchor=anchor,
         position_note=note,
+        component_code=damage.component,
+        region=numbered.component.region,
+        closeup=ImageAsset.from_encoded(closeup) if closeup else None,
     )
+
+
+def _damage_map(rows: Sequence[DamageRow]) -> DamageMap:
+    colours = {key: severity.colour for key, severity in vocabulary.severities().items()}
+    order = vocabulary.SEVERITY_ORDER
+    by_region: dict[str, list[DamageRow]] = {}
+    unmapped: dict[str, list[DamageRow]] = {}
+    for row in rows:
+        (by_region.setdefault(row.region, []) if row.region else unmapped.setdefault(row.component, [])).append(row)
+
+    def numbers(members: list[DamageRow]) -> str:
+        return ", ".join(str(row.number) for row in members)
+
+    regions = {
+        region: MapRegion(colours[min((m.severity.key for m in members), key=order.index)], numbers(members))
+        for region, members in by_region.items()
+    }
+    return DamageMap(regions, tuple(UnmappedComponent(name, numbers(m)) for name, m in unmapped.items()))
+
+
+def _estimate_view(estimate: Estimate, rows: Sequence[DamageRow]) -> EstimateView:
+    from babel.numbers import format_currency, format_decimal
+
+    card = estimate.card
+
+    def money(amount: Decimal) -> str:
+        return format_currency(amount, card.currency, locale=card.locale)
+
+    by_number = {row.number: row for row in rows}
+    return EstimateView(
+        currency=card.currency,
+        labour_rate=money(card.labour_rate),
+        rows=tuple(
+            EstimateRow(
+                number=line.number, description=by_number[line.number].description,
+                component=by_number[line.number].component, severity=by_number[line.number].severity,
+                repair_method=by_number[line.number].repair_method or "—",
+                hours=format_decimal(line.hours, format="#,##0.0#", locale=card.locale),
+                labour=money(line.labour), parts=money(line.parts), total=money(line.total),
+                chargeable=line.chargeable, note=line.note,
+            )
+            for line in estimate.lines
+        ),
+        excess_wear=money(estimate.excess_wear),
+        normal_wear=money(estimate.normal_wear),
+        normal_wear_count=estimate.normal_wear_lines,
+        total=money(estimate.total),
+    )
+
+
+def _qr_code(url: str) -> ImageAsset | None:
+    """A vector QR code of PAVE's inspection page, only for a plain web address."""
+    link = _link("", url)
+    if link is None or link.href is None:
+        return None
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(link.href, error="m").save(buffer, kind="svg", border=0, scale=4, dark="#1d232a")
+    data = buffer.getvalue()
+    size = segno.make(link.href, error="m").symbol_size(scale=4, border=0)
+    return ImageAsset(f"{hashlib.sha256(data).hexdigest()[:24]}.svg", data, "image/svg+xml", *size)
 
 
 def _summary(rows: Sequence[DamageRow], photos: int) -> Summary:

@@ -1,0 +1,154 @@
+"""Beyond PAVE's own report: estimate, close-ups, damage map, QR, PDF/A and byte-identical output."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image
+
+from reportgen import render_bundle
+from reportgen.errors import ConfigError
+from reportgen.estimate import load_rate_card
+from reportgen.imaging import CLOSEUP_EDGE
+
+from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
+
+RATES = Path(__file__).resolve().parent.parent / "samples" / "rates.toml"
+
+
+def rates_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "rates.toml"
+    path.write_text(body)
+    return path
+
+
+def test_estimate_prices_labour_parts_and_normal_wear(tmp_path: Path, make_bundle) -> None:
+    card = rates_file(tmp_path, """
+currency = "EUR"
+locale = "de_DE"
+labour_rate = 80
+normal_wear = ["naaa acceptable"]
+[hours.Refinish]
+minor = 1.5
+major = 3
+[hours.Replace]
+major = 2
+[parts]
+BUMPER_FRONT_UNIQUE = 400.50
+""")
+    body = hotspots(photo(5, "Front", "https://cdn.example/f.jpg",
+        damage("HOOD_FRONT_UNIQUE", "SCRATCH_MINOR", repair_method="Refinish", tolerance="1 inch"),
+        damage("BUMPER_FRONT_UNIQUE", "CRACKED_MAJOR", repair_method="Replace", tolerance="6 inches"),
+        damage("DOOR_FRONT_LEFT", "SCRATCH_MINOR", repair_method="Refinish", tolerance="1/8 inch - NAAA Acceptable"),
+        damage("ROOF_UNIQUE", "DENT_MEDIUM", repair_method="Polish", tolerance="2 inches")))
+    report = render_bundle(make_bundle(body), rates=card)
+    estimate = report.summary["estimate"]
+    lines = {line["number"]: line for line in estimate["lines"]}
+    by_component = {d["component_code"]: d["number"] for d in report.summary["damages"]}
+    hood, bumper = lines[by_component["HOOD_FRONT_UNIQUE"]], lines[by_component["BUMPER_FRONT_UNIQUE"]]
+    wear, unknown = lines[by_component["DOOR_FRONT_LEFT"]], lines[by_component["ROOF_UNIQUE"]]
+    assert (hood["hours"], hood["total"]) == ("1.5", "120.00")
+    assert Decimal(bumper["total"]) == Decimal("2") * 80 + Decimal("400.50")
+    assert wear["total"] == "0" and not wear["chargeable"] and wear["note"] == "normal wear and tear"
+    assert unknown["note"] == "no hours for this repair method" and unknown["total"] == "0.00"
+    assert Decimal(estimate["total"]) == Decimal("120.00") + Decimal("560.50")
+    html = report.html
+    assert "680,50\xa0€" in html and "Normal wear and tear (1 damage)" in html
+
+
+def test_rate_card_errors_are_clear(tmp_path: Path) -> None:
+    for body, message in [('currency = "DOLLARS"\nlabour_rate = 1', "three-letter"),
+                          ('currency = "USD"\nlabour_rate = -5', "zero or more"),
+                          ('currency = "USD"\nlabour_rate = 5\nlocale = "xx_YY"', "unknown locale"),
+                          ('currency = "USD"\nlabour_rate = 5\nhourz = 1', "unknown key")]:
+        with pytest.raises(ConfigError, match=message):
+            load_rate_card(rates_file(tmp_path, body))
+    assert load_rate_card(RATES).labour_rate == Decimal("95.00")
+
+
+def test_no_rate_card_means_no_estimate(make_bundle) -> None:
+    report = render_bundle(make_bundle(hotspots(photo(5, "Front", "u", damage()))))
+    assert report.summary["estimate"] is None and ">Repair estimate<" not in report.html
+
+
+def test_closeups_centre_on_the_damage(tmp_path: Path, make_bundle) -> None:
+    picture = Image.new("RGB", (1200, 900), (200, 200, 200))
+    picture.paste((20, 20, 20), (300, 600, 340, 640))  # a dark blemish around (26.7 %, 68.9 %)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=95)
+    body = hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage(x=26.67, y=68.89), damage(x=None, y=None)))
+    report = render_bundle(make_bundle(body, images={"f.jpg": buffer.getvalue()}))
+    [detail] = report.view.details  # the damage without a position has no close-up
+    closeup = Image.open(io.BytesIO(detail.closeup.data))
+    assert closeup.size == (CLOSEUP_EDGE, CLOSEUP_EDGE)
+    centre = closeup.getpixel((CLOSEUP_EDGE // 2, CLOSEUP_EDGE // 2))
+    assert max(centre) < 80, "the blemish is not at the centre of its close-up"
+
+
+def test_damage_map_shades_regions_by_worst_severity() -> None:
+    report = render_bundle(SAMPLE_BUNDLE)
+    regions = report.view.damage_map.regions
+    assert regions["bumper-front"].colour == "#d62828"  # it has a major scrape
+    assert regions["hood"].colour == "#f5b700"  # only minor dents
+    assert regions["door-rear-left"].numbers == "2, 3"
+    assert report.view.damage_map.unmapped == ()
+    html = report.html
+    assert 'id="region-bumper-front"' in html
+
+
+def test_unknown_components_are_listed_under_the_map(make_bundle) -> None:
+    body = hotspots(photo(5, "Front", "u", damage("SPOILER_REAR_UNIQUE", "CRACK_MAJOR")))
+    report = render_bundle(make_bundle(body))
+    assert [(u.name, u.numbers) for u in report.view.damage_map.unmapped] == [("Rear spoiler", "1")]
+    assert "Rear spoiler" in report.html
+
+
+def test_qr_code_links_to_the_inspection_page_only_when_safe(make_bundle) -> None:
+    report = render_bundle(make_bundle(hotspots()))
+    assert report.view.qr_code is not None and report.view.qr_code.media_type == "image/svg+xml"
+    body = hotspots()
+    body["session"]["landing_page"] = "javascript:alert(1)"
+    assert render_bundle(make_bundle(body)).view.qr_code is None
+
+
+def test_pdfa_embeds_pave_data_and_the_summary() -> None:
+    report = render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND, pdfa=True)
+    with pikepdf.open(io.BytesIO(report.pdf)) as pdf:
+        files = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
+        assert set(files) == {"hotspots.json", "photos.json", "session.json", "summary.json"}
+        assert files["hotspots.json"] == (SAMPLE_BUNDLE / "hotspots.json").read_bytes()
+        assert json.loads(files["summary.json"])["damage_count"] == 27
+        with pdf.open_metadata() as meta:
+            assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "B"
+        assert "/OutputIntents" in pdf.Root
+
+
+def test_same_bundle_and_options_give_identical_bytes(tmp_path: Path) -> None:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    outputs = []
+    for name in ("a.pdf", "b.pdf"):
+        result = subprocess.run([sys.executable, "-m", "reportgen.cli", "render", str(SAMPLE_BUNDLE), "-o",
+                                 str(tmp_path / name), "--brand", str(SAMPLE_BRAND), "--rates", str(RATES), "--pdfa"],
+                                env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        outputs.append((tmp_path / name).read_bytes())
+    assert outputs[0] == outputs[1]
+    with pikepdf.open(io.BytesIO(outputs[0])) as pdf:
+        assert str(pdf.docinfo["/CreationDate"]).startswith("D:20231114")
+
+
+def test_html_format_has_the_same_sections_as_the_pdf() -> None:
+    report = render_bundle(SAMPLE_BUNDLE, rates=RATES)
+    html = report.html
+    for heading in ("Summary", "Damage photos", "Damages by component", "Damage details", "Repair estimate",
+                    "Photo capture checklist"):
+        assert f">{heading}<" in html
+    assert html.count("data:image/jpeg;base64,") >= 4 + 27
