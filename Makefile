@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# WeasyPrint needs Pango (with its fontconfig/FreeType backend) and HarfBuzz-Subset from the system.
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
+# WeasyPrint needs Pango (with its fontconfig/FreeType backend) and HarfBuzz-Subset from the system;
+# the tests read PDFs back with poppler's pdftotext and make TLS certificates with openssl.
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils openssl
 
 .PHONY: demo test system-deps clean
 

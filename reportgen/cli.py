@@ -157,6 +157,8 @@ def _api_options(command: Any) -> Any:
         click.option("--base-url", envvar="PAVE_BASE_URL", default="https://openapi.paveapi.com",
                      show_default=True, help="PAVE API address [env: PAVE_BASE_URL]."),
         click.option("--no-cache", is_flag=True, help="Download every photo again instead of using the cache."),
+        click.option("--timeout", type=click.FloatRange(min=1), help="Seconds the fetch may take at most "
+                     "(photos not downloaded by then become placeholders)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -202,7 +204,8 @@ def _deliver(ctx: click.Context, pdf: bytes, summary: dict[str, Any] | None, *, 
 
 
 def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str | None,
-           api_secret: str | None, username: str | None, base_url: str, no_cache: bool) -> Path:
+           api_secret: str | None, username: str | None, base_url: str, no_cache: bool,
+           timeout: float | None) -> Path:
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
     from .download import ImageCache
@@ -212,7 +215,7 @@ def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str |
     result = fetch_bundle(
         session_key, directory,
         credentials=Credentials(api_key, api_secret or None, username or None),
-        base_url=base_url, cache=None if no_cache else ImageCache.default(),
+        base_url=base_url, cache=None if no_cache else ImageCache.default(), timeout=timeout,
     )
     _warn(result.warnings)
     return result.path
@@ -245,7 +248,7 @@ def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summa
            output: Path | None, output_format: str, brand: Path | None, templates: Path | None,
            paper: str | None, strict: bool, rates: Path | None, pdfa: bool, api_key: str | None,
            api_secret: str | None, username: str | None, base_url: str, no_cache: bool,
-           email_to: tuple[str, ...], **mail: Any) -> None:
+           timeout: float | None, email_to: tuple[str, ...], **mail: Any) -> None:
     """Fetch a PAVE session and render its condition report in one go."""
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
@@ -254,7 +257,7 @@ def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summa
     result = generate_report(
         session_key, api_key=api_key, api_secret=api_secret, username=username, base_url=base_url,
         brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa,
-        cache=not no_cache, keep_bundle=keep_bundle,
+        cache=not no_cache, keep_bundle=keep_bundle, timeout=timeout,
     )
     _warn(result.warnings)
     written = result.write(output or Path(f"{session_key}.{output_format}"), output_format)
@@ -312,7 +315,7 @@ def email(ctx: click.Context, pdf: Path, to: tuple[str, ...], summary: Path | No
 def batch(ctx: click.Context, keys_file: Path, directory: Path, jobs: int | None, force: bool,
           brand: Path | None, templates: Path | None, paper: str | None, strict: bool,
           rates: Path | None, pdfa: bool, api_key: str | None, api_secret: str | None,
-          username: str | None, base_url: str, no_cache: bool) -> None:
+          username: str | None, base_url: str, no_cache: bool, timeout: float | None) -> None:
     """Render every session key in KEYS_FILE (one per line, # comments allowed)."""
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
@@ -325,7 +328,7 @@ def batch(ctx: click.Context, keys_file: Path, directory: Path, jobs: int | None
         "api_key": api_key, "api_secret": api_secret, "username": username, "base_url": base_url,
         # Parsed once here so a bad brand file is one usage-time error, not one per session.
         "brand": load_brand(brand) if brand else None, "templates": templates, "paper": paper,
-        "strict": strict, "cache": not no_cache, "pdfa": pdfa,
+        "strict": strict, "cache": not no_cache, "pdfa": pdfa, "timeout": timeout,
         "rates": load_rate_card(rates) if rates else None,
     }
     with _BatchProgress(len(keys)) as progress:

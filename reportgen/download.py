@@ -124,6 +124,7 @@ def _download_one(
     cached = cache.get(url) if cache else None
     if cached is not None:
         write_atomic(target, cached)
+        _LOG.debug("photo %s: %d bytes from the cache", target.name, len(cached))
         return Download(url, target.name, from_cache=True)
     started = policy.retry.clock()
     attempt = 0
@@ -134,11 +135,13 @@ def _download_one(
         except _Failed as failure:
             wait = policy.retry.delay(attempt, failure.retry_after)
             out_of_time = policy.retry.clock() - started + wait > policy.retry.budget
+            _LOG.debug("photo %s: %s (attempt %d)", target.name, failure.problem, attempt)
             if not failure.retryable or attempt >= policy.retry.attempts or out_of_time:
                 return Download(url, None, failure.problem)
             policy.retry.sleep(wait)
             continue
         write_atomic(target, data)
+        _LOG.debug("photo %s: %d bytes downloaded", target.name, len(data))
         if cache:
             cache.put(url, data)
         return Download(url, target.name)

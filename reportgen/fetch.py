@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,7 @@ from .download import DownloadPolicy, ImageCache, download_photos
 from .errors import APIError, AuthenticationError, InvalidDataError
 from .models import parse_captures, parse_results, parse_session
 from .pave import DEFAULT_BASE_URL, Credentials, PaveClient, check_session_key
+from .retry import RetryPolicy
 
 NO_SIGNING_NOTE = (
     "The capture checklist is unavailable: reportgen was not given PAVE's API secret and username, "
@@ -47,15 +49,21 @@ def fetch_bundle(
     policy: DownloadPolicy | None = None,
     api_transport: httpx.BaseTransport | None = None,
     image_transport: httpx.BaseTransport | None = None,
+    timeout: float | None = None,
 ) -> FetchResult:
-    """Fetch a session into `directory`, replacing what was there only once everything is saved."""
+    """Fetch a session into `directory`, replacing what was there only once everything is saved.
+
+    timeout bounds the whole fetch in seconds: API retries stop and photo downloads are cut
+    short (those photos become placeholders) when it runs out.
+    """
     check_session_key(session_key)
+    clock = _Deadline(timeout)
     target = Path(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     try:
         warnings = _fetch_into(staging, session_key, credentials, base_url, cache, policy,
-                               api_transport, image_transport)
+                               api_transport, image_transport, clock)
         _replace_directory(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -72,11 +80,16 @@ def _fetch_into(
     policy: DownloadPolicy | None,
     api_transport: httpx.BaseTransport | None,
     image_transport: httpx.BaseTransport | None,
+    clock: _Deadline,
 ) -> list[str]:
     warnings: list[str] = []
     notes: dict[str, str] = {}
     bodies = {}
-    with PaveClient(credentials, base_url=base_url, transport=api_transport) as client:
+    retry = RetryPolicy()
+    if clock.limited:
+        retry = replace(retry, budget=min(retry.budget, clock.remaining()))
+    with PaveClient(credentials, base_url=base_url, transport=api_transport, retry=retry,
+                    timeout=clock.http_timeout(30.0, 10.0)) as client:
         bodies[HOTSPOTS_FILE] = client.results(session_key)
         if credentials.can_sign:
             bodies[PHOTOS_FILE] = client.photos(session_key)
@@ -102,6 +115,12 @@ def _fetch_into(
     urls = [photo.url for photo in results.photos if photo.url]
     urls += [attempt.url for attempt in view.chosen_attempts(captures) if attempt.url]
     names = unique_file_names(urls)
+    policy = policy or DownloadPolicy()
+    if clock.limited:
+        left = max(0.1, clock.remaining())
+        policy = replace(policy, deadline=min(policy.deadline, left), read_timeout=min(policy.read_timeout, left),
+                         connect_timeout=min(policy.connect_timeout, left),
+                         retry=replace(policy.retry, budget=min(policy.retry.budget, left)))
     for item in download_photos(names, root / IMAGES_DIR, policy=policy, cache=cache, transport=image_transport):
         if item.problem:
             warnings.append(f"photo {names[item.url]} not downloaded: {item.problem}")
@@ -118,3 +137,20 @@ def _replace_directory(new: Path, target: Path) -> None:
     target.rename(old)
     new.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+class _Deadline:
+    """The time left of an optional overall limit."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.limited = seconds is not None
+        self._end = time.monotonic() + (seconds or 0.0)
+
+    def remaining(self) -> float:
+        return self._end - time.monotonic()
+
+    def http_timeout(self, read: float, connect: float) -> httpx.Timeout:
+        if not self.limited:
+            return httpx.Timeout(read, connect=connect)
+        left = max(0.1, self.remaining())
+        return httpx.Timeout(min(read, left), connect=min(connect, left))

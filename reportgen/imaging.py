@@ -58,7 +58,8 @@ class PhotoJob:
     markers: tuple[Marker, ...] = ()
     photo: bool = True
     thumbnail: bool = False
-    closeups: bool = False
+    #: Marker numbers that get a close-up.
+    closeups: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def _run(job: PhotoJob, font_path: Path | None) -> PhotoResult:
         small = image.copy()
         small.thumbnail((THUMBNAIL_LONG_EDGE, THUMBNAIL_LONG_EDGE), Image.Resampling.LANCZOS)
         thumbnail = encode_jpeg(small, THUMBNAIL_QUALITY)
-    closeups = make_closeups(image, job.markers) if job.closeups and job.photo else {}
+    wanted = [marker for marker in job.markers if marker.number in job.closeups]
+    closeups = make_closeups(image, wanted) if wanted and job.photo else {}
     photo = None
     if job.photo:
         if job.markers:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -21,6 +22,7 @@ from .errors import (
 from .models import is_valid_session_key, load_json
 from .retry import RETRYABLE_STATUSES, RetryPolicy
 
+_LOG = logging.getLogger("reportgen")
 DEFAULT_BASE_URL = "https://openapi.paveapi.com"
 USER_AGENT = "reportgen/0.1 (+PAVE condition reports)"
 #: A PAVE JSON body is small; anything this large is not one.
@@ -124,6 +126,8 @@ class PaveClient:
             except httpx.TransportError as error:
                 problem = f"cannot reach PAVE ({type(error).__name__})"
             else:
+                # Path and status only: headers carry the credentials and are never logged.
+                _LOG.debug("GET %s: HTTP %s, %d bytes (attempt %d)", path, response.status_code, len(body), attempt)
                 if response.status_code not in RETRYABLE_STATUSES:
                     return _interpret(response.status_code, body, path, session_key)
                 problem = f"PAVE is unavailable (HTTP {response.status_code})"

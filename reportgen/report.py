@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -58,12 +59,15 @@ class Report:
     def pdf(self) -> bytes:
         from .pdf import write_pdf  # WeasyPrint costs ~1 s to import: only when a PDF is wanted.
 
+        started = time.perf_counter()
         html = render_html(self.view, self.theme, standalone=False)
-        if not self.pdfa:
-            return write_pdf(html, self.view, self.theme)
-        summary = (json.dumps(self.summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        return write_pdf(html, self.view, self.theme, pdfa=True,
-                         attachments={**self.sources, "summary.json": summary})
+        attachments = None
+        if self.pdfa:
+            summary = (json.dumps(self.summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+            attachments = {**self.sources, "summary.json": summary}
+        pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments)
+        _LOG.debug("PDF of %d bytes laid out in %.2f s", len(pdf), time.perf_counter() - started)
+        return pdf
 
     def write(self, path: str | Path, format: str = "pdf") -> Path:
         """Write the PDF (or HTML) atomically: the target holds the old file or the new, never half."""
@@ -85,13 +89,15 @@ def generate_report(
     base_url: str = DEFAULT_BASE_URL,
     cache: bool | str | Path = True,
     keep_bundle: str | Path | None = None,
+    timeout: float | None = None,
     **render_options: Any,
 ) -> Report:
     """Fetch a live session from PAVE and render it; nothing stays on disk unless keep_bundle.
 
     Without api_secret and username, PAVE's photo list cannot be fetched and the report says the
     capture checklist is unavailable. cache=True uses the per-user image cache, a path uses that
-    folder, False downloads every photo again. render_options are render_bundle's.
+    folder, False downloads every photo again. timeout bounds the fetch in seconds (photos not
+    downloaded in time become placeholders). render_options are render_bundle's.
     """
     image_cache = (
         ImageCache.default() if cache is True else ImageCache(Path(cache)) if cache else None
@@ -100,7 +106,7 @@ def generate_report(
     with tempfile.TemporaryDirectory(prefix="reportgen-") as scratch:
         fetched = fetch_bundle(
             session_key, Path(keep_bundle) if keep_bundle else Path(scratch) / session_key,
-            credentials=credentials, base_url=base_url, cache=image_cache,
+            credentials=credentials, base_url=base_url, cache=image_cache, timeout=timeout,
         )
         report = render_bundle(fetched.path, **render_options)
     report.warnings[:0] = fetched.warnings
@@ -181,21 +187,29 @@ def _source_date_epoch() -> datetime | None:
 
 
 def _build(bundle: Bundle, options: _Options) -> Report:
-    planned = view.plan_photos(bundle.results)
+    all_planned = view.plan_photos(bundle.results)
+    planned = view.limit_plan(all_planned)
+    total = sum(len(p.damages) for p in all_planned)
+    warnings = []
+    if total > view.MAX_REPORT_DAMAGES:
+        warnings.append(f"this session has {total:,} damages; the report lists the first "
+                        f"{view.MAX_REPORT_DAMAGES:,} (the summary has all of them)")
     chosen = view.chosen_attempts(bundle.captures or [])
     thumbnail_urls = [attempt.url for attempt in chosen if attempt.url]
 
     jobs = [
         imaging.PhotoJob(_source(bundle, plan.photo.url), plan.markers, photo=True,
-                         thumbnail=plan.photo.url in thumbnail_urls, closeups=True)
+                         thumbnail=plan.photo.url in thumbnail_urls,
+                         closeups=frozenset(d.number for d in plan.damages if d.number <= view.MAX_CLOSEUPS))
         for plan in planned
     ]
     covered = {plan.photo.url for plan in planned}
     thumbnail_only = [url for url in dict.fromkeys(thumbnail_urls) if url not in covered]
     jobs += [imaging.PhotoJob(_source(bundle, url), photo=False, thumbnail=True) for url in thumbnail_only]
+    started = time.perf_counter()
     results = imaging.process_photos(jobs, fonts_dir() / MARKER_FONT)
+    _LOG.debug("%d photos processed in %.2f s", len(jobs), time.perf_counter() - started)
 
-    warnings = []
     closeups: dict[int, imaging.EncodedImage] = {}
     for plan, result in zip(planned, results, strict=False):
         closeups.update(result.closeups)
@@ -216,7 +230,7 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     if options.rates:
         estimate = compute_estimate(options.rates, [
             PricedDamage(d.number, d.damage.component, d.severity.key, d.damage.repair_method, d.damage.tolerance)
-            for plan in planned for d in plan.damages
+            for plan in all_planned for d in plan.damages
         ])
     report_view = view.build_view(
         results=bundle.results,
@@ -236,7 +250,7 @@ def _build(bundle: Bundle, options: _Options) -> Report:
         estimate=estimate,
         document_date=options.document_date,
     )
-    summary = build_summary(bundle.results, planned, report_view, options.generated_at, estimate)
+    summary = build_summary(bundle.results, all_planned, report_view, options.generated_at, estimate)
     sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
     return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
 

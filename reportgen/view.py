@@ -20,6 +20,12 @@ from .models import CaptureAttempt, Damage, DamageResults, PhotoDamages
 from .vocabulary import Component, Severity
 
 STATUS_LABELS = {"accepted": "Accepted", "rejected": "Rejected", "missing": "Not captured"}
+#: The PDF lists at most this many damages (about 40 pages of tables); the summary has them all.
+MAX_REPORT_DAMAGES = 1000
+#: Close-ups are made for the first damages only: beyond a few pages they stop helping a reader.
+MAX_CLOSEUPS = 60
+#: A photo's key lists this many markers; the tables list them all.
+MAX_KEY_ROWS = 24
 
 
 # ---- The plan: numbering, decided before any pixel is drawn -------------------------------------
@@ -46,6 +52,12 @@ class PlannedPhoto:
             for d in self.damages
             if d.damage.position is not None
         )
+
+
+def limit_plan(planned: Sequence[PlannedPhoto], limit: int = MAX_REPORT_DAMAGES) -> list[PlannedPhoto]:
+    """The plan cut to the damages numbered up to `limit`; photos left without any are dropped."""
+    cut = [PlannedPhoto(p.photo, tuple(d for d in p.damages if d.number <= limit)) for p in planned]
+    return [p for p in cut if p.damages]
 
 
 def plan_photos(results: DamageResults) -> list[PlannedPhoto]:
@@ -152,6 +164,18 @@ class PhotoPanel:
     damages: tuple[DamageRow, ...]
     unplaced: int
 
+    @property
+    def key_rows(self) -> tuple[DamageRow, ...]:
+        return self.damages[:MAX_KEY_ROWS]
+
+    @property
+    def more_in_tables(self) -> int:
+        return max(0, len(self.damages) - MAX_KEY_ROWS)
+
+
+#: Long groups are laid out as several short tables: WeasyPrint lays out short tables much faster.
+TABLE_CHUNK_ROWS = 25
+
 
 @dataclass(frozen=True)
 class ComponentGroup:
@@ -159,6 +183,10 @@ class ComponentGroup:
     side: str
     worst: SeverityBadge
     rows: tuple[DamageRow, ...]
+
+    @property
+    def chunks(self) -> tuple[tuple[DamageRow, ...], ...]:
+        return tuple(self.rows[i:i + TABLE_CHUNK_ROWS] for i in range(0, len(self.rows), TABLE_CHUNK_ROWS))
 
 
 @dataclass(frozen=True)
@@ -440,6 +468,7 @@ def _estimate_view(estimate: Estimate, rows: Sequence[DamageRow]) -> EstimateVie
                 chargeable=line.chargeable, note=line.note,
             )
             for line in estimate.lines
+            if line.number in by_number
         ),
         excess_wear=money(estimate.excess_wear),
         normal_wear=money(estimate.normal_wear),
