@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from PIL import ImageFile
 from weasyprint import HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -25,6 +26,10 @@ from .render import ASSET_SCHEME, Theme
 from .view import ImageAsset, ReportView
 
 _LOG = logging.getLogger("reportgen")
+# Importing WeasyPrint makes Pillow accept truncated images process-wide. reportgen wants a
+# truncated photo to be a visible placeholder whether or not a PDF was made before, and
+# WeasyPrint only ever receives images that reportgen encoded whole.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 _FONT_CONFIG_LOCK = threading.Lock()
 _ATTACHMENT_DESCRIPTIONS = {
     "hotspots.json": "PAVE damage results (GET /v1/hotspots/{key})",

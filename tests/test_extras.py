@@ -101,7 +101,7 @@ def test_damage_map_shades_regions_by_worst_severity() -> None:
     assert regions["door-rear-left"].numbers == "2, 3"
     assert report.view.damage_map.unmapped == ()
     html = report.html
-    assert 'id="region-bumper-front"' in html
+    assert 'id="bumper-front"' in html and 'fill="#d62828"' in html
 
 
 def test_unknown_components_are_listed_under_the_map(make_bundle) -> None:

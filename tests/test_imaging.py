@@ -188,6 +188,14 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
         imaging.open_photo(path, 1400)
 
 
+def test_truncated_photos_stay_errors_after_a_pdf_was_made(tmp_path: Path) -> None:
+    import reportgen.pdf  # noqa: F401 (importing WeasyPrint used to relax Pillow for the whole process)
+
+    path = write(tmp_path, "trunc.jpg", jpeg_bytes(800, 600)[:900])
+    with pytest.raises(ImageError, match="truncated"):
+        imaging.open_photo(path, 1400)
+
+
 def test_missing_file_is_reported() -> None:
     with pytest.raises(ImageError, match="not found"):
         imaging.open_photo(Path("/nonexistent/photo.jpg"), 1400)

@@ -77,14 +77,14 @@ def test_standalone_html_inlines_every_image_and_font(make_bundle) -> None:
                          images={"f.jpg": jpeg_bytes()})
     html = render_bundle(bundle, brand=SAMPLE_BRAND).html
     assert "file:" not in html and "reportgen-asset:" not in html
-    assert html.count("data:image/jpeg;base64,") == 1
+    assert html.count("data:image/jpeg;base64,") == 2  # the photo and the damage's close-up
     assert "data:image/svg+xml;base64," in html
     assert len(re.findall(r"url\(\"data:font/", html)) == 5
 
 
 def scrub(html: str) -> str:
     html = html.replace(fonts_dir().as_uri(), "FONTS").replace(REPO.as_uri(), "REPO")
-    return re.sub(r"reportgen-asset:[0-9a-f]+\.jpg", "reportgen-asset:IMAGE", html)
+    return re.sub(r"reportgen-asset:[0-9a-f]+\.(jpg|svg)", r"reportgen-asset:IMAGE.\1", html)
 
 
 def test_sample_html_matches_the_golden_file() -> None:
@@ -96,6 +96,6 @@ def test_sample_html_matches_the_golden_file() -> None:
         GOLDEN.write_text(html, encoding="utf-8")
     assert html == GOLDEN.read_text(encoding="utf-8")
     # Targeted checks, so a regenerated golden file cannot silently lose the essentials.
-    assert html.count('class="photo"') == 4 and html.count("<tr>\n          <td><span class=\"marker") == 27
+    assert html.count('<div class="photo"') == 4 and html.count("<tr>\n          <td><span class=\"marker") == 27
     assert "Generated 1 Jun 2024, 12:00 UTC" in html and "WBAPG73589A641024" in html
     assert "Photo unavailable" not in html
