@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # the tests read PDFs back with poppler's pdftotext and make TLS certificates with openssl.
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils openssl
 
-.PHONY: demo test system-deps clean
+.PHONY: demo test bench system-deps clean
 
 demo: $(STAMP)
 	$(BIN)/reportgen demo -o out/demo.pdf
@@ -34,3 +34,6 @@ $(STAMP): pyproject.toml
 
 clean:
 	rm -rf $(VENV) out dist build
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py

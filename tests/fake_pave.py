@@ -204,3 +204,15 @@ def declared_huge(handler: http.server.BaseHTTPRequestHandler) -> None:
     handler.send_header("Content-Length", str(10 * 2**30))
     handler.end_headers()
     handler.wfile.write(b"\xff\xd8\xff" + b"\0" * 1000)
+
+
+def reset_mid_body(handler: http.server.BaseHTTPRequestHandler) -> None:
+    """Promise a whole JPEG, send a third of it, then drop the connection."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "image/jpeg")
+    handler.send_header("Content-Length", "30000")
+    handler.end_headers()
+    handler.wfile.write(b"\xff\xd8\xff" + b"\0" * 9997)
+    handler.wfile.flush()
+    handler.connection.shutdown(2)  # socket.SHUT_RDWR
+    handler.close_connection = True

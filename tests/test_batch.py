@@ -69,3 +69,32 @@ def test_all_good_exits_zero(pave, tmp_path: Path) -> None:
     result = run_batch(pave, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "batch: 1 written, 0 skipped, 0 failed" in result.stdout
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_finished_reports(pave, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from .fake_pave import Reply
+
+    keys = [f"SLOW-{i}" for i in range(6)]
+    for key in keys:
+        add_session(pave, key)
+        # Slow answers keep later sessions queued when the interrupt comes.
+        pave.queued[f"/v1/hotspots/{key}"] = [Reply(200, pave.sessions[key].hotspots, delay=1.5)]
+    (tmp_path / "keys.txt").write_text("\n".join(keys))
+    env = {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "PAVE_API_SECRET": API_SECRET,
+           "PAVE_USERNAME": USERNAME, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    process = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out", "--jobs", "2"],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "batch interrupted" in stderr and "Traceback" not in stderr
+    out = tmp_path / "out"
+    summary = json.loads((out / "batch-summary.json").read_text())
+    assert summary["interrupted"] is True and summary["counts"]["written"] < len(keys)
+    for pdf in out.glob("*.pdf"):
+        assert pdf.read_bytes().rstrip().endswith(b"%%EOF")
+    assert not list(out.glob(".*.part"))

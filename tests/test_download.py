@@ -10,7 +10,7 @@ from reportgen.download import DownloadPolicy, ImageCache, download_photos
 from reportgen.retry import RetryPolicy
 
 from .conftest import jpeg_bytes
-from .fake_pave import declared_huge, endless, redirect, slow
+from .fake_pave import declared_huge, endless, redirect, reset_mid_body, slow
 
 NO_RETRY = RetryPolicy(attempts=1)
 
@@ -56,6 +56,7 @@ def test_concurrency_is_bounded(pave, tmp_path: Path) -> None:
     ("file.jpg", redirect("file:///etc/passwd"), "refused URL scheme 'file'"),
     ("ftp.jpg", redirect("ftp://127.0.0.1/x.jpg"), "refused URL scheme 'ftp'"),
     ("loop.jpg", redirect("/cdn/loop.jpg"), "more than 5 redirects"),
+    ("reset.jpg", reset_mid_body, "download failed"),
 ])
 def test_bad_photos_fail_with_a_reason_and_leave_no_file(pave, tmp_path: Path, name, behaviour, problem) -> None:
     if behaviour is not None:

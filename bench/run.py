@@ -1,0 +1,215 @@
+"""reportgen's benchmarks: builds its inputs, runs each case several times, prints a table."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from PIL import Image  # noqa: E402
+
+from reportgen import render_bundle  # noqa: E402
+from reportgen.render import render_html  # noqa: E402
+from tests.fake_pave import API_KEY, API_SECRET, USERNAME, FakePave, Session  # noqa: E402
+
+SAMPLE = REPO / "samples" / "sample-session"
+BRAND = REPO / "samples" / "brand" / "northwind.toml"
+RATES = REPO / "samples" / "rates.toml"
+PYTHON = sys.executable
+COMPONENTS = ["BUMPER_FRONT_UNIQUE", "HOOD_FRONT_UNIQUE", "DOOR_FRONT_LEFT", "DOOR_REAR_RIGHT",
+              "QUARTER_PANEL_RIGHT", "FENDER_FRONT_LEFT", "TRUNK_REAR_UNIQUE", "WHEEL_FRONT_LEFT"]
+
+
+def measure(function: Callable[[], object], runs: int) -> dict[str, float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": runs}
+
+
+def photo_file(path: Path, size: tuple[int, int], seed: int) -> None:
+    """A photo-like JPEG: smooth gradients with grain, so it compresses like a real one."""
+    rng = random.Random(seed)
+    small = Image.new("RGB", (64, 48))
+    small.putdata([(rng.randrange(40, 200), rng.randrange(40, 200), rng.randrange(40, 200)) for _ in range(64 * 48)])
+    image = small.resize(size, Image.Resampling.BICUBIC)
+    grain = Image.effect_noise(size, 18).convert("RGB")
+    Image.blend(image, grain, 0.12).save(path, "JPEG", quality=90)
+
+
+def synthetic_bundle(root: Path, photos: int, damages: int, size: tuple[int, int], seed: int = 1) -> Path:
+    rng = random.Random(seed)
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    per_photo = [damages // photos + (1 if i < damages % photos else 0) for i in range(photos)]
+    data = []
+    for index, count in enumerate(per_photo):
+        name = f"p{index:03d}.jpg"
+        photo_file(root / "images" / name, size, seed + index)
+        data.append({"photo_code": index % 13 + 1, "photo_label": f"P{index}", "url": f"https://cdn.example/{name}",
+                     "inspection_data": [{
+                         "damage_group": "BODY", "component": rng.choice(COMPONENTS),
+                         "damage_name": rng.choice(["SCRATCH_MINOR", "DENTED_MEDIUM", "SCRAPED_MAJOR"]),
+                         "description": "Scratch", "tolerance": "1 to 2 inches", "repair_method": "Refinish",
+                         "coodrs": {"x": rng.uniform(5, 95), "y": rng.uniform(5, 95)}} for _ in range(count)]})
+    body = {"success": True, "data": data, "session": {"session_key": f"BENCH-{photos}-{damages}",
+            "inspect_ended_at": "2024-01-01T10:00:00Z"}, "vehicle": {"vin": "1HGCM82633A004352"}}
+    (root / "hotspots.json").write_text(json.dumps(body))
+    return root
+
+
+def peak_rss_mib(args: list[str]) -> tuple[float, float]:
+    """Wall time and peak memory of a fresh process (GNU time is not needed: Python reports it)."""
+    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+    out = subprocess.run([PYTHON, "-c", code, *args], check=True, capture_output=True, text=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def cli(*args: str) -> list[str]:
+    return [PYTHON, "-m", "reportgen.cli", *args]
+
+
+def pdf_pages(data: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny inputs, one run each (for CI)")
+    parser.add_argument("--runs", type=int, default=5)
+    options = parser.parse_args()
+    runs = 1 if options.smoke else options.runs
+    results: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
+    rows: list[tuple[str, str]] = []
+    work = Path(tempfile.mkdtemp(prefix="reportgen-bench-"))
+    try:
+        def record(name: str, figures: dict[str, float], unit: str = "s") -> None:
+            results[name] = figures
+            if "median" in figures:
+                rows.append((name, f"median {figures['median']:.3f} {unit}  (min {figures['min']:.3f}, "
+                                   f"max {figures['max']:.3f}, {figures['runs']} runs)"))
+            else:
+                rows.append((name, "  ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                             for k, v in figures.items())))
+
+        out = work / "out.pdf"
+        # 1. Cold CLI on the sample, a new process each time.
+        record("1 sample, cold CLI", measure(lambda: subprocess.run(
+            cli("render", str(SAMPLE), "-o", str(out), "--brand", str(BRAND)), check=True, capture_output=True),
+            max(1, runs // 2) if not options.smoke else 1))
+
+        # 2. Warm, in process.
+        render_bundle(SAMPLE, brand=BRAND).pdf
+        record("2 sample, warm in-process", measure(lambda: render_bundle(SAMPLE, brand=BRAND).pdf, runs))
+
+        # Naive baseline: the report's own HTML, original photos, WeasyPrint's defaults.
+        import weasyprint
+
+        report = render_bundle(SAMPLE, brand=BRAND)
+        html = render_html(report.view, report.theme, standalone=True)
+        originals = sorted((SAMPLE / "images").glob("*_0[4578]_*.jpg"))
+        for panel, original in zip(report.view.photos, originals):
+            html = html.replace(f"data:image/jpeg;base64,{__import__('base64').b64encode(panel.image.data).decode()}",
+                                original.as_uri(), 1)
+        record("2b naive WeasyPrint, same HTML, raw photos", measure(lambda: weasyprint.HTML(
+            string=html, base_url=str(REPO)).write_pdf(), runs))
+        naive_size = len(weasyprint.HTML(string=html, base_url=str(REPO)).write_pdf())
+
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if chromium:
+            report.write(work / "sample.html", "html")
+            record("2c chromium cold print of the HTML", measure(lambda: subprocess.run(
+                [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                 "--disable-background-networking", f"--print-to-pdf={work / 'chromium.pdf'}",
+                 (work / "sample.html").as_uri()], check=True, capture_output=True), max(1, runs // 2)))
+        else:
+            rows.append(("2c chromium", "skipped: chromium is not installed (apt-get install chromium)"))
+
+        # 3. Thirteen 12-megapixel photos.
+        size = (640, 480) if options.smoke else (4032, 3024)
+        big = synthetic_bundle(work / "big", 13, 26, size)
+        render_bundle(big).pdf
+        record("3 13 photos of 12 MP, warm", measure(lambda: render_bundle(big).pdf, runs))
+
+        # 4. 100 photos, 1,000 damages: time and peak memory in a fresh process.
+        photos, damages = (10, 100) if options.smoke else (100, 1000)
+        heavy = synthetic_bundle(work / "heavy", photos, damages, (1600, 1200))
+        seconds, rss = peak_rss_mib(cli("render", str(heavy), "-o", str(out)))
+        record(f"4 {photos} photos, {damages} damages (fresh process)", {"seconds": seconds, "peak_rss_mib": rss})
+
+        # 5. Scaling with the number of damages (warm, in process, 10 photos).
+        scaling = {}
+        for count in ((10, 30) if options.smoke else (10, 100, 1000)):
+            bundle = synthetic_bundle(work / f"scale{count}", 10, count, (1600, 1200))
+            render_bundle(bundle).pdf
+            scaling[str(count)] = measure(lambda b=bundle: render_bundle(b).pdf, max(1, runs // 2))["median"]
+        record("5 scaling by damages (median s)", {f"{k} damages": v for k, v in scaling.items()})
+
+        # 6. Batch of sessions from the fake PAVE, one and two workers.
+        pave = FakePave()
+        try:
+            count = 2 if options.smoke else 20
+            sample = json.loads((SAMPLE / "hotspots.json").read_text())
+            keys = []
+            for i in range(count):
+                key = f"BATCH-{i:03d}"
+                body = json.loads(json.dumps(sample))
+                for entry in body["data"]:
+                    name = entry["url"].rsplit("/", 1)[-1]
+                    entry["url"] = f"{pave.image_url}/cdn/{key}/{name}"
+                    pave.images[name] = (SAMPLE / "images" / name).read_bytes()
+                pave.sessions[key] = Session(body, json.loads((SAMPLE / "photos.json").read_text()))
+                keys.append(key)
+            (work / "keys.txt").write_text("\n".join(keys))
+            env = {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY,
+                   "PAVE_API_SECRET": API_SECRET, "PAVE_USERNAME": USERNAME, "XDG_CACHE_HOME": str(work / "cache")}
+            batch = {}
+            for jobs in (1, 2):
+                target = work / f"batch{jobs}"
+                started = time.perf_counter()
+                subprocess.run(cli("batch", str(work / "keys.txt"), "-d", str(target), "--jobs", str(jobs)),
+                               check=True, capture_output=True, env=env)
+                batch[jobs] = count / (time.perf_counter() - started)
+            record("6 batch reports/s", {"jobs 1": batch[1], "jobs 2": batch[2], "speed-up": batch[2] / batch[1]})
+        finally:
+            pave.close()
+
+        # 7. PDF size per photo page.
+        pdf = render_bundle(SAMPLE, brand=BRAND).pdf
+        photo_bytes = [len(panel.image.data) for panel in render_bundle(SAMPLE).view.photos]
+        record("7 PDF size", {"total_kib": len(pdf) / 1024, "pages": pdf_pages(pdf),
+                              "kib_per_photo_page": statistics.mean(photo_bytes) / 1024,
+                              "naive_total_kib": naive_size / 1024})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    width = max(len(name) for name, _ in rows)
+    print(f"reportgen benchmarks ({'smoke' if options.smoke else 'full'}; Python {platform.python_version()}, "
+          f"{os.cpu_count()} cores)")
+    for name, text in rows:
+        print(f"{name:<{width}}  {text}")
+    if not options.smoke:
+        (REPO / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
