@@ -35,8 +35,9 @@ class Theme:
 
 
 @cache
-def _environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
-    return jinja2.Environment(
+def _environment(search_path: tuple[Path, ...], standalone: bool) -> jinja2.Environment:
+    # One environment per theme and mode, kept for the process: its compiled templates are reused.
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(path) for path in search_path]),
         # Every string from PAVE is untrusted: escape everything, and fail on any typo'd name.
         autoescape=True,
@@ -45,13 +46,14 @@ def _environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["src"] = _inline_src if standalone else _asset_src
+    environment.globals["font_url"] = _inline_font if standalone else _font_url
+    return environment
 
 
 def render_html(view: ReportView, theme: Theme, *, standalone: bool) -> str:
     """The report as HTML; standalone inlines images and fonts so the file works on its own."""
-    environment = _environment(tuple(theme.search_path)).overlay()
-    environment.filters["src"] = _inline_src if standalone else _asset_src
-    environment.globals["font_url"] = _inline_font if standalone else _font_url
+    environment = _environment(tuple(theme.search_path), standalone)
     try:
         return environment.get_template(REPORT_TEMPLATE).render(report=view)
     except jinja2.TemplateError as error:
