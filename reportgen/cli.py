@@ -351,6 +351,7 @@ class _BatchProgress:
     def __init__(self, total: int) -> None:
         self.total = total
         self.failed = 0
+        self.rendered = 0
         self.live = sys.stderr.isatty()
         self._progress: Any = None
 
@@ -372,10 +373,13 @@ class _BatchProgress:
     def update(self, result: Any) -> None:
         if not result.ok:
             self.failed += 1
+        if result.status != "skipped":
+            self.rendered += 1
         if self._progress is not None:
-            done = self._progress.tasks[0].completed + 1
-            rate = done / max(time.monotonic() - self._started, 1e-6)
-            self._progress.update(self._task, advance=1, failed=self.failed, rate=f"{rate:.2f}/s")
+            # Skipped sessions cost nothing: the rate counts sessions actually tried.
+            rate = self.rendered / max(time.monotonic() - self._started, 1e-6)
+            self._progress.update(self._task, advance=1, failed=self.failed,
+                                  rate=f"{rate:.2f}/s" if self.rendered else "–")
             if not result.ok:
                 self._progress.console.print(f"{result.session_key}: {result.error}")
         else:
