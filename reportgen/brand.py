@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .files import read_toml
 
 PAPER_SIZES = ("a4", "letter")
 MAX_LOGO_BYTES = 5 * 1024 * 1024
@@ -40,14 +40,7 @@ class Brand:
 def load_brand(path: str | Path) -> Brand:
     """Read and check a brand file; the logo path is relative to the brand file."""
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"brand file {file}: cannot be read ({error.strerror})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"brand file {file}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"brand file {file}: invalid TOML ({error})") from None
+    data = read_toml(file, "brand file")
     return _brand_from(data, file)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .files import read_toml
 
 CENT = Decimal("0.01")
 SEVERITIES = ("minor", "medium", "major")
@@ -53,12 +53,7 @@ class Estimate:
 
 def load_rate_card(path: str | Path) -> RateCard:
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"rate card {file}: cannot be read ({error.strerror})") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"rate card {file}: invalid TOML ({error})") from None
+    data = read_toml(file, "rate card")
     context = f"rate card {file}"
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:

@@ -1,12 +1,14 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Files: atomic writes (a reader sees the old file or the new, never half) and settings files."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import tomllib
 from pathlib import Path
+from typing import Any
 
-from .errors import ReportgenError
+from .errors import ConfigError, ReportgenError
 
 
 def write_atomic(target: Path, data: bytes) -> Path:
@@ -31,3 +33,15 @@ def write_atomic(target: Path, data: bytes) -> Path:
             raise ReportgenError(f"cannot write {target}: {error.strerror}") from None
         raise
     return target
+
+
+def read_toml(file: Path, what: str) -> dict[str, Any]:
+    """A settings file as a dict; every problem is a ConfigError naming `what` and the file."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{what} {file}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what} {file}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{what} {file}: invalid TOML ({error})") from None
