@@ -26,6 +26,8 @@ MAX_REPORT_DAMAGES = 1000
 MAX_CLOSEUPS = 60
 #: A photo's key lists this many markers; the tables list them all.
 MAX_KEY_ROWS = 24
+#: A part on the damage map is labelled with at most this many marker numbers.
+MAP_LABEL_NUMBERS = 8
 
 
 # ---- The plan: numbering, decided before any pixel is drawn -------------------------------------
@@ -437,7 +439,11 @@ def _damage_map(rows: Sequence[DamageRow]) -> DamageMap:
         (by_region.setdefault(row.region, []) if row.region else unmapped.setdefault(row.component, [])).append(row)
 
     def numbers(members: list[DamageRow]) -> str:
-        return ", ".join(str(row.number) for row in members)
+        # A label lists a handful of numbers; a crowded part shows how many more there are.
+        shown = [str(row.number) for row in members[:MAP_LABEL_NUMBERS]]
+        if len(members) > MAP_LABEL_NUMBERS:
+            shown.append(f"+{len(members) - MAP_LABEL_NUMBERS}")
+        return ", ".join(shown)
 
     regions = {
         region: MapRegion(colours[min((m.severity.key for m in members), key=order.index)], numbers(members))

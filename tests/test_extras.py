@@ -104,6 +104,11 @@ def test_damage_map_shades_regions_by_worst_severity() -> None:
     assert 'id="bumper-front"' in html and 'fill="#d62828"' in html
 
 
+def test_crowded_parts_show_a_few_numbers_and_how_many_more(make_bundle) -> None:
+    body = hotspots(photo(5, "Front", "u", *[damage("HOOD_FRONT_UNIQUE", x=i) for i in range(30)]))
+    assert render_bundle(make_bundle(body)).view.damage_map.regions["hood"].numbers == "1, 2, 3, 4, 5, 6, 7, 8, +22"
+
+
 def test_unknown_components_are_listed_under_the_map(make_bundle) -> None:
     body = hotspots(photo(5, "Front", "u", damage("SPOILER_REAR_UNIQUE", "CRACK_MAJOR")))
     report = render_bundle(make_bundle(body))
