@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -17,13 +16,10 @@ from typing import Any
 from . import imaging, view, vocabulary
 from .brand import Brand, check_paper, load_brand
 from .bundle import HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE, Bundle, load_bundle
-from .download import ImageCache
 from .errors import ConfigError, ImageError, ReportgenError
 from .estimate import PricedDamage, RateCard, load_rate_card
 from .estimate import estimate as compute_estimate
-from .fetch import fetch_bundle
 from .files import write_atomic
-from .pave import DEFAULT_BASE_URL, Credentials
 from .paths import fonts_dir
 from .render import Theme, render_html
 from .summary import build_summary
@@ -86,7 +82,7 @@ def generate_report(
     api_key: str,
     api_secret: str | None = None,
     username: str | None = None,
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str | None = None,
     cache: bool | str | Path = True,
     keep_bundle: str | Path | None = None,
     timeout: float | None = None,
@@ -97,8 +93,14 @@ def generate_report(
     Without api_secret and username, PAVE's photo list cannot be fetched and the report says the
     capture checklist is unavailable. cache=True uses the per-user image cache, a path uses that
     folder, False downloads every photo again. timeout bounds the fetch in seconds (photos not
-    downloaded in time become placeholders). render_options are render_bundle's.
+    downloaded in time become placeholders). base_url defaults to PAVE's production API.
+    render_options are render_bundle's.
     """
+    # The network layer (httpx) loads only here, so rendering a saved bundle never pays for it.
+    from .download import ImageCache
+    from .fetch import fetch_bundle
+    from .pave import DEFAULT_BASE_URL, Credentials
+
     image_cache = (
         ImageCache.default() if cache is True else ImageCache(Path(cache)) if cache else None
     )
@@ -106,7 +108,8 @@ def generate_report(
     with tempfile.TemporaryDirectory(prefix="reportgen-") as scratch:
         fetched = fetch_bundle(
             session_key, Path(keep_bundle) if keep_bundle else Path(scratch) / session_key,
-            credentials=credentials, base_url=base_url, cache=image_cache, timeout=timeout,
+            credentials=credentials, base_url=base_url or DEFAULT_BASE_URL, cache=image_cache,
+            timeout=timeout,
         )
         report = render_bundle(fetched.path, **render_options)
     report.warnings[:0] = fetched.warnings
@@ -116,6 +119,7 @@ def generate_report(
 
 async def agenerate_report(session_key: str, **options: Any) -> Report:
     """generate_report for async services: the network, imaging and layout run in a worker thread."""
+    import asyncio
 
     def work() -> Report:
         report = generate_report(session_key, **options)
