@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,9 @@ THUMBNAIL_QUALITY = 78
 #: Markers are drawn oversampled, then reduced, for smooth edges on every photo size.
 _SUPERSAMPLE = 3
 _ORIENTATION_TAG = 0x0112
+_HALO = (255, 255, 255, 235)
+#: Sharp enough for print at these sizes and twice as fast as LANCZOS (57 → 26 ms a photo).
+_DOWNSCALE = Image.Resampling.HAMMING
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,8 @@ def process_photos(
         return []
     if len(jobs) == 1:
         return [_run(jobs[0], font_path)]
-    with ThreadPoolExecutor(max_workers=workers or min(8, len(jobs))) as pool:
+    # One thread a core: more only holds more decoded photos in memory at once.
+    with ThreadPoolExecutor(max_workers=workers or min(os.cpu_count() or 2, len(jobs))) as pool:
         return list(pool.map(lambda job: _run(job, font_path), jobs))
 
 
@@ -93,8 +98,7 @@ def _run(job: PhotoJob, font_path: Path | None) -> PhotoResult:
         return PhotoResult(problem=error.message)
     thumbnail = None
     if job.thumbnail:
-        small = image.copy()
-        small.thumbnail((THUMBNAIL_LONG_EDGE, THUMBNAIL_LONG_EDGE), Image.Resampling.LANCZOS)
+        small = image.resize(_fit(image.size, THUMBNAIL_LONG_EDGE), _DOWNSCALE, reducing_gap=2.0)
         thumbnail = encode_jpeg(small, THUMBNAIL_QUALITY)
     wanted = [marker for marker in job.markers if marker.number in job.closeups]
     closeups = make_closeups(image, wanted) if wanted and job.photo else {}
@@ -116,17 +120,22 @@ def make_closeups(image: Image.Image, markers: Sequence[Marker]) -> dict[int, En
         cx, cy = marker.x / 100 * width, marker.y / 100 * height
         left = round(min(max(cx - side / 2, 0), width - side))
         top = round(min(max(cy - side / 2, 0), height - side))
-        # Drawn at twice the size and reduced, for a smooth ring.
-        big = CLOSEUP_EDGE * 2
-        crop = image.crop((left, top, left + side, top + side)).resize((big, big), Image.Resampling.LANCZOS)
-        scale = big / side
-        x, y = (cx - left) * scale, (cy - top) * scale
-        radius = big * 0.09
-        draw = ImageDraw.Draw(crop)
-        _circle(draw, (x, y), radius + 4, outline=(255, 255, 255, 255), width=8)
-        _circle(draw, (x, y), radius, outline=_rgb(marker.colour), width=6)
-        crops[marker.number] = encode_jpeg(crop.reduce(2), THUMBNAIL_QUALITY)
+        crop = image.crop((left, top, left + side, top + side))
+        if side != CLOSEUP_EDGE:
+            crop = crop.resize((CLOSEUP_EDGE, CLOSEUP_EDGE), Image.Resampling.LANCZOS)
+        scale = CLOSEUP_EDGE / side
+        centre = ((cx - left) * scale, (cy - top) * scale)
+        radius = CLOSEUP_EDGE * 0.09
+        _stamp(crop, [centre], radius + 8, lambda draw, at, marker=marker, centre=centre: _closeup_ring(
+            draw, at(centre), radius * _SUPERSAMPLE, marker.colour))
+        crops[marker.number] = encode_jpeg(crop, THUMBNAIL_QUALITY)
     return crops
+
+
+def _closeup_ring(draw: ImageDraw.ImageDraw, centre: tuple[float, float], radius: float, colour: str) -> None:
+    s = _SUPERSAMPLE
+    _circle(draw, centre, radius + 2 * s, outline=(255, 255, 255, 255), width=4 * s)
+    _circle(draw, centre, radius, outline=_rgb(colour), width=3 * s)
 
 
 def open_photo(path: Path, long_edge: int) -> Image.Image:
@@ -161,7 +170,7 @@ def open_photo(path: Path, long_edge: int) -> Image.Image:
     except (OSError, ValueError, SyntaxError) as error:
         raise ImageError(f"corrupt or truncated image data ({error})") from None
     if max(image.size) > long_edge:
-        image = image.resize(_fit(image.size, long_edge), Image.Resampling.LANCZOS)
+        image = image.resize(_fit(image.size, long_edge), _DOWNSCALE, reducing_gap=2.0)
     return image
 
 
@@ -211,47 +220,63 @@ def draw_markers(image: Image.Image, markers: Sequence[Marker], font_path: Path 
     width, height = image.size
     radius = max(9.0, max(width, height) * 0.0165)
     placed = place_labels(markers, (width, height), radius)
+    image = image.copy()
+    # Each mark is drawn oversampled in a small tile of its own: drawing one overlay of the whole
+    # photo at that scale cost 60 ms and 150 MB a photo. Leaders and rings go first, so no line
+    # is ever drawn across another marker's number.
+    for item in placed:
+        _stamp(image, [item.target, item.label], radius * 1.2,
+               lambda draw, at, item=item: _draw_ring(draw, at, item, radius))
+    for item in placed:
+        _stamp(image, [item.label], radius * 1.5,
+               lambda draw, at, item=item: _draw_disc(draw, at, item, radius, font_path))
+    return image
 
-    left = max(0, math.floor(min(min(p.target[0], p.label[0]) for p in placed) - 2 * radius))
-    top = max(0, math.floor(min(min(p.target[1], p.label[1]) for p in placed) - 2 * radius))
-    right = min(width, math.ceil(max(max(p.target[0], p.label[0]) for p in placed) + 2 * radius))
-    bottom = min(height, math.ceil(max(max(p.target[1], p.label[1]) for p in placed) + 2 * radius))
+
+_Point = tuple[float, float]
+_Painter = Callable[[ImageDraw.ImageDraw, Callable[[_Point], _Point]], None]
+
+
+def _stamp(image: Image.Image, points: Sequence[_Point], margin: float, paint: _Painter) -> None:
+    """Paint into an oversampled transparent tile around points, reduce it and blend it in."""
     s = _SUPERSAMPLE
-    overlay = Image.new("RGBA", ((right - left) * s, (bottom - top) * s), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(overlay)
+    left = max(0, math.floor(min(x for x, _ in points) - margin))
+    top = max(0, math.floor(min(y for _, y in points) - margin))
+    right = min(image.width, math.ceil(max(x for x, _ in points) + margin))
+    bottom = min(image.height, math.ceil(max(y for _, y in points) + margin))
+    if right <= left or bottom <= top:
+        return
+    tile = Image.new("RGBA", ((right - left) * s, (bottom - top) * s), (0, 0, 0, 0))
+    paint(ImageDraw.Draw(tile), lambda point: ((point[0] - left) * s, (point[1] - top) * s))
+    tile = tile.reduce(s)
+    image.paste(tile.convert("RGB"), (left, top), tile)
 
-    def at(point: tuple[float, float]) -> tuple[float, float]:
-        return (point[0] - left) * s, (point[1] - top) * s
 
+def _draw_ring(draw: ImageDraw.ImageDraw, at: Callable[[_Point], _Point], item: _Placed, radius: float) -> None:
+    s = _SUPERSAMPLE
     ring = radius * 0.55 * s
-    halo = (255, 255, 255, 235)
-    # Leaders and rings first, so no line is ever drawn across another marker's number.
-    for item in placed:
-        colour = _rgb(item.marker.colour)
-        target, label = at(item.target), at(item.label)
-        distance = math.dist(target, label)
-        if distance > ring * 2:
-            # The leader starts at the ring, so the damage inside the ring stays unobstructed.
-            start = (target[0] + (label[0] - target[0]) * ring / distance,
-                     target[1] + (label[1] - target[1]) * ring / distance)
-            draw.line([start, label], fill=halo, width=round(radius * 0.30 * s))
-            draw.line([start, label], fill=colour, width=round(radius * 0.14 * s))
-        _circle(draw, target, ring + radius * 0.12 * s, outline=halo, width=round(radius * 0.42 * s))
-        _circle(draw, target, ring, outline=colour, width=round(radius * 0.2 * s))
-    for item in placed:
-        label = at(item.label)
-        _circle(draw, (label[0], label[1] + radius * 0.12 * s), radius * 1.08 * s, fill=(0, 0, 0, 70))
-        _circle(draw, label, radius * 1.08 * s, fill=(255, 255, 255, 255))
-        _circle(draw, label, radius * 0.94 * s, fill=_rgb(item.marker.colour))
-        text = str(item.marker.number)
-        size = radius * s * (1.05 if len(text) <= 2 else 0.82 if len(text) == 3 else 0.64)
-        draw.text(label, text, font=_font(font_path, round(size)), anchor="mm",
-                  fill=_rgb(item.marker.text_colour))
+    colour = _rgb(item.marker.colour)
+    target, label = at(item.target), at(item.label)
+    distance = math.dist(target, label)
+    if distance > ring * 2:
+        # The leader starts at the ring, so the damage inside the ring stays unobstructed.
+        start = (target[0] + (label[0] - target[0]) * ring / distance,
+                 target[1] + (label[1] - target[1]) * ring / distance)
+        draw.line([start, label], fill=_HALO, width=round(radius * 0.30 * s))
+        draw.line([start, label], fill=colour, width=round(radius * 0.14 * s))
+    _circle(draw, target, ring + radius * 0.12 * s, outline=_HALO, width=round(radius * 0.42 * s))
+    _circle(draw, target, ring, outline=colour, width=round(radius * 0.2 * s))
 
-    overlay = overlay.reduce(s)
-    base = image.convert("RGBA")
-    base.alpha_composite(overlay, (left, top))
-    return base.convert("RGB")
+
+def _draw_disc(draw: ImageDraw.ImageDraw, at: Callable[[_Point], _Point], item: _Placed, radius: float, font_path: Path | None) -> None:
+    s = _SUPERSAMPLE
+    label = at(item.label)
+    _circle(draw, (label[0], label[1] + radius * 0.12 * s), radius * 1.08 * s, fill=(0, 0, 0, 70))
+    _circle(draw, label, radius * 1.08 * s, fill=(255, 255, 255, 255))
+    _circle(draw, label, radius * 0.94 * s, fill=_rgb(item.marker.colour))
+    text = str(item.marker.number)
+    size = radius * s * (1.05 if len(text) <= 2 else 0.82 if len(text) == 3 else 0.64)
+    draw.text(label, text, font=_font(font_path, round(size)), anchor="mm", fill=_rgb(item.marker.text_colour))
 
 
 def place_labels(
