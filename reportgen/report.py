@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
+import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -210,6 +213,7 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     covered = {plan.photo.url for plan in planned}
     thumbnail_only = [url for url in dict.fromkeys(thumbnail_urls) if url not in covered]
     jobs += [imaging.PhotoJob(_source(bundle, url), photo=False, thumbnail=True) for url in thumbnail_only]
+    _preload_pdf_engine()
     started = time.perf_counter()
     results = imaging.process_photos(jobs, fonts_dir() / MARKER_FONT)
     _LOG.debug("%d photos processed in %.2f s", len(jobs), time.perf_counter() - started)
@@ -257,6 +261,23 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     summary = build_summary(bundle.results, all_planned, report_view, options.generated_at, estimate)
     sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
     return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
+
+
+def _preload_pdf_engine() -> None:
+    """Import WeasyPrint in the background while the photos are processed.
+
+    Its import is Python work (~0.6 s) and photo processing is mostly Pillow work outside the
+    GIL, so on two cores they overlap. A failed import here is retried, and reported, by `pdf`.
+    """
+    if "reportgen.pdf" not in sys.modules:
+        threading.Thread(target=_import_quietly, args=("reportgen.pdf",), daemon=True).start()
+
+
+def _import_quietly(name: str) -> None:
+    try:
+        importlib.import_module(name)
+    except Exception:  # noqa: BLE001 (the foreground import raises it again, with context)
+        pass
 
 
 def _source(bundle: Bundle, url: str) -> Path | None:
