@@ -63,6 +63,35 @@ def test_marker_ring_and_numbered_disc_are_drawn_in_the_severity_colour() -> Non
     assert any(min(inner.getpixel((x, y))) > 220 for x in range(inner.width) for y in range(inner.height))
 
 
+def test_markers_change_only_the_pixels_around_them() -> None:
+    base = Image.effect_noise((1400, 1050), 40).convert("RGB")
+    before = base.copy()
+    drawn = imaging.draw_markers(base, [marker(3, 20, 30), marker(4, 80, 70)], FONT)
+    assert base.tobytes() == before.tobytes()  # the caller's image is not drawn on
+    radius = 1400 * 0.0165
+    changed = Image.frombytes("L", drawn.size, bytes(
+        a != b for a, b in zip(drawn.convert("L").tobytes(), before.convert("L").tobytes(), strict=True)))
+    box = changed.getbbox()
+    assert box is not None
+    # Marks stay within a few disc radii of their damages: a corner and the centre are untouched.
+    assert box[0] > 280 - 7 * radius and box[2] < 1120 + 7 * radius
+    for point in ((5, 5), (1394, 5), (700, 525), (5, 1044)):
+        assert drawn.getpixel(point) == before.getpixel(point)
+
+
+def test_close_up_rings_the_damage_without_covering_it() -> None:
+    base = Image.new("RGB", (1400, 1050), (90, 120, 150))
+    [closeup] = imaging.make_closeups(base, [marker(5, 40, 60)]).values()
+    image = Image.open(io.BytesIO(closeup.data))
+    assert image.size == (imaging.CLOSEUP_EDGE, imaging.CLOSEUP_EDGE)
+    centre = imaging.CLOSEUP_EDGE / 2
+    assert all(abs(a - b) <= 12 for a, b in zip(image.getpixel((centre, centre)), (90, 120, 150), strict=True))
+    ring = imaging.CLOSEUP_EDGE * 0.09 - 2  # the middle of the coloured stroke, drawn inwards
+    on_ring = [image.getpixel((round(centre + ring * math.cos(a)), round(centre + ring * math.sin(a))))
+               for a in (0.2, 1.7, 3.3, 4.9)]
+    assert sum(is_close(p, RED, 60) for p in on_ring) >= 3
+
+
 def test_marker_disc_is_large_enough_to_read_in_print() -> None:
     base = Image.new("RGB", (1400, 1050), (128, 128, 128))
     drawn = imaging.draw_markers(base, [marker(12, 30, 60)], FONT)
