@@ -16,7 +16,7 @@ from reportgen.paths import builtin_theme_dir, fonts_dir
 from reportgen.pdf import LockedURLFetcher, ResourceRefused
 from reportgen.view import ImageAsset
 
-from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, hotspots, jpeg_bytes
+from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
 
 CANARY = "CANARY-5e1f0c"
 
@@ -165,3 +165,16 @@ def test_fetcher_serves_only_theme_fonts_logo_data_and_report_images(tmp_path: P
     for url in refused:
         with pytest.raises(ResourceRefused):
             fetcher.fetch(url)
+
+
+def test_every_page_of_a_long_damage_table_names_its_component(make_bundle) -> None:
+    # 70 damages on one door: its table runs over several pages.
+    damages = [damage("DOOR_FRONT_LEFT", x=10 + i % 8 * 10, y=10 + i // 8 * 9, description=f"Scratch {i + 1}")
+               for i in range(70)]
+    bundle = make_bundle(hotspots(photo(5, "Left", "https://cdn.example/left.jpg", *damages)),
+                         images={"left.jpg": jpeg_bytes(800, 600)})
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(render_bundle(bundle).pdf)).pages]
+    table_pages = [text for text in pages if "TOLERANCE" in text]
+    assert len(table_pages) >= 2
+    for text in table_pages:
+        assert "Front left door" in text
