@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from .errors import ConfigError, RenderError
 from .paths import builtin_theme_dir, fonts_dir
@@ -47,6 +48,7 @@ def _environment(search_path: tuple[Path, ...], standalone: bool) -> jinja2.Envi
         keep_trailing_newline=True,
     )
     environment.filters["src"] = _inline_src if standalone else _asset_src
+    environment.filters["breakable"] = _breakable
     environment.globals["font_url"] = _inline_font if standalone else _font_url
     return environment
 
@@ -59,6 +61,11 @@ def render_html(view: ReportView, theme: Theme, *, standalone: bool) -> str:
     except jinja2.TemplateError as error:
         name = getattr(error, "name", None) or getattr(error, "filename", None) or REPORT_TEMPLATE
         raise RenderError(f"template {name}: {error.message or type(error).__name__}") from None
+
+
+def _breakable(text: str) -> markupsafe.Markup:
+    """Escaped text that may wrap after underscores, so a long code breaks between its words."""
+    return markupsafe.Markup(str(markupsafe.escape(text)).replace("_", "_<wbr>"))
 
 
 def _asset_src(asset: ImageAsset | FileAsset) -> str:

@@ -99,3 +99,13 @@ def test_sample_html_matches_the_golden_file() -> None:
     assert html.count('<div class="photo"') == 4 and html.count("<tr>\n          <td><span class=\"marker") == 27
     assert "Generated 1 Jun 2024, 12:00 UTC" in html and "WBAPG73589A641024" in html
     assert "Photo unavailable" not in html
+
+
+def test_damage_codes_may_wrap_only_after_underscores_and_stay_escaped(make_bundle) -> None:
+    code = "MULTIPLE_SCRATCHES_<b>BOLD</b>"
+    bundle = make_bundle(hotspots(photo(5, "Left", "https://cdn.example/left.jpg", damage(name=code))),
+                         images={"left.jpg": jpeg_bytes()})
+    report = render_bundle(bundle)
+    html = render_html(report.view, report.theme, standalone=False)
+    assert '<span class="code">MULTIPLE_<wbr>SCRATCHES_<wbr>&lt;b&gt;BOLD&lt;/b&gt;</span>' in html
+    assert "<b>BOLD" not in html
