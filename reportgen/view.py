@@ -490,10 +490,11 @@ def _qr_code(url: str) -> ImageAsset | None:
         return None
     import segno
 
+    code = segno.make(link.href, error="m")
     buffer = io.BytesIO()
-    segno.make(link.href, error="m").save(buffer, kind="svg", border=0, scale=4, dark="#1d232a")
+    code.save(buffer, kind="svg", border=0, scale=4, dark="#1d232a")
     data = buffer.getvalue()
-    size = segno.make(link.href, error="m").symbol_size(scale=4, border=0)
+    size = code.symbol_size(scale=4, border=0)
     return ImageAsset(f"{hashlib.sha256(data).hexdigest()[:24]}.svg", data, "image/svg+xml", *size)
 
 
