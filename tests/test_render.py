@@ -109,3 +109,17 @@ def test_damage_codes_may_wrap_only_after_underscores_and_stay_escaped(make_bund
     html = render_html(report.view, report.theme, standalone=False)
     assert '<span class="code">MULTIPLE_<wbr>SCRATCHES_<wbr>&lt;b&gt;BOLD&lt;/b&gt;</span>' in html
     assert "<b>BOLD" not in html
+
+
+def test_a_captured_photo_missing_from_the_bundle_is_marked_unavailable_in_the_checklist(tmp_path: Path) -> None:
+    import shutil
+
+    bundle = tmp_path / "sample"
+    shutil.copytree(SAMPLE_BUNDLE, bundle)
+    (bundle / "images" / "UDB-512D3TASIY_01_V1N.jpg").unlink()  # the VIN photo: checklist only
+    report = render_bundle(bundle)
+    html = render_html(report.view, report.theme, standalone=False)
+    rows = re.findall(r"<tr>.*?</tr>", html.split('<table class="checklist">')[1], re.S)
+    vin = next(row for row in rows if "<strong>VIN</strong>" in row)
+    assert '<div class="no-thumb">unavailable</div>' in vin
+    assert sum("no-thumb" in row for row in rows) == 1
