@@ -157,7 +157,8 @@ def open_photo(path: Path, long_edge: int) -> Image.Image:
                 target = (target[1], target[0])
             if source.format == "JPEG":
                 source.draft("RGB", target)
-            image = ImageOps.exif_transpose(source) or source
+            # exif_transpose copies the whole photo even when it is already upright.
+            image = (ImageOps.exif_transpose(source) or source) if orientation != 1 else source
             image = _to_rgb(image)
     except ImageError:
         raise
