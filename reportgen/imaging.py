@@ -84,9 +84,17 @@ def process_photos(
         return []
     if len(jobs) == 1:
         return [_run(jobs[0], font_path)]
-    # One thread a core: more only holds more decoded photos in memory at once.
-    with ThreadPoolExecutor(max_workers=workers or min(os.cpu_count() or 2, len(jobs))) as pool:
+    # One thread per core this process may use, at most 8: more only holds more decoded photos
+    # (up to 64 MP each) in memory at once.
+    with ThreadPoolExecutor(max_workers=workers or min(8, _usable_cores(), len(jobs))) as pool:
         return list(pool.map(lambda job: _run(job, font_path), jobs))
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 2
 
 
 def _run(job: PhotoJob, font_path: Path | None) -> PhotoResult:
@@ -201,7 +209,8 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 def encode_jpeg(image: Image.Image, quality: int) -> EncodedImage:
     """Baseline JPEG with no EXIF or other metadata, so WeasyPrint embeds the bytes untouched."""
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality, optimize=True)
+    # Pillow copies a source JPEG's comment (COM segment) unless told otherwise.
+    image.save(buffer, "JPEG", quality=quality, optimize=True, comment=b"")
     return EncodedImage(buffer.getvalue(), image.width, image.height)
 
 

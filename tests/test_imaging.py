@@ -167,6 +167,16 @@ def test_encoded_photo_carries_no_exif_and_is_baseline_jpeg(tmp_path: Path) -> N
     assert (encoded.width, encoded.height) == (result.photo.width, result.photo.height)
 
 
+def test_a_source_jpeg_comment_is_not_copied_into_any_encoded_image(tmp_path: Path) -> None:
+    source = write(tmp_path, "c.jpg", jpeg_bytes(900, 600, comment=b"PRIVATE-NOTE-42"))
+    [result] = imaging.process_photos(
+        [imaging.PhotoJob(source, (marker(1, 50, 50),), thumbnail=True, closeups=frozenset({1}))], FONT)
+    encoded = [result.photo, result.thumbnail, *result.closeups.values()]
+    assert len(encoded) == 3
+    for image in encoded:
+        assert image is not None and b"PRIVATE-NOTE-42" not in image.data
+
+
 @pytest.mark.parametrize("mode, fill, expect", [
     ("CMYK", (0, 0, 0, 0), (255, 255, 255)),
     ("L", 100, (100, 100, 100)),
