@@ -124,8 +124,10 @@ def _render(
     templates: Path | None, paper: str | None, strict: bool, rates: Path | None, pdfa: bool,
     default_name: str | None = None,
 ) -> None:
-    from .report import render_bundle
+    from .report import preload_pdf_engine, render_bundle
 
+    if output_format == "pdf":
+        preload_pdf_engine()
     report = render_bundle(bundle, brand=brand, templates=templates, paper=paper, strict=strict,
                            rates=rates, pdfa=pdfa)
     _warn(report.warnings)
@@ -252,8 +254,10 @@ def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summa
     """Fetch a PAVE session and render its condition report in one go."""
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
-    from .report import generate_report
+    from .report import generate_report, preload_pdf_engine
 
+    if output_format == "pdf":
+        preload_pdf_engine()
     result = generate_report(
         session_key, api_key=api_key, api_secret=api_secret, username=username, base_url=base_url,
         brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa,

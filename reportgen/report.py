@@ -213,7 +213,6 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     covered = {plan.photo.url for plan in planned}
     thumbnail_only = [url for url in dict.fromkeys(thumbnail_urls) if url not in covered]
     jobs += [imaging.PhotoJob(_source(bundle, url), photo=False, thumbnail=True) for url in thumbnail_only]
-    _preload_pdf_engine()
     started = time.perf_counter()
     results = imaging.process_photos(jobs, fonts_dir() / MARKER_FONT)
     _LOG.debug("%d photos processed in %.2f s", len(jobs), time.perf_counter() - started)
@@ -263,11 +262,12 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
 
 
-def _preload_pdf_engine() -> None:
-    """Import WeasyPrint in the background while the photos are processed.
+def preload_pdf_engine() -> None:
+    """Start importing WeasyPrint in a background thread, for a new process about to make a PDF.
 
-    Its import is Python work (~0.6 s) and photo processing is mostly Pillow work outside the
-    GIL, so on two cores they overlap. A failed import here is retried, and reported, by `pdf`.
+    Its import is Python work (~0.6 s); fetching and photo processing mostly wait on the network
+    or run in Pillow outside the GIL, so on two cores they overlap. A failed import here is
+    retried, and reported, by `Report.pdf`.
     """
     if "reportgen.pdf" not in sys.modules:
         threading.Thread(target=_import_quietly, args=("reportgen.pdf",), daemon=True).start()
