@@ -219,7 +219,9 @@ def main() -> None:
                 pave.sessions[key] = Session(json.loads(bodies[0]), json.loads(bodies[1]))
                 keys.append(key)
             (work / "keys.txt").write_text("\n".join(keys))
-            env = {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY,
+            # No proxy may stand between the batch and the fake PAVE on loopback.
+            env = {**{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+                   "NO_PROXY": "127.0.0.1,localhost", "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY,
                    "PAVE_API_SECRET": API_SECRET, "PAVE_USERNAME": USERNAME}
             batch = {}
             for jobs in (1, 2):
