@@ -178,3 +178,20 @@ def test_every_page_of_a_long_damage_table_names_its_component(make_bundle) -> N
     assert len(table_pages) >= 2
     for text in table_pages:
         assert "Front left door" in text
+    # 70 rows are three tables of at most 25: the later ones (and their repeated headers) say they continue.
+    assert " ".join(pages).count("Front left door, continued") >= 2
+
+
+def test_outline_lists_the_chapters_each_photo_and_each_component(sample_report) -> None:
+    reader = PdfReader(io.BytesIO(sample_report.pdf))
+
+    def titles(items, depth=0):
+        for item in items:
+            yield from titles(item, depth + 1) if isinstance(item, list) else [(depth, item.title)]
+
+    outline = list(titles(reader.outline))
+    assert (1, "Damage photos") in outline and (1, "Damages by component") in outline
+    assert {(2, name) for name in ("Left side", "Front", "Right side", "Rear")} <= set(outline)
+    components = {group.name for group in sample_report.view.groups}
+    assert len(components) == 14
+    assert {(2, name) for name in components} <= set(outline)
