@@ -38,8 +38,6 @@ clean:
 # The benchmarks compare against headless Chromium printing the same HTML; they still run, and
 # say so, if it can't be installed.
 bench: $(STAMP)
-	@dpkg-query -W -f='$${Status}' chromium 2>/dev/null | grep -q "install ok installed" || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium \
-	  || echo "chromium could not be installed: its baseline will be skipped"; }
+	@$(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES=chromium \
+	  || echo "chromium could not be installed: its baseline will be skipped"
 	$(BIN)/python bench/run.py
