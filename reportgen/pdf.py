@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import mimetypes
@@ -66,7 +67,7 @@ def write_pdf(
                        description=_ATTACHMENT_DESCRIPTIONS.get(name, name), created=moment, modified=moment)
             for name, data in (attachments or {}).items()
         ]
-    with _captured_weasyprint_log() as messages, _FONT_CONFIG_LOCK:
+    with _captured_weasyprint_log() as messages, _FONT_CONFIG_LOCK, _collector_paused():
         try:
             document = HTML(
                 string=html, base_url=theme.search_path[-1].as_uri() + "/", url_fetcher=fetcher
@@ -136,6 +137,22 @@ def _collect_assets(view: ReportView) -> dict[str, ImageAsset]:
     if view.checklist:
         assets.update((row.thumbnail.name, row.thumbnail) for row in view.checklist.rows if row.thumbnail)
     return assets
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold Python's cycle collector off while WeasyPrint works, then let it run as before.
+
+    A layout allocates hundreds of thousands of boxes that stay alive until the PDF is written,
+    so every collection during it scans them all and frees nothing: a fifth of the render time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager

@@ -13,7 +13,8 @@ from pypdf import PdfReader
 
 from reportgen import render_bundle
 from reportgen.paths import builtin_theme_dir, fonts_dir
-from reportgen.pdf import LockedURLFetcher, ResourceRefused
+from reportgen.pdf import LockedURLFetcher, ResourceRefused, write_pdf
+from reportgen.render import render_html
 from reportgen.view import ImageAsset
 
 from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
@@ -195,3 +196,32 @@ def test_outline_lists_the_chapters_each_photo_and_each_component(sample_report)
     components = {group.name for group in sample_report.view.groups}
     assert len(components) == 14
     assert {(2, name) for name in components} <= set(outline)
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_no_cycle_collection_runs_during_layout_and_the_collector_is_left_as_found(
+    make_bundle, enabled_before: bool
+) -> None:
+    import gc
+
+    bundle = make_bundle(hotspots(photo(1, "Front", "https://cdn.example/a.jpg", damage())),
+                         images={"a.jpg": jpeg_bytes()})
+    report = render_bundle(bundle)
+    html = render_html(report.view, report.theme, standalone=False)
+    collections: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    (gc.enable if enabled_before else gc.disable)()
+    gc.callbacks.append(count)
+    try:
+        assert write_pdf(html, report.view, report.theme).startswith(b"%PDF")
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.callbacks.remove(count)
+        gc.enable()
+    # A one-page layout allocates far more than the collector's 700-object trigger, so without
+    # the pause it collects many times; with it, once at most, after WeasyPrint is done.
+    assert len(collections) <= 1, collections
