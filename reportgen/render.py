@@ -65,7 +65,7 @@ def render_html(view: ReportView, theme: Theme, *, standalone: bool) -> str:
 
 def _breakable(text: str) -> markupsafe.Markup:
     """Escaped text that may wrap after underscores, so a long code breaks between its words."""
-    return markupsafe.Markup(str(markupsafe.escape(text)).replace("_", "_<wbr>"))
+    return markupsafe.Markup(str(markupsafe.escape(text)).replace("_", "_<wbr/>"))
 
 
 def _asset_src(asset: ImageAsset | FileAsset) -> str:

@@ -225,3 +225,54 @@ def test_no_cycle_collection_runs_during_layout_and_the_collector_is_left_as_fou
     # A one-page layout allocates far more than the collector's 700-object trigger, so without
     # the pause it collects many times; with it, once at most, after WeasyPrint is done.
     assert len(collections) <= 1, collections
+
+
+def _pdf_through_weasyprints_own_parser(report) -> bytes:
+    """The same report laid out from WeasyPrint's HTML5 parse of the same HTML."""
+    import reportgen.pdf as pdf_module
+    from weasyprint import HTML
+
+    fast = pdf_module.parse_html
+    pdf_module.parse_html = lambda html, base_url, fetcher: HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    try:
+        return write_pdf(render_html(report.view, report.theme, standalone=False), report.view, report.theme)
+    finally:
+        pdf_module.parse_html = fast
+
+
+def test_the_theme_is_read_as_xml_and_lays_out_byte_for_byte_as_with_the_html5_parser() -> None:
+    from datetime import datetime, timezone
+
+    from reportgen.pdf import _ParsedHTML, parse_html
+
+    report = render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND, rates=SAMPLE_BUNDLE.parent / "rates.toml",
+                           generated_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    html = render_html(report.view, report.theme, standalone=False)
+    assert isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), _ParsedHTML)
+    assert report.pdf == _pdf_through_weasyprints_own_parser(report)
+
+
+def test_hostile_strings_lay_out_as_with_the_html5_parser(make_bundle) -> None:
+    from datetime import datetime, timezone
+
+    from .test_hostile import hostile_body
+
+    report = render_bundle(make_bundle(hostile_body(), images={"f.jpg": jpeg_bytes()}),
+                           generated_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    assert report.pdf == _pdf_through_weasyprints_own_parser(report)
+
+
+def test_a_user_template_that_is_not_xml_takes_the_html5_parser(make_bundle, tmp_path: Path) -> None:
+    from reportgen.pdf import _ParsedHTML, parse_html
+
+    templates = tmp_path / "theme"
+    (templates / "partials").mkdir(parents=True)
+    # HTML5, not XML: a void <br> and an entity XML does not define.
+    (templates / "partials" / "about.html.j2").write_text("<p>Checked&nbsp;by<br>Northwind</p>\n")
+    bundle = make_bundle(hotspots(photo(1, "Front", "https://cdn.example/a.jpg", damage())),
+                         images={"a.jpg": jpeg_bytes()})
+    report = render_bundle(bundle, templates=templates)
+    html = render_html(report.view, report.theme, standalone=False)
+    assert not isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), _ParsedHTML)
+    text = " ".join(PdfReader(io.BytesIO(report.pdf)).pages[-1].extract_text().split())
+    assert "Checked\xa0by Northwind" in text or "Checked by Northwind" in text

@@ -107,7 +107,7 @@ def test_damage_codes_may_wrap_only_after_underscores_and_stay_escaped(make_bund
                          images={"left.jpg": jpeg_bytes()})
     report = render_bundle(bundle)
     html = render_html(report.view, report.theme, standalone=False)
-    assert '<span class="code">MULTIPLE_<wbr>SCRATCHES_<wbr>&lt;b&gt;BOLD&lt;/b&gt;</span>' in html
+    assert '<span class="code">MULTIPLE_<wbr/>SCRATCHES_<wbr/>&lt;b&gt;BOLD&lt;/b&gt;</span>' in html
     assert "<b>BOLD" not in html
 
 
