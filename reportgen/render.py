@@ -64,8 +64,12 @@ def render_html(view: ReportView, theme: Theme, *, standalone: bool) -> str:
 
 
 def _breakable(text: str) -> markupsafe.Markup:
-    """Escaped text that may wrap after underscores, so a long code breaks between its words."""
-    return markupsafe.Markup(str(markupsafe.escape(text)).replace("_", "_<wbr/>"))
+    """Escaped text that may wrap after underscores, so a long code breaks between its words.
+
+    A zero-width space, not <wbr>: WeasyPrint makes each <wbr> an element with a generated
+    zero-width space of its own, a tenth of a sample report's layout work for the same result.
+    """
+    return markupsafe.Markup(str(markupsafe.escape(text)).replace("_", "_\u200b"))
 
 
 def _asset_src(asset: ImageAsset | FileAsset) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import os
 import re
 from datetime import datetime, timezone
@@ -107,8 +109,26 @@ def test_damage_codes_may_wrap_only_after_underscores_and_stay_escaped(make_bund
                          images={"left.jpg": jpeg_bytes()})
     report = render_bundle(bundle)
     html = render_html(report.view, report.theme, standalone=False)
-    assert '<span class="code">MULTIPLE_<wbr/>SCRATCHES_<wbr/>&lt;b&gt;BOLD&lt;/b&gt;</span>' in html
+    assert '<span class="code">MULTIPLE_\u200bSCRATCHES_\u200b&lt;b&gt;BOLD&lt;/b&gt;</span>' in html
     assert "<b>BOLD" not in html
+
+
+def test_a_long_damage_code_wraps_in_the_pdf_after_underscores_only(make_bundle) -> None:
+    words = ["PAINT", "SCRATCHES", "THROUGH", "CLEARCOAT", "NEAR", "HANDLE", "LOWER", "EDGE"] * 2
+    code = "_".join(words)
+    bundle = make_bundle(hotspots(photo(5, "Left", "https://cdn.example/left.jpg", damage(name=code))),
+                         images={"left.jpg": jpeg_bytes()})
+    text = subprocess.run(["pdftotext", "-", "-"], input=render_bundle(bundle).pdf, capture_output=True,
+                          check=True).stdout.decode("utf-8").replace("\u200b", "")
+    # The damage table's column is far narrower than the code: it takes several lines, each
+    # a run of whole words, and every line but the last ends at an underscore.
+    pieces = [line.strip() for line in text.splitlines() if line.strip() and line.strip() in code]
+    table = next(i for i in range(len(pieces)) if "".join(pieces[i:]).startswith(code))
+    lines = []
+    while "".join(lines) != code:
+        lines.append(pieces[table + len(lines)])
+    assert len(lines) >= 3
+    assert all(line.endswith("_") for line in lines[:-1]) and lines[-1].endswith("_EDGE")
 
 
 def test_a_captured_photo_missing_from_the_bundle_is_marked_unavailable_in_the_checklist(tmp_path: Path) -> None:
