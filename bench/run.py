@@ -244,6 +244,15 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    # The machine's speed drifts (2x between sessions here); the naive baseline drifts with it, so
+    # these ratios compare runs made on different days.
+    naive = results["2b naive WeasyPrint, same HTML, raw photos"]["median"]
+    results["relative to the naive baseline"] = relative = {
+        "cold CLI": results["1 sample, cold CLI"]["median"] / naive,
+        "warm": results["2 sample, warm in-process"]["median"] / naive,
+        "13 x 12 MP warm": results["3 13 photos of 12 MP, warm"]["median"] / naive,
+    }
+    rows.append(("relative to the naive baseline", "  ".join(f"{k} x{v:.2f}" for k, v in relative.items())))
     if not options.smoke:
         results["targets"] = verdicts = judge(results)
         rows.append(("targets (issue 7)", ""))
