@@ -230,10 +230,9 @@ def test_no_cycle_collection_runs_during_layout_and_the_collector_is_left_as_fou
 def _pdf_through_weasyprints_own_parser(report) -> bytes:
     """The same report laid out from WeasyPrint's HTML5 parse of the same HTML."""
     import reportgen.pdf as pdf_module
-    from weasyprint import HTML
 
     fast = pdf_module.parse_html
-    pdf_module.parse_html = lambda html, base_url, fetcher: HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    pdf_module.parse_html = lambda html, base_url, fetcher, xml=True: fast(html, base_url, fetcher, xml=False)
     try:
         return write_pdf(render_html(report.view, report.theme, standalone=False), report.view, report.theme)
     finally:
@@ -262,17 +261,39 @@ def test_hostile_strings_lay_out_as_with_the_html5_parser(make_bundle) -> None:
     assert report.pdf == _pdf_through_weasyprints_own_parser(report)
 
 
-def test_a_user_template_that_is_not_xml_takes_the_html5_parser(make_bundle, tmp_path: Path) -> None:
+def test_user_templates_take_the_html5_parser_even_when_they_are_xml(make_bundle, tmp_path: Path) -> None:
+    import reportgen.pdf as pdf_module
     from reportgen.pdf import _ParsedHTML, parse_html
 
     templates = tmp_path / "theme"
     (templates / "partials").mkdir(parents=True)
-    # HTML5, not XML: a void <br> and an entity XML does not define.
-    (templates / "partials" / "about.html.j2").write_text("<p>Checked&nbsp;by<br>Northwind</p>\n")
+    # Well-formed XML that leans on the HTML5 parser's repairs: the <tbody> it implies.
+    (templates / "partials" / "about.html.j2").write_text(
+        '<table class="signed"><tr><td>Checked by Northwind</td></tr></table>\n')
     bundle = make_bundle(hotspots(photo(1, "Front", "https://cdn.example/a.jpg", damage())),
                          images={"a.jpg": jpeg_bytes()})
     report = render_bundle(bundle, templates=templates)
     html = render_html(report.view, report.theme, standalone=False)
-    assert not isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), _ParsedHTML)
-    text = " ".join(PdfReader(io.BytesIO(report.pdf)).pages[-1].extract_text().split())
-    assert "Checked\xa0by Northwind" in text or "Checked by Northwind" in text
+    assert isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), _ParsedHTML)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("a user's template was read as XML")
+
+    original = _ParsedHTML.__init__
+    _ParsedHTML.__init__ = refuse
+    try:
+        pdf = report.pdf
+    finally:
+        _ParsedHTML.__init__ = original
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[-1].extract_text().split())
+    assert "Checked by Northwind" in text
+    assert pdf_module.parse_html is parse_html
+
+
+def test_html_that_is_not_xml_takes_the_html5_parser() -> None:
+    from reportgen.pdf import _ParsedHTML, parse_html
+
+    html = "<!DOCTYPE html><html><body><p>Checked&nbsp;by<br>Northwind</p></body></html>"
+    document = parse_html(html, builtin_theme_dir().as_uri() + "/", None)
+    assert not isinstance(document, _ParsedHTML)
+    assert document.etree_element.find(".//br") is not None
