@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import http.server
 import io
 import json
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from pypdf import PdfReader
 
 from reportgen import render_bundle
 from reportgen.paths import builtin_theme_dir, fonts_dir
-from reportgen.pdf import LockedURLFetcher, ResourceRefused, write_pdf
+from reportgen.pdf import LockedURLFetcher, ResourceRefused, _ParsedHTML, parse_html, write_pdf
 from reportgen.render import render_html
 from reportgen.view import ImageAsset
 
@@ -202,8 +204,6 @@ def test_outline_lists_the_chapters_each_photo_and_each_component(sample_report)
 def test_no_cycle_collection_runs_during_layout_and_the_collector_is_left_as_found(
     make_bundle, enabled_before: bool
 ) -> None:
-    import gc
-
     bundle = make_bundle(hotspots(photo(1, "Front", "https://cdn.example/a.jpg", damage())),
                          images={"a.jpg": jpeg_bytes()})
     report = render_bundle(bundle)
@@ -227,44 +227,31 @@ def test_no_cycle_collection_runs_during_layout_and_the_collector_is_left_as_fou
     assert len(collections) <= 1, collections
 
 
-def _pdf_through_weasyprints_own_parser(report) -> bytes:
+def _pdf_through_weasyprints_own_parser(report, monkeypatch: pytest.MonkeyPatch) -> bytes:
     """The same report laid out from WeasyPrint's HTML5 parse of the same HTML."""
-    import reportgen.pdf as pdf_module
-
-    fast = pdf_module.parse_html
-    pdf_module.parse_html = lambda html, base_url, fetcher, xml=True: fast(html, base_url, fetcher, xml=False)
-    try:
-        return write_pdf(render_html(report.view, report.theme, standalone=False), report.view, report.theme)
-    finally:
-        pdf_module.parse_html = fast
+    monkeypatch.setattr("reportgen.pdf.parse_html",
+                        lambda html, base_url, fetcher, xml=True: parse_html(html, base_url, fetcher, xml=False))
+    return write_pdf(render_html(report.view, report.theme, standalone=False), report.view, report.theme)
 
 
-def test_the_theme_is_read_as_xml_and_lays_out_byte_for_byte_as_with_the_html5_parser() -> None:
-    from datetime import datetime, timezone
-
-    from reportgen.pdf import _ParsedHTML, parse_html
-
+def test_the_theme_is_read_as_xml_and_lays_out_byte_for_byte_as_with_the_html5_parser(monkeypatch) -> None:
     report = render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND, rates=SAMPLE_BUNDLE.parent / "rates.toml",
                            generated_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
     html = render_html(report.view, report.theme, standalone=False)
     assert isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), _ParsedHTML)
-    assert report.pdf == _pdf_through_weasyprints_own_parser(report)
+    assert report.pdf == _pdf_through_weasyprints_own_parser(report, monkeypatch)
 
 
-def test_hostile_strings_lay_out_as_with_the_html5_parser(make_bundle) -> None:
-    from datetime import datetime, timezone
-
+def test_hostile_strings_lay_out_as_with_the_html5_parser(make_bundle, monkeypatch) -> None:
     from .test_hostile import hostile_body
 
     report = render_bundle(make_bundle(hostile_body(), images={"f.jpg": jpeg_bytes()}),
                            generated_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
-    assert report.pdf == _pdf_through_weasyprints_own_parser(report)
+    assert report.pdf == _pdf_through_weasyprints_own_parser(report, monkeypatch)
 
 
-def test_user_templates_take_the_html5_parser_even_when_they_are_xml(make_bundle, tmp_path: Path) -> None:
-    import reportgen.pdf as pdf_module
-    from reportgen.pdf import _ParsedHTML, parse_html
-
+def test_user_templates_take_the_html5_parser_even_when_they_are_xml(make_bundle, tmp_path: Path,
+                                                                     monkeypatch) -> None:
     templates = tmp_path / "theme"
     (templates / "partials").mkdir(parents=True)
     # Well-formed XML that leans on the HTML5 parser's repairs: the <tbody> it implies.
@@ -279,20 +266,12 @@ def test_user_templates_take_the_html5_parser_even_when_they_are_xml(make_bundle
     def refuse(*args: object) -> None:
         raise AssertionError("a user's template was read as XML")
 
-    original = _ParsedHTML.__init__
-    _ParsedHTML.__init__ = refuse
-    try:
-        pdf = report.pdf
-    finally:
-        _ParsedHTML.__init__ = original
-    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[-1].extract_text().split())
+    monkeypatch.setattr(_ParsedHTML, "__init__", refuse)
+    text = " ".join(PdfReader(io.BytesIO(report.pdf)).pages[-1].extract_text().split())
     assert "Checked by Northwind" in text
-    assert pdf_module.parse_html is parse_html
 
 
 def test_html_that_is_not_xml_takes_the_html5_parser() -> None:
-    from reportgen.pdf import _ParsedHTML, parse_html
-
     html = "<!DOCTYPE html><html><body><p>Checked&nbsp;by<br>Northwind</p></body></html>"
     document = parse_html(html, builtin_theme_dir().as_uri() + "/", None)
     assert not isinstance(document, _ParsedHTML)

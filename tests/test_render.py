@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import os
 import re
+import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
