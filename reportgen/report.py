@@ -99,6 +99,9 @@ def generate_report(
     downloaded in time become placeholders). base_url defaults to PAVE's production API.
     render_options are render_bundle's.
     """
+    if render_options.get("rates") is not None and not isinstance(render_options["rates"], RateCard):
+        # A mistake in the rate card fails before anything is downloaded or kept.
+        render_options["rates"] = load_rate_card(render_options["rates"])
     # The network layer (httpx) loads only here, so rendering a saved bundle never pays for it.
     from .download import ImageCache
     from .fetch import fetch_bundle

@@ -55,6 +55,22 @@ def severities() -> dict[str, Severity]:
     }
 
 
+def rated_severities() -> tuple[str, ...]:
+    """The severity keys PAVE rates damages with (minor, medium, major), without "unknown"."""
+    return tuple(key for key in severities() if key != "unknown")
+
+
+def repair_methods() -> tuple[str, ...]:
+    """PAVE's repair methods as the API spells them."""
+    return tuple(_data()["repair_methods"])
+
+
+@cache
+def component_codes() -> frozenset[str]:
+    """The component codes this vocabulary names (PAVE may send others)."""
+    return frozenset(_data()["components"])
+
+
 def severity_of(damage_name: str) -> Severity:
     """The severity word inside a damage name such as DENTED_MEDIUM_THROUGH_PAINT."""
     tokens = set(re.split(r"[^A-Z]+", damage_name.upper()))
