@@ -10,13 +10,13 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import imaging, view, vocabulary
+from . import glyphs, imaging, view, vocabulary
 from .brand import Brand, check_paper, load_brand
 from .bundle import HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE, Bundle, load_bundle
 from .errors import ConfigError, ImageError, ReportgenError
@@ -260,7 +260,13 @@ def _build(bundle: Bundle, options: _Options) -> Report:
         estimate=estimate,
         document_date=options.document_date,
     )
+    coverage = glyphs.view_coverage(report_view)
+    report_view = replace(report_view, cjk_font=coverage.needs_fallback)
     summary = build_summary(bundle.results, all_planned, report_view, options.generated_at, estimate)
+    if coverage.missing:
+        # For the operator (stderr, summary), not the customer's PDF: the view is already built.
+        warnings.append(coverage.warning())
+        summary["warnings"] = list(warnings)
     sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
     return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
 

@@ -325,6 +325,8 @@ class ReportView:
     qr_code: ImageAsset | None = None
     #: ISO 8601 date for the PDF's creation and modification dates.
     document_date: str = ""
+    #: Some text needs the CJK fallback font, so the theme declares it (5 MB: only when used).
+    cjk_font: bool = False
 
 
 def build_view(

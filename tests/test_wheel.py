@@ -30,6 +30,7 @@ def test_wheel_contains_templates_fonts_licences_and_sample(wheel: Path) -> None
         "reportgen/templates/report.html.j2", "reportgen/templates/report.css",
         "reportgen/templates/partials/photos.html.j2", "reportgen/fonts/Inter-Regular.otf",
         "reportgen/fonts/LICENSE-Inter.txt", "reportgen/fonts/LICENSE-NotoSans.txt",
+        "reportgen/fonts/NotoSansCJK-Subset-Regular.otf", "reportgen/fonts/LICENSE-NotoSansCJK.txt",
         "reportgen/data/vocabulary.toml", "reportgen/py.typed",
         "reportgen/samples/sample-session/hotspots.json", "reportgen/samples/brand/northwind.toml",
     ):
