@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .files import write_atomic
+from .files import ensure_directory, write_atomic
 from .imaging import MAX_SOURCE_BYTES
 from .retry import RETRYABLE_STATUSES, RetryPolicy
 
@@ -103,7 +103,7 @@ def download_photos(
     The client carries no credentials: PAVE's keys are for its API host, never the image host.
     """
     policy = policy or DownloadPolicy()
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_directory(directory)
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
     limits = httpx.Limits(max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency)
     with httpx.Client(transport=transport, timeout=timeout, limits=limits, follow_redirects=False,

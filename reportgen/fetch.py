@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,6 +16,7 @@ from . import view
 from .bundle import (
     HOTSPOTS_FILE,
     IMAGES_DIR,
+    MANIFEST_FILE,
     PHOTOS_FILE,
     SESSION_FILE,
     save_bodies,
@@ -21,11 +24,14 @@ from .bundle import (
     unique_file_names,
 )
 from .download import DownloadPolicy, ImageCache, download_photos
-from .errors import APIError, AuthenticationError, InvalidDataError
+from .errors import APIError, AuthenticationError, InvalidDataError, ReportgenError
+from .files import ensure_directory
 from .models import parse_captures, parse_results, parse_session
 from .pave import DEFAULT_BASE_URL, Credentials, PaveClient, check_session_key
 from .retry import RetryPolicy
 
+#: Every file a fetch writes at the top of a bundle (besides the images folder).
+BUNDLE_FILES = (HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE, MANIFEST_FILE)
 NO_SIGNING_NOTE = (
     "The capture checklist is unavailable: reportgen was not given PAVE's API secret and username, "
     "which PAVE's photo list requires."
@@ -51,24 +57,45 @@ def fetch_bundle(
     image_transport: httpx.BaseTransport | None = None,
     timeout: float | None = None,
 ) -> FetchResult:
-    """Fetch a session into `directory`, replacing what was there only once everything is saved.
+    """Fetch a session into `directory`, swapping the bundle in only once everything is saved.
 
+    `directory` may be missing, empty, or hold an earlier bundle of the same session (which is
+    replaced); any other folder is refused with a ReportgenError before anything is fetched.
     timeout bounds the whole fetch in seconds: API retries stop and photo downloads are cut
     short (those photos become placeholders) when it runs out.
     """
     check_session_key(session_key)
     clock = _Deadline(timeout)
-    target = Path(directory)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    shown = Path(directory)
+    # The real folder: a symlink to a folder is followed, and "." has a parent to stage beside.
+    target = Path(os.path.realpath(shown))
+    into_empty = _check_destination(target, shown, session_key)
+    if not into_empty and target == Path(os.path.realpath(os.curdir)):
+        # Swapping out the current folder would leave the user's shell in a deleted one.
+        raise ReportgenError(f"refusing to replace the bundle in the current directory {shown}: "
+                             "run the command from its parent folder")
+    try:
+        if into_empty:
+            # Staged inside the empty folder, so it keeps its own mode and works for "." too.
+            staging = _make_directory(target / f".reportgen-{session_key}", ".partial")
+        else:
+            ensure_directory(target.parent, shown=shown)
+            staging = _make_directory(target.parent / f".{target.name}", ".partial")
+    except OSError as error:
+        raise ReportgenError(f"cannot write {shown}: {error.strerror}") from None
     try:
         warnings = _fetch_into(staging, session_key, credentials, base_url, cache, policy,
                                api_transport, image_transport, clock)
-        _replace_directory(staging, target)
-    except BaseException:
+        if into_empty:
+            _move_into(staging, target)
+        else:
+            warnings += _install(staging, target, session_key)
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise ReportgenError(f"cannot write {shown}: {error.strerror}") from None
         raise
-    return FetchResult(target, session_key, warnings)
+    return FetchResult(shown, session_key, warnings)
 
 
 def _fetch_into(
@@ -128,15 +155,85 @@ def _fetch_into(
     return warnings
 
 
-def _replace_directory(new: Path, target: Path) -> None:
-    if not target.exists():
-        new.rename(target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+def _check_destination(target: Path, shown: Path, session_key: str) -> bool:
+    """Whether `target` is an empty folder to fill; raises unless it is missing or our own bundle."""
+    try:
+        entries = sorted(entry.name for entry in os.scandir(target))
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise ReportgenError(f"cannot write {shown}: {error.strerror}") from None
+    if not entries:
+        return True
+    if _is_our_bundle(target, session_key):
+        return False
+    raise ReportgenError(
+        f"refusing to write the bundle to {shown}: the folder is not empty and does not hold "
+        f"a bundle of {session_key} (choose an empty or new folder)"
+    )
+
+
+def _is_our_bundle(folder: Path, session_key: str) -> bool:
+    """A bundle reportgen wrote for this session: its manifest, and only files a fetch writes."""
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        names = {entry.name: entry for entry in os.scandir(folder)}
+        images = list(os.scandir(folder / IMAGES_DIR)) if IMAGES_DIR in names else []
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict) or manifest.get("format") != 1 or manifest.get("session_key") != session_key:
+        return False
+    if not set(names) <= set(BUNDLE_FILES) | {IMAGES_DIR}:
+        return False
+    if any(not names[name].is_file(follow_symlinks=False) for name in set(names) - {IMAGES_DIR}):
+        return False
+    if IMAGES_DIR in names and not names[IMAGES_DIR].is_dir(follow_symlinks=False):
+        return False
+    return all(entry.is_file(follow_symlinks=False) for entry in images)
+
+
+def _make_directory(stem: Path, suffix: str) -> Path:
+    # os.mkdir with 0o777, not mkdtemp's 0o700: the bundle gets the user's umask like any folder.
+    for _ in range(100):
+        candidate = stem.with_name(f"{stem.name}.{secrets.token_hex(4)}{suffix}")
+        try:
+            candidate.mkdir(0o777)
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(f"no free name beside {stem}")  # pragma: no cover
+
+
+def _move_into(staging: Path, target: Path) -> None:
+    # The manifest goes last: a folder with bundle.json in it holds a whole bundle.
+    names = sorted(os.listdir(staging), key=lambda name: name == MANIFEST_FILE)
+    moved: list[str] = []
+    try:
+        for name in names:
+            if os.path.lexists(target / name):
+                raise ReportgenError(f"refusing to write the bundle to {target}: {name} appeared there meanwhile")
+            os.rename(staging / name, target / name)
+            moved.append(name)
+    except BaseException:
+        for name in moved:  # put back what this fetch moved, so the folder is as it was
+            os.rename(target / name, staging / name)
+        raise
+    staging.rmdir()
+
+
+def _install(staging: Path, target: Path, session_key: str) -> list[str]:
+    if not os.path.lexists(target):
+        staging.rename(target)
+        return []
+    old = _make_directory(target.parent / f".{target.name}", ".old")
     old.rmdir()
     target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    staging.rename(target)
+    # Deleted only once seen to be our bundle still: someone may have changed it meanwhile.
+    if _is_our_bundle(old, session_key):
+        shutil.rmtree(old, ignore_errors=True)
+        return []
+    return [f"the previous contents of {target} were kept in {old}"]
 
 
 class _Deadline:
