@@ -187,8 +187,8 @@ def _api_options(command: Any) -> Any:
         click.option("--base-url", envvar="PAVE_BASE_URL", default="https://openapi.paveapi.com",
                      show_default=True, help="PAVE API address [env: PAVE_BASE_URL]."),
         click.option("--no-cache", is_flag=True, help="Download every photo again instead of using the cache."),
-        click.option("--timeout", type=click.FloatRange(min=1), help="Seconds the fetch may take at most "
-                     "(photos not downloaded by then become placeholders)."),
+        click.option("--timeout", type=click.FloatRange(min=1), help="Seconds the command (in a batch: each "
+                     "session) may take; photos not downloaded in time become placeholders (see README)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -236,6 +236,7 @@ def _deliver(ctx: click.Context, pdf: bytes, summary: dict[str, Any] | None, *, 
 def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str | None,
            api_secret: str | None, username: str | None, base_url: str, no_cache: bool,
            timeout: float | None) -> Path:
+    started = time.monotonic()  # --timeout counts from here, imports included
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
     from .download import ImageCache
@@ -245,7 +246,8 @@ def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str |
     result = fetch_bundle(
         session_key, directory,
         credentials=Credentials(api_key, api_secret or None, username or None),
-        base_url=base_url, cache=None if no_cache else ImageCache.default(), timeout=timeout,
+        base_url=base_url, cache=None if no_cache else ImageCache.default(),
+        deadline=started + timeout if timeout is not None else None,
     )
     _warn(result.warnings)
     return result.path
@@ -282,18 +284,29 @@ def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summa
     """Fetch a PAVE session and render its condition report in one go."""
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
+    started = time.monotonic()  # --timeout counts from here
     output_format = _output_format(output, output_format, pdfa)
     if email_to and output_format != "pdf":
         raise click.UsageError("--email-to sends the PDF: drop --format html", ctx)
+    from .errors import ReportgenError
     from .report import generate_report, preload_pdf_engine
+    from .timelimit import TimeLimitExceeded, time_limit
 
     if output_format == "pdf":
         preload_pdf_engine()
-    result = generate_report(
-        session_key, api_key=api_key, api_secret=api_secret, username=username, base_url=base_url,
-        brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa,
-        cache=not no_cache, keep_bundle=keep_bundle, timeout=timeout,
-    )
+    try:
+        # The limit covers fetching and laying out; writing the finished document is not cut short,
+        # so a timed-out command leaves nothing behind and a written file is always whole.
+        with time_limit(timeout, started):
+            result = generate_report(
+                session_key, api_key=api_key, api_secret=api_secret, username=username, base_url=base_url,
+                brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa,
+                cache=not no_cache, keep_bundle=keep_bundle,
+                deadline=started + timeout if timeout is not None else None,
+            )
+            result.pdf if output_format == "pdf" else result.html  # noqa: B018 (lay out within the limit)
+    except TimeLimitExceeded as error:
+        raise ReportgenError(str(error), session_key=session_key) from None
     _warn(result.warnings)
     written = _write_output(result, output or Path(f"{session_key}.{output_format}"), output_format)
     if summary_json:

@@ -56,16 +56,20 @@ def fetch_bundle(
     api_transport: httpx.BaseTransport | None = None,
     image_transport: httpx.BaseTransport | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
 ) -> FetchResult:
     """Fetch a session into `directory`, swapping the bundle in only once everything is saved.
 
     `directory` may be missing, empty, or hold an earlier bundle of the same session (which is
     replaced); any other folder is refused with a ReportgenError before anything is fetched.
-    timeout bounds the whole fetch in seconds: API retries stop and photo downloads are cut
-    short (those photos become placeholders) when it runs out.
+    timeout bounds the whole fetch in seconds (deadline, a time.monotonic() moment, does the same
+    for a caller with its own clock running): once it is reached no request or photo download
+    starts, running ones are cut, API retries stop, and photos not downloaded become placeholders
+    with a warning. The API's damage results are required: without them in time, APIError.
     """
     check_session_key(session_key)
-    clock = _Deadline(timeout)
+    if deadline is None and timeout is not None:
+        deadline = time.monotonic() + timeout
     shown = Path(directory)
     # The real folder: a symlink to a folder is followed, and "." has a parent to stage beside.
     target = Path(os.path.realpath(shown))
@@ -85,7 +89,7 @@ def fetch_bundle(
         raise ReportgenError(f"cannot write {shown}: {error.strerror}") from None
     try:
         warnings = _fetch_into(staging, session_key, credentials, base_url, cache, policy,
-                               api_transport, image_transport, clock)
+                               api_transport, image_transport, deadline)
         if into_empty:
             _move_into(staging, target)
         else:
@@ -107,16 +111,14 @@ def _fetch_into(
     policy: DownloadPolicy | None,
     api_transport: httpx.BaseTransport | None,
     image_transport: httpx.BaseTransport | None,
-    clock: _Deadline,
+    deadline: float | None,
 ) -> list[str]:
     warnings: list[str] = []
     notes: dict[str, str] = {}
     bodies = {}
-    retry = RetryPolicy()
-    if clock.limited:
-        retry = replace(retry, budget=min(retry.budget, clock.remaining()))
-    with PaveClient(credentials, base_url=base_url, transport=api_transport, retry=retry,
-                    timeout=clock.http_timeout(30.0, 10.0)) as client:
+    # One deadline for every request of the fetch, API and photos alike.
+    with PaveClient(credentials, base_url=base_url, transport=api_transport,
+                    retry=RetryPolicy(deadline=deadline)) as client:
         bodies[HOTSPOTS_FILE] = client.results(session_key)
         if credentials.can_sign:
             bodies[PHOTOS_FILE] = client.photos(session_key)
@@ -143,11 +145,8 @@ def _fetch_into(
     urls += [attempt.url for attempt in view.chosen_attempts(captures) if attempt.url]
     names = unique_file_names(urls)
     policy = policy or DownloadPolicy()
-    if clock.limited:
-        left = max(0.1, clock.remaining())
-        policy = replace(policy, deadline=min(policy.deadline, left), read_timeout=min(policy.read_timeout, left),
-                         connect_timeout=min(policy.connect_timeout, left),
-                         retry=replace(policy.retry, budget=min(policy.retry.budget, left)))
+    if deadline is not None:
+        policy = replace(policy, retry=replace(policy.retry, deadline=deadline))
     for item in download_photos(names, root / IMAGES_DIR, policy=policy, cache=cache, transport=image_transport):
         if item.problem:
             warnings.append(f"photo {names[item.url]} not downloaded: {item.problem}")
@@ -234,20 +233,3 @@ def _install(staging: Path, target: Path, session_key: str) -> list[str]:
         shutil.rmtree(old, ignore_errors=True)
         return []
     return [f"the previous contents of {target} were kept in {old}"]
-
-
-class _Deadline:
-    """The time left of an optional overall limit."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self.limited = seconds is not None
-        self._end = time.monotonic() + (seconds or 0.0)
-
-    def remaining(self) -> float:
-        return self._end - time.monotonic()
-
-    def http_timeout(self, read: float, connect: float) -> httpx.Timeout:
-        if not self.limited:
-            return httpx.Timeout(read, connect=connect)
-        left = max(0.1, self.remaining())
-        return httpx.Timeout(min(read, left), connect=min(connect, left))

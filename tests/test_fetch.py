@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -135,3 +136,79 @@ def test_failed_photos_become_placeholders_or_fail_under_strict(pave, tmp_path: 
     assert pdf_text(tmp_path / "TST-LIVE1.pdf").count("Photo unavailable") == 2
     strict = run(pave, tmp_path, "report", "TST-LIVE1", "--strict", "-o", "strict.pdf")
     assert strict.returncode == 1 and not (tmp_path / "strict.pdf").exists()
+
+
+#: What a command may take beyond its --timeout and the start-up measured by startup_time: the
+#: photos being processed when the limit strikes finish first (tens of ms each), plus scheduling
+#: noise on a shared machine.
+MARGIN = 0.75
+
+
+def startup_time(pave, tmp_path: Path) -> float:
+    """Wall time of the same interpreter starting, importing the command line and exiting, measured
+    now (so under the machine's current load): --timeout counts from the command's start, not this."""
+    started = time.monotonic()
+    assert run(pave, tmp_path, "--version").returncode == 0
+    return time.monotonic() - started
+
+
+def slow_session(pave, key: str, *, fast: int, slow_photos: int, stall: float) -> None:
+    """A session whose first `fast` photos answer at once and the rest only after `stall` seconds."""
+    from .conftest import damage, hotspots, photo
+    from .fake_pave import Session, slow
+
+    names = [f"{key}_{i:02d}.jpg" for i in range(fast + slow_photos)]
+    body = hotspots(*[photo(i + 1, f"Photo {i}", f"{pave.image_url}/cdn/{name}", damage(description=f"Scratch {i}"))
+                      for i, name in enumerate(names)])
+    body["session"]["session_key"] = key
+    pave.sessions[key] = Session(body, [], {"session_key": key, "status": "COMPLETE"})
+    for i, name in enumerate(names):
+        data = jpeg_bytes(800, 600, (40 + i, 60, 90))
+        pave.images[name] = data if i < fast else slow(data, stall)
+
+
+def test_timeout_bounds_the_whole_report_and_no_download_starts_after_it(pave, tmp_path: Path) -> None:
+    # Eight photos stall for 30 s (bounded, so the fake frees its threads); six download at once,
+    # so two stay queued until the fetch's deadline and must never be requested.
+    slow_session(pave, "TST-SLOW", fast=1, slow_photos=8, stall=30)
+    limit = 9.0
+    startup = startup_time(pave, tmp_path)
+    started = time.monotonic()
+    result = run(pave, tmp_path, "report", "TST-SLOW", "--timeout", f"{limit:g}", "--no-cache")
+    wall = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert wall < limit + startup + MARGIN, f"took {wall:.1f} s with --timeout {limit:g} ({startup:.1f} s to start)"
+    network_end = started + startup + limit * 2 / 3
+    late = [path for path, _, when in pave.image_log if when > network_end]
+    assert late == [], f"downloads started after the fetch's deadline: {late}"
+    assert len(pave.image_log) == 7, "queued photos were still requested"
+    assert result.stderr.count("not downloaded: the time limit ran out first") == 8
+    assert pdf_text(tmp_path / "TST-SLOW.pdf").count("Photo unavailable") == 8
+
+
+def test_a_report_that_cannot_be_rendered_in_time_fails_and_leaves_nothing(pave, tmp_path: Path) -> None:
+    slow_session(pave, "TST-BIG", fast=40, slow_photos=0, stall=0)
+    startup = startup_time(pave, tmp_path)
+    started = time.monotonic()
+    result = run(pave, tmp_path, "report", "TST-BIG", "--timeout", "1", "--no-cache", "--keep-bundle", "kept")
+    wall = time.monotonic() - started
+    assert result.returncode == 1
+    assert result.stderr.endswith("reportgen: error: timed out after 1 s\n"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert wall < 1 + startup + MARGIN, f"took {wall:.1f} s with --timeout 1 ({startup:.1f} s to start)"
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if "cache" not in p.parts)
+    assert not any(name.endswith((".pdf", ".part", ".partial")) for name in left), left
+
+
+def test_fetch_timeout_bounds_the_api_as_well(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    record = pave.sessions["TST-LIVE1"].session
+    # The session record answers only after 20 s: the fetch's deadline must cut it.
+    pave.queued["/v1/sessions/TST-LIVE1"] = [Reply(200, record, delay=20)]
+    startup = startup_time(pave, tmp_path)
+    started = time.monotonic()
+    result = run(pave, tmp_path, "fetch", "TST-LIVE1", "--timeout", "2")
+    wall = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert "vehicle details unavailable" in result.stderr and "time limit" in result.stderr
+    assert wall < 2 + startup + MARGIN, f"took {wall:.1f} s with --timeout 2 ({startup:.1f} s to start)"
