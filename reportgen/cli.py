@@ -13,7 +13,7 @@ import click
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_NOT_INSPECTED = 0, 1, 2, 3, 75
 EXIT_CODES_HELP = (
     "Exit codes: 0 success, 1 error (one line on stderr), 2 usage error, "
-    "3 session not found, 75 session not inspected yet (try later)."
+    "3 session not found, 75 session not inspected yet (try later), 130 interrupted."
 )
 
 
@@ -164,7 +164,9 @@ def _write_output(report: Any, output: Path, output_format: str) -> Path | None:
     return written
 
 
-def _warn(warnings: list[str]) -> None:
+def _warn(warnings: list[str], notes: list[str] | None = None) -> None:
+    for note in notes or []:
+        click.echo(f"reportgen: note: {_one_line(note)}", err=True)
     for warning in warnings:
         click.echo(f"reportgen: warning: {_one_line(warning)}", err=True)
 
@@ -249,7 +251,7 @@ def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str |
         base_url=base_url, cache=None if no_cache else ImageCache.default(),
         deadline=started + timeout if timeout is not None else None,
     )
-    _warn(result.warnings)
+    _warn(result.warnings, result.notes)
     return result.path
 
 
@@ -307,7 +309,7 @@ def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summa
             result.pdf if output_format == "pdf" else result.html  # noqa: B018 (lay out within the limit)
     except TimeLimitExceeded as error:
         raise ReportgenError(str(error), session_key=session_key) from None
-    _warn(result.warnings)
+    _warn(result.warnings, result.notes)
     written = _write_output(result, output or Path(f"{session_key}.{output_format}"), output_format)
     if summary_json:
         result.write_summary(summary_json)

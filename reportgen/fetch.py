@@ -24,7 +24,7 @@ from .bundle import (
     unique_file_names,
 )
 from .download import DownloadPolicy, ImageCache, download_photos
-from .errors import APIError, AuthenticationError, InvalidDataError, ReportgenError
+from .errors import APIError, AuthenticationError, InvalidDataError, ReportgenError, SessionNotFoundError
 from .files import ensure_directory
 from .models import parse_captures, parse_results, parse_session
 from .pave import DEFAULT_BASE_URL, Credentials, PaveClient, check_session_key
@@ -43,6 +43,8 @@ class FetchResult:
     path: Path
     session_key: str
     warnings: list[str] = field(default_factory=list)
+    #: Information that is not a problem (PAVE keeps no session record for this session, say).
+    notes: list[str] = field(default_factory=list)
 
 
 def fetch_bundle(
@@ -88,8 +90,8 @@ def fetch_bundle(
     except OSError as error:
         raise ReportgenError(f"cannot write {shown}: {error.strerror}") from None
     try:
-        warnings = _fetch_into(staging, session_key, credentials, base_url, cache, policy,
-                               api_transport, image_transport, deadline)
+        warnings, notes = _fetch_into(staging, session_key, credentials, base_url, cache, policy,
+                                      api_transport, image_transport, deadline)
         if into_empty:
             _move_into(staging, target)
         else:
@@ -99,7 +101,7 @@ def fetch_bundle(
         if isinstance(error, OSError):
             raise ReportgenError(f"cannot write {shown}: {error.strerror}") from None
         raise
-    return FetchResult(shown, session_key, warnings)
+    return FetchResult(shown, session_key, warnings, notes)
 
 
 def _fetch_into(
@@ -112,8 +114,9 @@ def _fetch_into(
     api_transport: httpx.BaseTransport | None,
     image_transport: httpx.BaseTransport | None,
     deadline: float | None,
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     warnings: list[str] = []
+    information: list[str] = []
     notes: dict[str, str] = {}
     bodies = {}
     # One deadline for every request of the fetch, API and photos alike.
@@ -126,6 +129,11 @@ def _fetch_into(
                 bodies[SESSION_FILE] = client.session(session_key)
             except AuthenticationError:
                 raise
+            except SessionNotFoundError:
+                # Not a failure: PAVE keeps no such record for some sessions (found as the damage
+                # results were), and the damage results carry the vehicle's main details.
+                information.append(f"PAVE has no session record for {session_key}: the vehicle details "
+                                   "come from the damage results alone")
             except APIError as error:
                 # The session record only adds vehicle details; the report stands without it.
                 warnings.append(f"vehicle details unavailable: {error.message}")
@@ -151,7 +159,7 @@ def _fetch_into(
         if item.problem:
             warnings.append(f"photo {names[item.url]} not downloaded: {item.problem}")
     save_manifest(root, session_key, names, notes)
-    return warnings
+    return warnings, information
 
 
 def _check_destination(target: Path, shown: Path, session_key: str) -> bool:

@@ -48,6 +48,8 @@ class Report:
     pdfa: bool = False
     #: PAVE's response bodies as read from the bundle (file name → bytes), for PDF/A.
     sources: dict[str, bytes] = field(repr=False, default_factory=dict)
+    #: Information that is not a problem, such as PAVE keeping no session record for the session.
+    notes: list[str] = field(default_factory=list)
 
     @cached_property
     def html(self) -> str:
@@ -124,6 +126,7 @@ def generate_report(
         )
         report = render_bundle(fetched.path, **render_options)
     report.warnings[:0] = fetched.warnings
+    report.notes[:0] = fetched.notes
     report.summary["warnings"] = list(report.warnings)
     return report
 

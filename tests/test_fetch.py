@@ -212,3 +212,22 @@ def test_fetch_timeout_bounds_the_api_as_well(pave, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "vehicle details unavailable" in result.stderr and "time limit" in result.stderr
     assert wall < 2 + startup + MARGIN, f"took {wall:.1f} s with --timeout 2 ({startup:.1f} s to start)"
+
+
+def test_a_missing_session_record_is_information_not_a_warning(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    pave.sessions["TST-LIVE1"].session = None  # PAVE answers 404 for the record, as some accounts do
+    result = run(pave, tmp_path, "report", "TST-LIVE1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ("reportgen: note: PAVE has no session record for TST-LIVE1: the vehicle details "
+                             "come from the damage results alone\n")
+    assert "not found" not in result.stderr and "warning" not in result.stderr
+
+
+def test_a_failing_session_record_is_still_a_warning(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    pave.queued["/v1/sessions/TST-LIVE1"] = [Reply(500, {"message": "boom"})]
+    result = run(pave, tmp_path, "fetch", "TST-LIVE1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ("reportgen: warning: vehicle details unavailable: GET /v1/sessions/TST-LIVE1 "
+                             "failed with HTTP 500: boom\n")
