@@ -138,7 +138,7 @@ def _download_one(
         except _Failed as failure:
             wait = policy.retry.delay(attempt, failure.retry_after)
             out_of_time = policy.retry.gives_up(started, wait)
-            if policy.retry.expired():
+            if failure.retryable and policy.retry.expired():  # cut by the deadline, not the host's fault
                 failure.problem = TIME_LIMIT_PROBLEM
             _LOG.debug("photo %s: %s (attempt %d)", target.name, failure.problem, attempt)
             if not failure.retryable or attempt >= policy.retry.attempts or out_of_time:
