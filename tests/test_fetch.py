@@ -138,10 +138,12 @@ def test_failed_photos_become_placeholders_or_fail_under_strict(pave, tmp_path: 
     assert strict.returncode == 1 and not (tmp_path / "strict.pdf").exists()
 
 
-#: What a command may take beyond its --timeout and the start-up measured by startup_time: the
-#: interpreter's exit with WeasyPrint loaded (0.3 to 0.8 s measured on the shared two-core
-#: machine at a load of 8) and the step under way when the limit strikes (0.2 s measured).
-MARGIN = 1.5
+def margin(startup: float) -> float:
+    """What a command may take beyond its --timeout and its start-up: unwinding the step under way
+    when the limit strikes and the interpreter's exit with WeasyPrint loaded. Measured on the
+    shared two-core machine: 1.0 s at a load of 2 (start-up 0.4 s), 2.5 s at a load of 8 (start-up
+    0.9 s); both grow with load as start-up does, hence a multiple of the start-up just measured."""
+    return max(1.5, 4 * startup)
 
 
 def startup_time(pave, tmp_path: Path) -> float:
@@ -178,7 +180,7 @@ def test_timeout_bounds_the_whole_report_and_no_download_starts_after_it(pave, t
     result = run(pave, tmp_path, "report", "TST-SLOW", "--timeout", f"{limit:g}", "--no-cache")
     wall = time.monotonic() - started
     assert result.returncode == 0, result.stderr
-    assert wall < limit + startup + MARGIN, f"took {wall:.1f} s with --timeout {limit:g} ({startup:.1f} s to start)"
+    assert wall < limit + startup + margin(startup), f"took {wall:.1f} s with --timeout {limit:g} ({startup:.1f} s to start)"
     network_end = started + startup + limit * 2 / 3
     late = [path for path, _, when in pave.image_log if when > network_end]
     assert late == [], f"downloads started after the fetch's deadline: {late}"
@@ -188,10 +190,17 @@ def test_timeout_bounds_the_whole_report_and_no_download_starts_after_it(pave, t
 
 
 def test_a_report_that_cannot_be_rendered_in_time_fails_and_leaves_nothing(pave, tmp_path: Path) -> None:
-    # 80 photo pages take far more than the 4 s / 3 left to lay out; the photos are not on the
-    # image host (404), so the fetch is quick and the time runs out in the layout itself.
-    slow_session(pave, "TST-BIG", fast=80, slow_photos=0, stall=0)
-    pave.images.clear()
+    # 1,000 damages take about 7 s to lay out on an idle machine, far beyond the 4 s limit; the
+    # photos are not on the image host (404), so the fetch is quick and the time runs out in the
+    # layout itself, not in photo processing.
+    from .conftest import damage, hotspots, photo
+    from .fake_pave import Session
+
+    body = hotspots(*[photo(p + 1, f"Photo {p}", f"{pave.image_url}/cdn/gone{p}.jpg",
+                            *[damage(description=f"Scratch {p}-{d}", x=d % 100, y=d * 7 % 100) for d in range(100)])
+                      for p in range(10)])
+    body["session"]["session_key"] = "TST-BIG"
+    pave.sessions["TST-BIG"] = Session(body, [], {"session_key": "TST-BIG", "status": "COMPLETE"})
     startup = startup_time(pave, tmp_path)
     started = time.monotonic()
     result = run(pave, tmp_path, "report", "TST-BIG", "--timeout", "4", "--no-cache", "--keep-bundle", "kept")
@@ -199,7 +208,7 @@ def test_a_report_that_cannot_be_rendered_in_time_fails_and_leaves_nothing(pave,
     assert result.returncode == 1
     assert result.stderr.endswith("reportgen: error: timed out after 4 s\n"), result.stderr
     assert "Traceback" not in result.stderr
-    assert wall < 4 + startup + MARGIN, f"took {wall:.1f} s with --timeout 4 ({startup:.1f} s to start)"
+    assert wall < 4 + startup + margin(startup), f"took {wall:.1f} s with --timeout 4 ({startup:.1f} s to start)"
     left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if "cache" not in p.parts)
     assert not any(name.endswith((".pdf", ".part", ".partial")) for name in left), left
 
@@ -215,7 +224,7 @@ def test_fetch_timeout_bounds_the_api_as_well(pave, tmp_path: Path) -> None:
     wall = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     assert "vehicle details unavailable" in result.stderr and "time limit" in result.stderr
-    assert wall < 2 + startup + MARGIN, f"took {wall:.1f} s with --timeout 2 ({startup:.1f} s to start)"
+    assert wall < 2 + startup + margin(startup), f"took {wall:.1f} s with --timeout 2 ({startup:.1f} s to start)"
 
 
 def test_a_missing_session_record_is_information_not_a_warning(pave, tmp_path: Path) -> None:
