@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, NotInspectedError, ReportgenError, SessionNotFoundError
-from .files import write_atomic
+from .files import ensure_directory, write_atomic
 from .models import is_valid_session_key
 
 SCHEMA = "reportgen.batch/1"
@@ -65,7 +65,7 @@ def run_batch(
     (each is written atomically), the summary is saved and the interrupt is raised again.
     """
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_directory(out)
     started = datetime.now(timezone.utc)
     results: list[BatchResult] = []
 

@@ -13,7 +13,7 @@ import click
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_NOT_INSPECTED = 0, 1, 2, 3, 75
 EXIT_CODES_HELP = (
     "Exit codes: 0 success, 1 error (one line on stderr), 2 usage error, "
-    "3 session not found, 75 session not inspected yet (try later)."
+    "3 session not found, 75 session not inspected yet (try later), 130 interrupted."
 )
 
 
@@ -78,10 +78,10 @@ def main(debug: bool) -> None:
 
 def _render_options(command: Any) -> Any:
     options = [
-        click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Output file (default: <session key>.pdf in the current directory)."),
-        click.option("--format", "output_format", type=click.Choice(["pdf", "html"]), default="pdf",
-                     show_default=True, help="PDF, or one self-contained HTML file."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+                     help="Output file, or - for stdout (default: <session key>.pdf in the current directory)."),
+        click.option("--format", "output_format", type=click.Choice(["pdf", "html"]),
+                     help="PDF, or one self-contained HTML file (default: from the -o suffix, else PDF)."),
         click.option("--brand", type=click.Path(dir_okay=False, path_type=Path),
                      help="Brand file (TOML): name, logo, colours, footer, paper."),
         click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
@@ -109,34 +109,64 @@ def render(bundle: Path, **options: Any) -> None:
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("demo.pdf"),
-              show_default=True, help="Output PDF.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              default=Path("demo.pdf"), show_default=True, help="Output PDF (or .html), or - for stdout.")
 def demo(output: Path) -> None:
     """Render the bundled sample session (a 2009 BMW with 27 damages) with the sample brand."""
     from .paths import sample_brand, sample_bundle, sample_rates
 
-    _render(sample_bundle(), output=output, output_format="pdf", brand=sample_brand(),
+    _render(sample_bundle(), output=output, output_format=None, brand=sample_brand(),
             templates=None, paper=None, strict=True, rates=sample_rates(), pdfa=False)
 
 
 def _render(
-    bundle: Path, *, output: Path | None, output_format: str, brand: Path | None,
+    bundle: Path, *, output: Path | None, output_format: str | None, brand: Path | None,
     templates: Path | None, paper: str | None, strict: bool, rates: Path | None, pdfa: bool,
     default_name: str | None = None,
 ) -> None:
     from .report import preload_pdf_engine, render_bundle
 
+    output_format = _output_format(output, output_format, pdfa)
     if output_format == "pdf":
         preload_pdf_engine()
     report = render_bundle(bundle, brand=brand, templates=templates, paper=paper, strict=strict,
                            rates=rates, pdfa=pdfa)
     _warn(report.warnings)
     name = default_name or report.session_key or "report"
-    written = report.write(output or Path(f"{name}.{output_format}"), output_format)
+    _write_output(report, output or Path(f"{name}.{output_format}"), output_format)
+
+
+#: Output suffixes that say which format is meant.
+_SUFFIX_FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
+
+
+def _output_format(output: Path | None, output_format: str | None, pdfa: bool) -> str:
+    """--format, else the -o suffix, else PDF; a contradiction is a usage error, not a guess."""
+    implied = _SUFFIX_FORMATS.get(output.suffix.lower()) if output and str(output) != "-" else None
+    if output_format and implied and output_format != implied:
+        raise click.UsageError(f"-o {output} names a {implied.upper()} file but --format is {output_format}")
+    chosen = output_format or implied or "pdf"
+    if pdfa and chosen != "pdf":
+        raise click.UsageError("--pdfa makes an archival PDF: it cannot be combined with HTML output")
+    return chosen
+
+
+def _write_output(report: Any, output: Path, output_format: str) -> Path | None:
+    """Write the report to `output`, or to stdout for "-" (then stdout holds only the document)."""
+    if str(output) == "-":
+        data = report.pdf if output_format == "pdf" else report.html.encode("utf-8")
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+        return None
+    written = report.write(output, output_format)
     click.echo(f"wrote {written}")
+    return written
 
 
-def _warn(warnings: list[str]) -> None:
+def _warn(warnings: list[str], notes: list[str] | None = None) -> None:
+    for note in notes or []:
+        click.echo(f"reportgen: note: {_one_line(note)}", err=True)
     for warning in warnings:
         click.echo(f"reportgen: warning: {_one_line(warning)}", err=True)
 
@@ -159,8 +189,8 @@ def _api_options(command: Any) -> Any:
         click.option("--base-url", envvar="PAVE_BASE_URL", default="https://openapi.paveapi.com",
                      show_default=True, help="PAVE API address [env: PAVE_BASE_URL]."),
         click.option("--no-cache", is_flag=True, help="Download every photo again instead of using the cache."),
-        click.option("--timeout", type=click.FloatRange(min=1), help="Seconds the fetch may take at most "
-                     "(photos not downloaded by then become placeholders)."),
+        click.option("--timeout", type=click.FloatRange(min=1), help="Seconds the command (in a batch: each "
+                     "session) may take; photos not downloaded in time become placeholders (see README)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -208,6 +238,7 @@ def _deliver(ctx: click.Context, pdf: bytes, summary: dict[str, Any] | None, *, 
 def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str | None,
            api_secret: str | None, username: str | None, base_url: str, no_cache: bool,
            timeout: float | None) -> Path:
+    started = time.monotonic()  # --timeout counts from here, imports included
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
     from .download import ImageCache
@@ -217,9 +248,10 @@ def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str |
     result = fetch_bundle(
         session_key, directory,
         credentials=Credentials(api_key, api_secret or None, username or None),
-        base_url=base_url, cache=None if no_cache else ImageCache.default(), timeout=timeout,
+        base_url=base_url, cache=None if no_cache else ImageCache.default(),
+        deadline=started + timeout if timeout is not None else None,
     )
-    _warn(result.warnings)
+    _warn(result.warnings, result.notes)
     return result.path
 
 
@@ -247,32 +279,43 @@ def fetch(ctx: click.Context, session_key: str, directory: Path | None, **api: A
 @_mail_options
 @click.pass_context
 def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summary_json: Path | None,
-           output: Path | None, output_format: str, brand: Path | None, templates: Path | None,
+           output: Path | None, output_format: str | None, brand: Path | None, templates: Path | None,
            paper: str | None, strict: bool, rates: Path | None, pdfa: bool, api_key: str | None,
            api_secret: str | None, username: str | None, base_url: str, no_cache: bool,
            timeout: float | None, email_to: tuple[str, ...], **mail: Any) -> None:
     """Fetch a PAVE session and render its condition report in one go."""
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
+    started = time.monotonic()  # --timeout counts from here
+    output_format = _output_format(output, output_format, pdfa)
+    if email_to and output_format != "pdf":
+        raise click.UsageError("--email-to sends the PDF: drop --format html", ctx)
+    from .errors import ReportgenError
     from .report import generate_report, preload_pdf_engine
+    from .timelimit import TimeLimitExceeded, time_limit
 
     if output_format == "pdf":
         preload_pdf_engine()
-    result = generate_report(
-        session_key, api_key=api_key, api_secret=api_secret, username=username, base_url=base_url,
-        brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa,
-        cache=not no_cache, keep_bundle=keep_bundle, timeout=timeout,
-    )
-    _warn(result.warnings)
-    written = result.write(output or Path(f"{session_key}.{output_format}"), output_format)
+    try:
+        # The limit covers fetching and laying out; writing the finished document is not cut short,
+        # so a timed-out command leaves nothing behind and a written file is always whole.
+        with time_limit(timeout, started):
+            result = generate_report(
+                session_key, api_key=api_key, api_secret=api_secret, username=username, base_url=base_url,
+                brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa,
+                cache=not no_cache, keep_bundle=keep_bundle,
+                deadline=started + timeout if timeout is not None else None,
+            )
+            result.pdf if output_format == "pdf" else result.html  # noqa: B018 (lay out within the limit)
+    except TimeLimitExceeded as error:
+        raise ReportgenError(str(error), session_key=session_key) from None
+    _warn(result.warnings, result.notes)
+    written = _write_output(result, output or Path(f"{session_key}.{output_format}"), output_format)
     if summary_json:
         result.write_summary(summary_json)
-    click.echo(f"wrote {written}")
     if email_to:
-        if output_format != "pdf":
-            raise click.UsageError("--email-to sends the PDF: drop --format html", ctx)
-        _deliver(ctx, result.pdf, result.summary, pdf_path=written, to=email_to, brand=brand,
-                 templates=templates, **mail)
+        _deliver(ctx, result.pdf, result.summary, pdf_path=written or Path(f"{session_key}.pdf"), to=email_to,
+                 brand=brand, templates=templates, **mail)
 
 
 @main.command(epilog=EXIT_CODES_HELP)

@@ -12,12 +12,14 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .files import write_atomic
+from .files import ensure_directory, write_atomic
 from .imaging import MAX_SOURCE_BYTES
 from .retry import RETRYABLE_STATUSES, RetryPolicy
 
 _LOG = logging.getLogger("reportgen")
 ALLOWED_SCHEMES = ("http", "https")
+#: Why a photo was not downloaded when the command's time limit (--timeout) ran out first.
+TIME_LIMIT_PROBLEM = "the time limit ran out first"
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def download_photos(
     The client carries no credentials: PAVE's keys are for its API host, never the image host.
     """
     policy = policy or DownloadPolicy()
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_directory(directory)
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
     limits = httpx.Limits(max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency)
     with httpx.Client(transport=transport, timeout=timeout, limits=limits, follow_redirects=False,
@@ -125,6 +127,8 @@ def _download_one(
         write_atomic(target, cached)
         _LOG.debug("photo %s: %d bytes from the cache", target.name, len(cached))
         return Download(url, target.name, from_cache=True)
+    if policy.retry.expired():
+        return Download(url, None, TIME_LIMIT_PROBLEM)
     started = policy.retry.clock()
     attempt = 0
     while True:
@@ -133,7 +137,9 @@ def _download_one(
             data = _fetch(client, url, policy)
         except _Failed as failure:
             wait = policy.retry.delay(attempt, failure.retry_after)
-            out_of_time = policy.retry.clock() - started + wait > policy.retry.budget
+            out_of_time = policy.retry.gives_up(started, wait)
+            if failure.retryable and policy.retry.expired():  # cut by the deadline, not the host's fault
+                failure.problem = TIME_LIMIT_PROBLEM
             _LOG.debug("photo %s: %s (attempt %d)", target.name, failure.problem, attempt)
             if not failure.retryable or attempt >= policy.retry.attempts or out_of_time:
                 return Download(url, None, failure.problem)
@@ -151,7 +157,7 @@ def _fetch(client: httpx.Client, url: str, policy: DownloadPolicy) -> bytes:
     for _ in range(policy.max_redirects + 1):
         _check_scheme(current)
         try:
-            with client.stream("GET", current) as response:
+            with client.stream("GET", current, timeout=_request_timeout(policy)) as response:
                 if response.is_redirect:
                     location = response.headers.get("Location")
                     if not location:
@@ -168,6 +174,12 @@ def _fetch(client: httpx.Client, url: str, policy: DownloadPolicy) -> bytes:
         except httpx.TransportError as error:
             raise _Failed(f"download failed ({type(error).__name__})", retryable=True) from None
     raise _Failed(f"more than {policy.max_redirects} redirects")
+
+
+def _request_timeout(policy: DownloadPolicy) -> httpx.Timeout:
+    # Capped by the command's deadline: a host that stays silent cannot hold the command past it.
+    cap = policy.retry.capped
+    return httpx.Timeout(cap(policy.read_timeout), connect=cap(policy.connect_timeout))
 
 
 def _check_scheme(url: str) -> None:
@@ -189,6 +201,8 @@ def _read_body(response: httpx.Response, policy: DownloadPolicy) -> bytes:
         size += len(chunk)
         if size > policy.max_bytes:
             raise _Failed(f"image larger than {policy.max_bytes // 2**20} MiB")
+        if policy.retry.expired():
+            raise _Failed(TIME_LIMIT_PROBLEM)
         if time.monotonic() > deadline:
             raise _Failed(f"download took longer than {policy.deadline:g} s")
         chunks.append(chunk)

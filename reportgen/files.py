@@ -1,9 +1,10 @@
-"""Files: atomic writes (a reader sees the old file or the new, never half) and settings files."""
+"""Files: safe atomic writes (through links, never over devices) and settings files."""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -12,27 +13,86 @@ from .errors import ConfigError, ReportgenError
 
 
 def write_atomic(target: Path, data: bytes) -> Path:
-    """Write through a temporary file in the same folder, then rename it over the target."""
+    """Write `data` to `target` so a reader sees the old file or the new, never half.
+
+    A symlink is followed to its final target, which is replaced (the link stays a link); a
+    regular file keeps its mode (and, when we may, its owner); a missing file is created with the
+    usual umask. Anything else (a device, a FIFO, a socket, a folder) is refused untouched.
+    Returns `target` as given.
+    """
     target = target.expanduser()
-    directory = target.parent
+    final = Path(os.path.realpath(target))
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
+        existing = final.lstat()
+    except FileNotFoundError:
+        existing = None
     except OSError as error:
         raise ReportgenError(f"cannot write {target}: {error.strerror}") from None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise ReportgenError(f"cannot write {target}: it is {_kind(existing.st_mode)}, not a regular file")
+    ensure_directory(final.parent, shown=target)
+    temporary, handle = _create_beside(final, target)
     try:
         with os.fdopen(handle, "wb") as stream:
+            if existing is not None:
+                _keep_owner_and_mode(stream.fileno(), existing)
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-        os.replace(temporary, target)
+        os.replace(temporary, final)
     except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise ReportgenError(f"cannot write {target}: {error.strerror}") from None
         raise
     return target
+
+
+def ensure_directory(directory: Path, *, shown: Path | None = None) -> Path:
+    """Create `directory` (and its parents) if missing; an OSError becomes one ReportgenError line."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        # mkdir's "File exists" hides the point: something that is not a folder is in the way.
+        raise ReportgenError(f"cannot write {shown or directory}: {directory} is not a directory") from None
+    except OSError as error:
+        raise ReportgenError(f"cannot write {shown or directory}: {error.strerror}") from None
+    return directory
+
+
+def _create_beside(final: Path, shown: Path) -> tuple[Path, int]:
+    # os.open with 0o666, not mkstemp's 0o600: a new file gets the user's umask, like any other.
+    for _ in range(100):
+        temporary = final.with_name(f".{final.name}.{secrets.token_hex(4)}.part")
+        try:
+            return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise ReportgenError(f"cannot write {shown}: {error.strerror}") from None
+    raise ReportgenError(f"cannot write {shown}: no free temporary name")  # pragma: no cover
+
+
+def _keep_owner_and_mode(handle: int, existing: os.stat_result) -> None:
+    try:
+        os.fchown(handle, existing.st_uid, existing.st_gid)
+    except OSError:
+        pass  # only root (or the owner, for the group) may: the new file is then ours, as any new file
+    os.fchmod(handle, existing.st_mode & 0o777)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISLNK(mode):
+        return "a symlink that loops"
+    return "something else"
 
 
 def read_toml(file: Path, what: str) -> dict[str, Any]:

@@ -80,10 +80,11 @@ class PaveClient:
             raise AuthenticationError("no PAVE API key given")
         self.credentials = credentials
         self.retry = retry or RetryPolicy()
+        self._timeout = timeout or httpx.Timeout(30.0, connect=10.0)
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             transport=transport,
-            timeout=timeout or httpx.Timeout(30.0, connect=10.0),
+            timeout=self._timeout,
             follow_redirects=False,  # a redirect could carry the credentials to another host
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )
@@ -114,13 +115,15 @@ class PaveClient:
         attempt = 0
         while True:
             attempt += 1
+            if self.retry.expired():
+                raise APIError(f"PAVE did not answer within the time limit (GET {path})", session_key=session_key)
             # A fresh token per request: a retried request must not reuse an ageing timestamp.
             headers = self.credentials.signed_headers() if signed else {"API-Key": self.credentials.api_key}
             problem: str
             retry_after: str | None = None
             try:
-                with self._http.stream("GET", path, headers=headers) as response:
-                    body = _read_capped(response, path, session_key)
+                with self._http.stream("GET", path, headers=headers, timeout=self._request_timeout()) as response:
+                    body = _read_capped(response, path, session_key, self.retry)
             except httpx.TimeoutException:
                 problem = "PAVE did not answer in time"
             except httpx.TransportError as error:
@@ -133,17 +136,24 @@ class PaveClient:
                 problem = f"PAVE is unavailable (HTTP {response.status_code})"
                 retry_after = response.headers.get("Retry-After")
             wait = self.retry.delay(attempt, retry_after)
-            spent = self.retry.clock() - started
-            if attempt >= self.retry.attempts or spent + wait > self.retry.budget:
+            if attempt >= self.retry.attempts or self.retry.gives_up(started, wait):
                 raise APIError(f"{problem}; gave up after {attempt} attempt{'s' if attempt > 1 else ''}",
                                session_key=session_key)
             self.retry.sleep(wait)
 
+    def _request_timeout(self) -> httpx.Timeout:
+        # Each request ends by the deadline: a silent PAVE cannot hold the command past it.
+        cap = self.retry.capped
+        return httpx.Timeout(connect=cap(self._timeout.connect or 10.0), read=cap(self._timeout.read or 30.0),
+                             write=cap(self._timeout.write or 30.0), pool=cap(self._timeout.pool or 30.0))
 
-def _read_capped(response: httpx.Response, path: str, session_key: str) -> bytes:
+
+def _read_capped(response: httpx.Response, path: str, session_key: str, retry: RetryPolicy) -> bytes:
     # Streamed with a cap: an endless or enormous body must not fill the memory.
     chunks, size = [], 0
     for chunk in response.iter_bytes():
+        if retry.expired():  # a body that trickles in must not outlast the deadline either
+            raise APIError(f"PAVE did not answer within the time limit (GET {path})", session_key=session_key)
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise APIError(f"GET {path}: response body larger than {MAX_BODY_BYTES // 2**20} MiB",

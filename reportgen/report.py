@@ -48,6 +48,8 @@ class Report:
     pdfa: bool = False
     #: PAVE's response bodies as read from the bundle (file name → bytes), for PDF/A.
     sources: dict[str, bytes] = field(repr=False, default_factory=dict)
+    #: Information that is not a problem, such as PAVE keeping no session record for the session.
+    notes: list[str] = field(default_factory=list)
 
     @cached_property
     def html(self) -> str:
@@ -89,15 +91,21 @@ def generate_report(
     cache: bool | str | Path = True,
     keep_bundle: str | Path | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
     **render_options: Any,
 ) -> Report:
     """Fetch a live session from PAVE and render it; nothing stays on disk unless keep_bundle.
 
     Without api_secret and username, PAVE's photo list cannot be fetched and the report says the
     capture checklist is unavailable. cache=True uses the per-user image cache, a path uses that
-    folder, False downloads every photo again. timeout bounds the fetch in seconds (photos not
-    downloaded in time become placeholders). base_url defaults to PAVE's production API.
+    folder, False downloads every photo again. base_url defaults to PAVE's production API.
     render_options are render_bundle's.
+
+    timeout (seconds from now), or deadline (a time.monotonic() moment), is when the whole report
+    should be done: the fetch stops once two thirds of the time are spent (leaving at most 20 s
+    for rendering, see timelimit.network_deadline); photos not downloaded by then become
+    placeholders with a warning. Rendering itself is not interrupted here: wrap the call in
+    timelimit.time_limit (as the command line does) to enforce the rest.
     """
     if render_options.get("rates") is not None and not isinstance(render_options["rates"], RateCard):
         # A mistake in the rate card fails before anything is downloaded or kept.
@@ -106,19 +114,22 @@ def generate_report(
     from .download import ImageCache
     from .fetch import fetch_bundle
     from .pave import DEFAULT_BASE_URL, Credentials
+    from .timelimit import network_deadline
 
     image_cache = (
         ImageCache.default() if cache is True else ImageCache(Path(cache)) if cache else None
     )
     credentials = Credentials(api_key, api_secret or None, username or None)
+    end = deadline if deadline is not None else time.monotonic() + timeout if timeout is not None else None
     with tempfile.TemporaryDirectory(prefix="reportgen-") as scratch:
         fetched = fetch_bundle(
             session_key, Path(keep_bundle) if keep_bundle else Path(scratch) / session_key,
             credentials=credentials, base_url=base_url or DEFAULT_BASE_URL, cache=image_cache,
-            timeout=timeout,
+            deadline=network_deadline(end) if end is not None else None,
         )
         report = render_bundle(fetched.path, **render_options)
     report.warnings[:0] = fetched.warnings
+    report.notes[:0] = fetched.notes
     report.summary["warnings"] = list(report.warnings)
     return report
 

@@ -23,6 +23,29 @@ class RetryPolicy:
     budget: float = 60.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
+    #: A moment on `clock` (not a duration) after which nothing new starts: a command's --timeout,
+    #: shared by every request of that command.
+    deadline: float | None = None
+
+    def time_left(self) -> float | None:
+        """Seconds until the deadline (negative once past), or None without one."""
+        return None if self.deadline is None else self.deadline - self.clock()
+
+    def expired(self) -> bool:
+        left = self.time_left()
+        return left is not None and left <= 0
+
+    def capped(self, seconds: float) -> float:
+        """`seconds`, or less so as to end at the deadline (never below a token 0.01 s)."""
+        left = self.time_left()
+        return seconds if left is None else max(0.01, min(seconds, left))
+
+    def gives_up(self, started: float, wait: float) -> bool:
+        """Whether waiting `wait` more seconds for another try would pass the budget or the deadline."""
+        now = self.clock()
+        if now - started + wait > self.budget:
+            return True
+        return self.deadline is not None and now + wait >= self.deadline
 
     def delay(self, attempt: int, retry_after: str | None = None) -> float:
         """Seconds to wait before try number attempt + 1 (attempt counts from 1)."""

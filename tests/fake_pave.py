@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -149,7 +150,13 @@ def _serve(route: Callable[[http.server.BaseHTTPRequestHandler], Reply | None]) 
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request: object, client_address: object) -> None:
+            # A client that hung up (a download cut at its deadline) is normal here, not news.
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server

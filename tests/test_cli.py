@@ -104,3 +104,30 @@ def test_demo_renders_the_sample(tmp_path: Path) -> None:
     result = run("demo", "-o", str(tmp_path / "demo.pdf"))
     assert result.returncode == 0, result.stderr
     assert result.stderr == "" and (tmp_path / "demo.pdf").stat().st_size > 100_000
+
+
+def test_the_output_suffix_chooses_the_format(tmp_path: Path, make_bundle) -> None:
+    bundle = good_bundle(make_bundle)
+    result = CliRunner().invoke(main, ["render", str(bundle), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "r.html").read_text()
+    assert html.lstrip().lower().startswith("<!doctype html") and "Deep scratch" in html
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "x.pdf", "--format", "html"], "-o x.pdf names a PDF file but --format is html"),
+    (["-o", "x.html", "--format", "pdf"], "-o x.html names a HTML file but --format is pdf"),
+    (["--format", "html", "--pdfa"], "--pdfa makes an archival PDF"),
+    (["-o", "x.htm", "--pdfa"], "--pdfa makes an archival PDF"),
+])
+def test_contradicting_format_options_are_usage_errors(tmp_path: Path, make_bundle, args: list[str],
+                                                       message: str) -> None:
+    result = run("render", str(good_bundle(make_bundle)), *args, cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and list(tmp_path.glob("x.*")) == []
+
+
+def test_exit_130_is_documented() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "| 130 | interrupted" in readme
+    assert "130 interrupted" in CliRunner().invoke(main, ["--help"]).output

@@ -108,3 +108,22 @@ def test_the_cache_serves_a_second_render_without_downloading(pave, tmp_path: Pa
     assert not first[0].from_cache and second[0].from_cache
     assert len(pave.image_log) == 1
     assert (tmp_path / "two" / "c.jpg").read_bytes() == (tmp_path / "one" / "c.jpg").read_bytes()
+
+
+def test_a_shared_deadline_cuts_running_downloads_and_starts_no_new_one(pave, tmp_path: Path) -> None:
+    import time
+
+    from reportgen.download import TIME_LIMIT_PROBLEM
+
+    names = [f"stall{i}.jpg" for i in range(6)]
+    for name in names:
+        pave.images[name] = slow(jpeg_bytes(64, 48), 5)  # bounded: the fake's threads end after 5 s
+    started = time.monotonic()
+    # Retries allowed, per-photo limits far beyond the deadline: only the deadline can stop them.
+    results = fetch(pave, tmp_path, names, concurrency=2, retry=RetryPolicy(attempts=3, deadline=started + 1.0))
+    elapsed = time.monotonic() - started
+    assert all(r.problem == TIME_LIMIT_PROBLEM for r in results.values())
+    # 0.3 s: a thread's wake-up after its socket timeout and the pool's exit, on a busy machine.
+    assert elapsed < 1.0 + 0.3, f"took {elapsed:.2f} s"
+    assert len(pave.image_log) == 2, "a download started after the deadline"
+    assert all(when < started + 1.0 for _, _, when in pave.image_log)

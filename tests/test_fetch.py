@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -135,3 +136,111 @@ def test_failed_photos_become_placeholders_or_fail_under_strict(pave, tmp_path: 
     assert pdf_text(tmp_path / "TST-LIVE1.pdf").count("Photo unavailable") == 2
     strict = run(pave, tmp_path, "report", "TST-LIVE1", "--strict", "-o", "strict.pdf")
     assert strict.returncode == 1 and not (tmp_path / "strict.pdf").exists()
+
+
+def margin(startup: float) -> float:
+    """What a command may take beyond its --timeout and its start-up: unwinding the step under way
+    when the limit strikes and the interpreter's exit with WeasyPrint loaded. Measured on the
+    shared two-core machine: 1.0 s at a load of 2 (start-up 0.4 s), 2.5 s at a load of 8 (start-up
+    0.9 s); both grow with load as start-up does, hence a multiple of the start-up just measured."""
+    return max(1.5, 4 * startup)
+
+
+def startup_time(pave, tmp_path: Path) -> float:
+    """Wall time of the same interpreter starting, importing the command line and exiting, measured
+    now (so under the machine's current load): --timeout counts from the command's start, not this."""
+    started = time.monotonic()
+    assert run(pave, tmp_path, "--version").returncode == 0
+    return time.monotonic() - started
+
+
+def slow_session(pave, key: str, *, fast: int, slow_photos: int, stall: float) -> None:
+    """A session whose first `fast` photos answer at once and the rest only after `stall` seconds."""
+    from .conftest import damage, hotspots, photo
+    from .fake_pave import Session, slow
+
+    names = [f"{key}_{i:02d}.jpg" for i in range(fast + slow_photos)]
+    body = hotspots(*[photo(i + 1, f"Photo {i}", f"{pave.image_url}/cdn/{name}", damage(description=f"Scratch {i}"))
+                      for i, name in enumerate(names)])
+    body["session"]["session_key"] = key
+    pave.sessions[key] = Session(body, [], {"session_key": key, "status": "COMPLETE"})
+    for i, name in enumerate(names):
+        data = jpeg_bytes(800, 600, (40 + i, 60, 90))
+        pave.images[name] = data if i < fast else slow(data, stall)
+
+
+def test_timeout_bounds_the_whole_report_and_no_download_starts_after_it(pave, tmp_path: Path) -> None:
+    # Seven photos stall for 30 s (bounded, so the fake frees its threads); six download at once,
+    # so once the fast one is done one stays queued until the fetch's deadline: it must never be
+    # requested. 15 s leaves 5 s to lay out eight pages on a busy shared machine.
+    slow_session(pave, "TST-SLOW", fast=1, slow_photos=7, stall=30)
+    limit = 15.0
+    startup = startup_time(pave, tmp_path)
+    started = time.monotonic()
+    result = run(pave, tmp_path, "report", "TST-SLOW", "--timeout", f"{limit:g}", "--no-cache")
+    wall = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert wall < limit + startup + margin(startup), f"took {wall:.1f} s with --timeout {limit:g} ({startup:.1f} s to start)"
+    network_end = started + startup + limit * 2 / 3
+    late = [path for path, _, when in pave.image_log if when > network_end]
+    assert late == [], f"downloads started after the fetch's deadline: {late}"
+    assert len(pave.image_log) == 7, "queued photos were still requested"
+    assert result.stderr.count("not downloaded: the time limit ran out first") == 7
+    assert pdf_text(tmp_path / "TST-SLOW.pdf").count("Photo unavailable") == 7
+
+
+def test_a_report_that_cannot_be_rendered_in_time_fails_and_leaves_nothing(pave, tmp_path: Path) -> None:
+    # 1,000 damages take about 7 s to lay out on an idle machine, far beyond the 4 s limit; the
+    # photos are not on the image host (404), so the fetch is quick and the time runs out in the
+    # layout itself, not in photo processing.
+    from .conftest import damage, hotspots, photo
+    from .fake_pave import Session
+
+    body = hotspots(*[photo(p + 1, f"Photo {p}", f"{pave.image_url}/cdn/gone{p}.jpg",
+                            *[damage(description=f"Scratch {p}-{d}", x=d % 100, y=d * 7 % 100) for d in range(100)])
+                      for p in range(10)])
+    body["session"]["session_key"] = "TST-BIG"
+    pave.sessions["TST-BIG"] = Session(body, [], {"session_key": "TST-BIG", "status": "COMPLETE"})
+    startup = startup_time(pave, tmp_path)
+    started = time.monotonic()
+    result = run(pave, tmp_path, "report", "TST-BIG", "--timeout", "4", "--no-cache", "--keep-bundle", "kept")
+    wall = time.monotonic() - started
+    assert result.returncode == 1
+    assert result.stderr.endswith("reportgen: error: timed out after 4 s\n"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert wall < 4 + startup + margin(startup), f"took {wall:.1f} s with --timeout 4 ({startup:.1f} s to start)"
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if "cache" not in p.parts)
+    assert not any(name.endswith((".pdf", ".part", ".partial")) for name in left), left
+
+
+def test_fetch_timeout_bounds_the_api_as_well(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    record = pave.sessions["TST-LIVE1"].session
+    # The session record answers only after 20 s: the fetch's deadline must cut it.
+    pave.queued["/v1/sessions/TST-LIVE1"] = [Reply(200, record, delay=20)]
+    startup = startup_time(pave, tmp_path)
+    started = time.monotonic()
+    result = run(pave, tmp_path, "fetch", "TST-LIVE1", "--timeout", "2")
+    wall = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert "vehicle details unavailable" in result.stderr and "time limit" in result.stderr
+    assert wall < 2 + startup + margin(startup), f"took {wall:.1f} s with --timeout 2 ({startup:.1f} s to start)"
+
+
+def test_a_missing_session_record_is_information_not_a_warning(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    pave.sessions["TST-LIVE1"].session = None  # PAVE answers 404 for the record, as some accounts do
+    result = run(pave, tmp_path, "report", "TST-LIVE1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ("reportgen: note: PAVE has no session record for TST-LIVE1: the vehicle details "
+                             "come from the damage results alone\n")
+    assert "not found" not in result.stderr and "warning" not in result.stderr
+
+
+def test_a_failing_session_record_is_still_a_warning(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    pave.queued["/v1/sessions/TST-LIVE1"] = [Reply(500, {"message": "boom"})]
+    result = run(pave, tmp_path, "fetch", "TST-LIVE1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ("reportgen: warning: vehicle details unavailable: GET /v1/sessions/TST-LIVE1 "
+                             "failed with HTTP 500: boom\n")

@@ -158,10 +158,11 @@ def test_a_hanging_photo_host_is_cut_off_by_the_timeout(pave, tmp_path: Path) ->
     env = {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "PAVE_API_SECRET": API_SECRET,
            "PAVE_USERNAME": USERNAME, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "--timeout", "4"],
+    # --timeout now bounds the whole command (issue 12 item 8): 12 s leaves 4 s to render on a busy machine.
+    result = subprocess.run([sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "--timeout", "12"],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     assert "photo TST-LIVE1_05_front.jpg not downloaded" in result.stderr
-    assert elapsed < 4 + 15, f"took {elapsed:.1f} s"  # the fetch limit, plus rendering
+    assert elapsed < 12 + 3, f"took {elapsed:.1f} s"  # the whole limit, plus the interpreter's start and exit
     assert "Photo unavailable" in pdf_text((tmp_path / "TST-LIVE1.pdf").read_bytes())

@@ -1,0 +1,284 @@
+"""Never lose a user's data: bundle folders, output paths that are links or devices, unwritable places."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reportgen.errors import ReportgenError
+from reportgen.files import write_atomic
+
+from .conftest import add_session, damage, hotspots, jpeg_bytes, photo
+from .fake_pave import API_KEY, API_SECRET, USERNAME
+from .test_fetch import run as run_pave
+
+NOBODY = 65534
+PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
+
+
+def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[bytes]:
+    """A real process (bytes out, so a PDF on stdout can be checked), never allowed to bypass permissions."""
+    return subprocess.run([sys.executable, "-m", "reportgen.cli", *args], capture_output=True, cwd=cwd,
+                          timeout=120, env={**os.environ, "PYTHONWARNINGS": "", **env},
+                          preexec_fn=_without_permission_override)
+
+
+def _without_permission_override() -> None:
+    """Root ignores a folder's permission bits through two capabilities: drop them before exec.
+
+    Removed from the bounding set, they are not granted to the program root executes next, so a
+    read-only folder truly refuses it (EACCES), with no change to the machine.
+    """
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def small_bundle(folder: Path) -> Path:
+    root = folder / "TST-SESSION1"
+    (root / "images").mkdir(parents=True)
+    body = hotspots(photo(5, "Front", "https://cdn.example/front.jpg", damage(description="Deep scratch")))
+    (root / "hotspots.json").write_text(json.dumps(body))
+    (root / "images" / "front.jpg").write_bytes(jpeg_bytes())
+    return root
+
+
+# ---- item 1: the bundle folder ------------------------------------------------------------------
+
+
+def test_fetch_refuses_a_folder_of_other_files_and_touches_nothing(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    documents = tmp_path / "documents"
+    documents.mkdir(mode=0o755)
+    (documents / "thesis.docx").write_bytes(b"years of work")
+    os.chmod(documents, 0o755)
+    result = run_pave(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "documents")
+    assert result.returncode == 1
+    assert result.stderr.startswith("reportgen: error: refusing to write the bundle to documents")
+    assert result.stderr.count("\n") == 1
+    assert [p.name for p in documents.iterdir()] == ["thesis.docx"]
+    assert (documents / "thesis.docx").read_bytes() == b"years of work"
+    assert stat.S_IMODE(documents.stat().st_mode) == 0o755
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents"], "a staging folder was left"
+    assert pave.api_log == [], "it fetched before refusing"
+
+
+def test_report_keep_bundle_refuses_another_sessions_bundle(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    add_session(pave, "TST-OTHER")
+    assert run_pave(pave, tmp_path, "fetch", "TST-OTHER", "-d", "kept").returncode == 0
+    before = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "kept").rglob("*"))
+    result = run_pave(pave, tmp_path, "report", "TST-LIVE1", "--keep-bundle", "kept")
+    assert result.returncode == 1 and "refusing to write the bundle to kept" in result.stderr
+    assert sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "kept").rglob("*")) == before
+    assert json.loads((tmp_path / "kept" / "bundle.json").read_text())["session_key"] == "TST-OTHER"
+    assert not (tmp_path / "TST-LIVE1.pdf").exists()
+
+
+def test_a_bundle_with_a_users_extra_file_is_not_ours_to_replace(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    assert run_pave(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "b").returncode == 0
+    (tmp_path / "b" / "notes.txt").write_text("mine")
+    result = run_pave(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "b")
+    assert result.returncode == 1 and (tmp_path / "b" / "notes.txt").read_text() == "mine"
+
+
+def test_fetch_into_the_current_folder_when_it_is_not_empty(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "keep.txt").write_text("x")
+    result = run_pave(pave, work, "fetch", "TST-LIVE1", "-d", ".", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    assert result.returncode == 1 and "refusing to write the bundle to ." in result.stderr
+    assert "internal error" not in result.stderr
+    assert [p.name for p in work.iterdir()] == ["keep.txt"]
+
+
+def test_fetch_into_an_empty_folder_keeps_its_mode_and_the_current_folder_works(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    os.chmod(empty, 0o750)
+    result = run_pave(pave, empty, "fetch", "TST-LIVE1", "-d", ".", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in empty.iterdir()) == [
+        "bundle.json", "hotspots.json", "images", "photos.json", "session.json"]
+    assert stat.S_IMODE(empty.stat().st_mode) == 0o750
+
+
+def test_a_new_bundle_folder_has_normal_permissions(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    result = run_pave(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "fresh")
+    assert result.returncode == 0, result.stderr
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "fresh").stat().st_mode) == 0o777 & ~umask
+    assert stat.S_IMODE((tmp_path / "fresh" / "hotspots.json").stat().st_mode) == 0o666 & ~umask
+
+
+def test_the_same_sessions_bundle_is_replaced_and_nothing_is_left_beside_it(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    assert run_pave(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "b").returncode == 0
+    (tmp_path / "b" / "images" / "TST-LIVE1_05_front.jpg").write_bytes(b"stale")
+    result = run_pave(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "b", "--no-cache")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "b" / "images" / "TST-LIVE1_05_front.jpg").read_bytes() != b"stale"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "cache"]
+
+
+# ---- item 2: what -o may replace ----------------------------------------------------------------
+
+
+def test_write_atomic_writes_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real.pdf"
+    real.write_bytes(b"old")
+    os.chmod(real, 0o600)
+    link = tmp_path / "link.pdf"
+    link.symlink_to("real.pdf")
+    write_atomic(link, b"new")
+    assert link.is_symlink() and os.readlink(link) == "real.pdf"
+    assert real.read_bytes() == b"new" and stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.pdf", "real.pdf"]
+
+
+def test_write_atomic_through_a_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
+    link = tmp_path / "link.pdf"
+    link.symlink_to(tmp_path / "sub" / "made.pdf")
+    write_atomic(link, b"new")
+    assert link.is_symlink() and (tmp_path / "sub" / "made.pdf").read_bytes() == b"new"
+
+
+def test_write_atomic_keeps_the_owner_of_a_file_it_replaces(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root may give a file to another user")
+    target = tmp_path / "theirs.pdf"
+    target.write_bytes(b"old")
+    os.chown(target, NOBODY, NOBODY)
+    write_atomic(target, b"new")
+    assert (target.stat().st_uid, target.stat().st_gid) == (NOBODY, NOBODY)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "socket"])
+def test_write_atomic_refuses_special_files_and_leaves_them(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / f"special-{kind}"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "device":
+        if os.geteuid() != 0:
+            pytest.skip("mknod of a device needs root")
+        os.mknod(target, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # the null device's numbers
+    else:
+        import socket
+
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(target))
+        server.close()
+    before = target.lstat()
+    with pytest.raises(ReportgenError, match=f"cannot write {target}: it is a"):
+        write_atomic(target, b"data")
+    after = target.lstat()
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (before.st_mode, before.st_ino, before.st_rdev)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+def test_render_refuses_a_device_and_a_fifo_as_output(tmp_path: Path) -> None:
+    bundle = small_bundle(tmp_path)
+    fifo = tmp_path / "fifo.pdf"
+    os.mkfifo(fifo)
+    result = run("render", str(bundle), "-o", str(fifo))
+    assert result.returncode == 1 and stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert result.stderr.decode() == f"reportgen: error: cannot write {fifo}: it is a FIFO (named pipe), not a regular file\n"
+    if os.geteuid() == 0:
+        device = tmp_path / "device.pdf"
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 7))  # the "full" device's numbers
+        result = run("render", str(bundle), "-o", str(device))
+        assert result.returncode == 1 and b"it is a device" in result.stderr
+        assert stat.S_ISCHR(device.lstat().st_mode) and device.lstat().st_rdev == os.makedev(1, 7)
+
+
+def test_render_writes_through_a_symlink(tmp_path: Path) -> None:
+    bundle = small_bundle(tmp_path)
+    (tmp_path / "reports").mkdir()
+    link = tmp_path / "latest.pdf"
+    link.symlink_to("reports/real.pdf")
+    result = run("render", str(bundle), "-o", str(link))
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and (tmp_path / "reports" / "real.pdf").read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("command", ["render", "demo"])
+def test_dash_writes_the_document_to_stdout(tmp_path: Path, command: str) -> None:
+    args = ["render", str(small_bundle(tmp_path))] if command == "render" else ["demo"]
+    result = run(*args, "-o", "-", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(b"%PDF-") and result.stdout.rstrip().endswith(b"%%EOF")
+    assert not (tmp_path / "-").exists() and b"wrote" not in result.stdout
+
+
+# ---- item 3: places that cannot be written ------------------------------------------------------
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Path:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    os.chmod(folder, 0o555)
+    return folder
+
+
+def pave_env(pave, tmp_path: Path) -> dict[str, str]:
+    return {"PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "PAVE_API_SECRET": API_SECRET,
+            "PAVE_USERNAME": USERNAME, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+
+def test_fetch_and_render_into_a_read_only_folder_say_permission_denied(pave, tmp_path: Path, read_only: Path) -> None:
+    add_session(pave)
+    target = read_only / "b"
+    result = run("fetch", "TST-LIVE1", "-d", str(target), **pave_env(pave, tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.decode() == f"reportgen: error: cannot write {target}: Permission denied\n"
+    pdf = read_only / "x.pdf"
+    result = run("render", str(small_bundle(tmp_path)), "-o", str(pdf))
+    assert result.returncode == 1
+    assert result.stderr.decode() == f"reportgen: error: cannot write {pdf}: Permission denied\n"
+    summary = read_only / "s.json"
+    result = run("report", "TST-LIVE1", "-o", str(tmp_path / "r.pdf"), "--summary-json", str(summary),
+                 **pave_env(pave, tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.decode().endswith(f"reportgen: error: cannot write {summary}: Permission denied\n")
+    assert os.listdir(read_only) == []
+
+
+def test_batch_into_a_read_only_folder_says_permission_denied(pave, tmp_path: Path, read_only: Path) -> None:
+    add_session(pave)
+    keys = tmp_path / "keys.txt"
+    keys.write_text("TST-LIVE1\n")
+    target = read_only / "new"
+    result = run("batch", str(keys), "-d", str(target), **pave_env(pave, tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.decode() == f"reportgen: error: cannot write {target}: Permission denied\n"
+
+
+def test_an_output_under_a_regular_file_is_one_line(pave, tmp_path: Path) -> None:
+    """Without root tricks: a path below a plain file cannot be a folder (ENOTDIR / EEXIST)."""
+    add_session(pave)
+    (tmp_path / "file").write_text("x")
+    result = run_pave(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "file/b")
+    assert result.returncode == 1 and result.stderr.startswith("reportgen: error: cannot write file/b: ")
+    assert result.stderr.count("\n") == 1 and "internal error" not in result.stderr
+    keys = tmp_path / "keys.txt"
+    keys.write_text("TST-LIVE1\n")
+    result = run_pave(pave, tmp_path, "batch", "keys.txt", "-d", "file/new")
+    assert result.returncode == 1 and result.stderr.startswith("reportgen: error: cannot write file/new: ")
+    assert result.stderr.count("\n") == 1
+    assert (tmp_path / "file").read_text() == "x"
