@@ -175,3 +175,36 @@ def test_a_truncated_checklist_photo_warns_and_fails_under_strict(tmp_path: Path
     assert strict.returncode == 1 and "checklist photo 'VIN' unavailable" in strict.stderr
     assert not (tmp_path / "b.html").exists()
 
+
+def test_a_syntax_error_in_a_partial_names_that_file_and_line(tmp_path: Path, make_bundle) -> None:
+    partials = tmp_path / "theme" / "partials"
+    partials.mkdir(parents=True)
+    (partials / "about.html.j2").write_text("<div class='about'>\n<p>fine</p>\n<p>{{ report.brand.name ) }}</p>\n</div>\n")
+    report = render_bundle(make_bundle(hotspots()), templates=tmp_path / "theme")
+    with pytest.raises(RenderError) as caught:
+        render_html(report.view, report.theme, standalone=False)
+    message = str(caught.value)
+    assert message.startswith(f"template {(partials / 'about.html.j2').resolve()}, line 3: "), message
+    assert "report.html.j2" not in message
+
+
+def test_an_undefined_name_in_a_partial_names_that_file_and_line(tmp_path: Path, make_bundle) -> None:
+    partials = tmp_path / "theme" / "partials"
+    partials.mkdir(parents=True)
+    (partials / "about.html.j2").write_text("<div class='about'>\n<p>{{ report.brand.name }}</p>\n"
+                                            "<p>{{ report.no_such_field }}</p>\n</div>\n")
+    report = render_bundle(make_bundle(hotspots()), templates=tmp_path / "theme")
+    with pytest.raises(RenderError) as caught:
+        render_html(report.view, report.theme, standalone=True)
+    message = str(caught.value)
+    assert message.startswith(f"template {(partials / 'about.html.j2').resolve()}, line 3: "), message
+    assert "no_such_field" in message and "report.html.j2" not in message
+
+
+def test_a_partial_that_includes_a_missing_template_is_named(tmp_path: Path, make_bundle) -> None:
+    partials = tmp_path / "partials"
+    partials.mkdir()
+    (partials / "about.html.j2").write_text('<p>ours</p>\n{% include "partials/nowhere.html.j2" %}\n')
+    report = render_bundle(make_bundle(hotspots()), templates=tmp_path)
+    with pytest.raises(RenderError, match=r"about\.html\.j2, line 2: includes partials/nowhere\.html\.j2"):
+        render_html(report.view, report.theme, standalone=False)
