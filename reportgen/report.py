@@ -200,7 +200,8 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     planned = view.limit_plan(all_planned)
     total = sum(len(p.damages) for p in all_planned)
     # warnings carry the technical detail (stderr, the summary); notices are what the PDF says.
-    warnings, notices = [], []
+    warnings: list[str] = []
+    notices: list[str] = []
     if total > view.MAX_REPORT_DAMAGES:
         warnings.append(f"this session has {total:,} damages; the report lists the first "
                         f"{view.MAX_REPORT_DAMAGES:,} (the summary has all of them)")

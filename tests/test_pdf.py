@@ -303,9 +303,10 @@ def _broken_bundle(make_bundle, *, with_photo_list: bool):
         "front.jpg": good, "left.jpg": truncated, "right.jpg": b"<html>Access denied</html>", "vin.jpg": truncated})
     if not with_photo_list:
         # What `fetch` without PAVE's secret wrote into bundles before the PDF spoke the customer's language.
-        (bundle / "bundle.json").write_text(json.dumps({"format": 1, "session_key": "TST-SESSION1", "images": {}, "notes": {
-            "photos.json": "The capture checklist is unavailable: reportgen was not given PAVE's API secret "
-                           "and username, which PAVE's photo list requires."}}))
+        note = ("The capture checklist is unavailable: reportgen was not given PAVE's API secret and username, "
+                "which PAVE's photo list requires.")
+        (bundle / "bundle.json").write_text(json.dumps(
+            {"format": 1, "session_key": "TST-SESSION1", "images": {}, "notes": {"photos.json": note}}))
     return bundle
 
 

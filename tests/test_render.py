@@ -179,7 +179,8 @@ def test_a_truncated_checklist_photo_warns_and_fails_under_strict(tmp_path: Path
 def test_a_syntax_error_in_a_partial_names_that_file_and_line(tmp_path: Path, make_bundle) -> None:
     partials = tmp_path / "theme" / "partials"
     partials.mkdir(parents=True)
-    (partials / "about.html.j2").write_text("<div class='about'>\n<p>fine</p>\n<p>{{ report.brand.name ) }}</p>\n</div>\n")
+    # Line 3 has a stray parenthesis.
+    (partials / "about.html.j2").write_text("<div>\n<p>fine</p>\n<p>{{ report.brand.name ) }}</p>\n</div>\n")
     report = render_bundle(make_bundle(hotspots()), templates=tmp_path / "theme")
     with pytest.raises(RenderError) as caught:
         render_html(report.view, report.theme, standalone=False)
