@@ -30,9 +30,11 @@ from .render import ASSET_SCHEME, Theme
 from .view import ImageAsset, ReportView
 
 _LOG = logging.getLogger("reportgen")
-# Importing WeasyPrint makes Pillow accept truncated images process-wide. reportgen wants a
-# truncated photo to be a visible placeholder whether or not a PDF was made before, and
-# WeasyPrint only ever receives images that reportgen encoded whole.
+# Importing WeasyPrint (weasyprint/images.py) sets LOAD_TRUNCATED_IMAGES = True process-wide, so
+# Pillow stops raising for truncated files and broken data streams. reportgen's own truncation
+# check reads the file's structure and does not rely on this flag (it was racy: photo threads
+# decode while WeasyPrint is imported in the background); restoring Pillow's default here keeps
+# its decoder errors loud for the rest of the process. WeasyPrint only gets images encoded whole.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 _FONT_CONFIG_LOCK = threading.Lock()
 _ATTACHMENT_DESCRIPTIONS = {

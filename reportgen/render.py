@@ -59,8 +59,37 @@ def render_html(view: ReportView, theme: Theme, *, standalone: bool) -> str:
     try:
         return environment.get_template(REPORT_TEMPLATE).render(report=view)
     except jinja2.TemplateError as error:
-        name = getattr(error, "name", None) or getattr(error, "filename", None) or REPORT_TEMPLATE
-        raise RenderError(f"template {name}: {error.message or type(error).__name__}") from None
+        raise RenderError(f"template {_where(error, theme)}: {_what(error)}") from None
+
+
+def _where(error: jinja2.TemplateError, theme: Theme) -> str:
+    """The file and line at fault: the partial itself, not the report template that includes it."""
+    filename, line = None, None
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        filename, line = error.filename or error.name, error.lineno
+    else:
+        # Jinja rewrites the traceback so that template frames carry the template's file and line.
+        traceback = error.__traceback__
+        while traceback is not None:
+            code = traceback.tb_frame.f_code.co_filename
+            if any(Path(code).is_relative_to(root) for root in theme.search_path):
+                filename, line = code, traceback.tb_lineno
+            traceback = traceback.tb_next
+    if filename is None:
+        return REPORT_TEMPLATE
+    path, builtin = Path(filename), theme.search_path[-1]
+    # A user's own file is named as they can open it; a built-in one by its name in the theme.
+    if path.is_relative_to(builtin) and not (theme.user_dir and path.is_relative_to(theme.user_dir)):
+        shown = path.relative_to(builtin).as_posix()
+    else:
+        shown = str(path)
+    return f"{shown}, line {line}" if line else shown
+
+
+def _what(error: jinja2.TemplateError) -> str:
+    if isinstance(error, jinja2.TemplateNotFound):
+        return f"includes {error.name}, which is in neither the templates folder nor the built-in theme"
+    return error.message or type(error).__name__
 
 
 def _breakable(text: str) -> markupsafe.Markup:

@@ -31,6 +31,8 @@ _LOG = logging.getLogger("reportgen")
 MARKER_FONT = "Inter-Bold.otf"
 #: PAVE's bodies that a PDF/A report carries as attachments.
 SOURCE_FILES = (HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE)
+#: What the PDF says when the session's photo list is not available, whatever the reason.
+CHECKLIST_UNAVAILABLE = "The photo capture checklist is unavailable for this report."
 
 
 @dataclass
@@ -211,10 +213,14 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     all_planned = view.plan_photos(bundle.results)
     planned = view.limit_plan(all_planned)
     total = sum(len(p.damages) for p in all_planned)
-    warnings = []
+    # warnings carry the technical detail (stderr, the summary); notices are what the PDF says.
+    warnings: list[str] = []
+    notices: list[str] = []
     if total > view.MAX_REPORT_DAMAGES:
         warnings.append(f"this session has {total:,} damages; the report lists the first "
                         f"{view.MAX_REPORT_DAMAGES:,} (the summary has all of them)")
+        notices.append(f"This session has {total:,} damages; the report lists the first "
+                       f"{view.MAX_REPORT_DAMAGES:,}.")
     chosen = view.chosen_attempts(bundle.captures or [])
     thumbnail_urls = [attempt.url for attempt in chosen if attempt.url]
 
@@ -232,20 +238,24 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     _LOG.debug("%d photos processed in %.2f s", len(jobs), time.perf_counter() - started)
 
     closeups: dict[int, imaging.EncodedImage] = {}
-    for plan, result in zip(planned, results, strict=False):
+    unavailable = 0
+    for plan, job, result in zip(planned, jobs, results, strict=False):
         closeups.update(result.closeups)
         if result.problem:
             title = vocabulary.photo_title(plan.photo.photo_code, plan.photo.photo_label)
-            message = f"photo {title!r} unavailable: {result.problem}"
-            if options.strict:
-                raise ImageError(message, session_key=bundle.session_key or None)
-            warnings.append(message)
+            _problem(warnings, f"photo {title!r} unavailable", job, result.problem, options, bundle)
+            unavailable += 1
+    titles = {a.url: vocabulary.photo_title(a.photo_code, a.photo_label) for a in chosen if a.url}
+    for url, job, result in zip(thumbnail_only, jobs[len(planned):], results[len(planned):], strict=True):
+        if result.problem:
+            _problem(warnings, f"checklist photo {titles[url]!r} unavailable", job, result.problem, options, bundle)
+    if unavailable:
+        notices.append(f"{unavailable} photo{'s' if unavailable != 1 else ''} could not be retrieved "
+                       f"and {'are' if unavailable != 1 else 'is'} shown as unavailable.")
     thumbnails: dict[str, imaging.PhotoResult] = {}
     for job_url, result in zip([p.photo.url for p in planned] + thumbnail_only, results, strict=True):
         if result.thumbnail:
             thumbnails.setdefault(job_url, result)
-        elif job_url in thumbnail_urls:
-            _LOG.debug("no thumbnail for %s: %s", job_url, result.problem)
 
     estimate = None
     if options.rates:
@@ -253,6 +263,9 @@ def _build(bundle: Bundle, options: _Options) -> Report:
             PricedDamage(d.number, d.damage.component, d.severity.key, d.damage.repair_method, d.damage.tolerance)
             for plan in all_planned for d in plan.damages
         ])
+    if bundle.captures is None:
+        # Why there is no checklist is for whoever makes the report; the customer reads one sentence.
+        _LOG.debug("no capture checklist: %s", bundle.notes.get(PHOTOS_FILE, f"{PHOTOS_FILE} is not in the bundle"))
     report_view = view.build_view(
         results=bundle.results,
         planned=planned,
@@ -263,10 +276,8 @@ def _build(bundle: Bundle, options: _Options) -> Report:
         paper=options.paper or options.brand.paper,
         session_key=bundle.session_key,
         generated_at=options.generated_at,
-        checklist_note="" if bundle.captures is not None
-        else bundle.notes.get(PHOTOS_FILE, "The photo list (photos.json) is not part of this session's "
-                              "data, so the capture checklist is not included."),
-        warnings=warnings,
+        checklist_note="" if bundle.captures is not None else CHECKLIST_UNAVAILABLE,
+        warnings=notices,
         closeups=closeups,
         estimate=estimate,
         document_date=options.document_date,
@@ -277,9 +288,18 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     if coverage.missing:
         # For the operator (stderr, summary), not the customer's PDF: the view is already built.
         warnings.append(coverage.warning())
-        summary["warnings"] = list(warnings)
+    summary["warnings"] = list(warnings)
     sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
     return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
+
+
+def _problem(warnings: list[str], what: str, job: imaging.PhotoJob, problem: str, options: _Options,
+             bundle: Bundle) -> None:
+    """Record why a photo could not be used, naming its file; under strict it stops the report."""
+    message = f"{what}: {job.source.name}: {problem}" if job.source else f"{what}: {problem}"
+    if options.strict:
+        raise ImageError(message, session_key=bundle.session_key or None)
+    warnings.append(message)
 
 
 def preload_pdf_engine() -> None:

@@ -28,6 +28,8 @@ MAX_CLOSEUPS = 60
 MAX_KEY_ROWS = 24
 #: A part on the damage map is labelled with at most this many marker numbers.
 MAP_LABEL_NUMBERS = 8
+#: What the PDF says in place of a photo that could not be used; the cause goes to the warnings.
+PHOTO_UNAVAILABLE = "This photo could not be retrieved."
 
 
 # ---- The plan: numbering, decided before any pixel is drawn -------------------------------------
@@ -162,6 +164,7 @@ class PhotoPanel:
     title: str
     code: str
     image: ImageAsset | None
+    #: What the reader is told in place of a photo that could not be used; None when it is shown.
     problem: str | None
     damages: tuple[DamageRow, ...]
     unplaced: int
@@ -318,6 +321,7 @@ class ReportView:
     groups: tuple[ComponentGroup, ...]
     checklist: Checklist | None
     checklist_note: str
+    #: Notices for the reader of the PDF, in the customer's words (Report.warnings has the detail).
     warnings: tuple[str, ...]
     damage_map: DamageMap
     details: tuple[DamageRow, ...] = ()
@@ -358,7 +362,7 @@ def build_view(
             title=title,
             code=str(plan.photo.photo_code) if plan.photo.photo_code is not None else "",
             image=ImageAsset.from_encoded(processed.photo) if processed.photo else None,
-            problem=processed.problem,
+            problem=None if processed.photo else PHOTO_UNAVAILABLE,
             damages=panel_rows,
             unplaced=sum(1 for d in plan.damages if d.damage.position is None),
         ))

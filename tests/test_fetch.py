@@ -132,7 +132,7 @@ def test_failed_photos_become_placeholders_or_fail_under_strict(pave, tmp_path: 
     result = run(pave, tmp_path, "report", "TST-LIVE1")
     assert result.returncode == 0, result.stderr
     assert "photo TST-LIVE1_05_front.jpg not downloaded" in result.stderr
-    assert "photo 'Left side' unavailable: corrupt or truncated" in result.stderr
+    assert "photo 'Left side' unavailable: TST-LIVE1_04_left.jpg: truncated image data" in result.stderr
     assert pdf_text(tmp_path / "TST-LIVE1.pdf").count("Photo unavailable") == 2
     strict = run(pave, tmp_path, "report", "TST-LIVE1", "--strict", "-o", "strict.pdf")
     assert strict.returncode == 1 and not (tmp_path / "strict.pdf").exists()

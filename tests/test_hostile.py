@@ -62,7 +62,7 @@ def test_hostile_strings_in_every_field_render_as_literal_text(make_bundle, pave
     assert canary not in text and canary.encode() not in report.pdf
     assert pave.api_log == [] and pave.image_log == []
     # The traversal-shaped URL never named a file outside the bundle.
-    assert report.view.photos[-1].problem == "photo not in the bundle"
+    assert report.warnings[-1].endswith("unavailable: photo not in the bundle")
 
 
 @pytest.mark.parametrize("index", range(len(WRONG_TYPES)))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from reportgen import imaging
 from reportgen.errors import ImageError
@@ -233,6 +235,74 @@ def test_truncated_photos_stay_errors_after_a_pdf_was_made(tmp_path: Path) -> No
     path = write(tmp_path, "trunc.jpg", jpeg_bytes(800, 600)[:900])
     with pytest.raises(ImageError, match="truncated"):
         imaging.open_photo(path, 1400)
+
+
+def _noise(width: int, height: int) -> Image.Image:
+    # Noise, not a flat colour: its coded data is long and full of 0xFF bytes, as a real photo's is.
+    return Image.merge("RGB", [Image.effect_noise((width, height), 70).point(lambda v, k=k: (v * k) % 256)
+                               for k in (1, 3, 7)])
+
+
+def _exif_with_thumbnail() -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "Camera"
+    return exif.tobytes()
+
+
+WHOLE_PHOTOS = {
+    "baseline.jpg": lambda: save(_noise(640, 480), "JPEG", quality=90),
+    "progressive.jpg": lambda: save(_noise(640, 480), "JPEG", quality=90, progressive=True),
+    "restart-markers.jpg": lambda: save(_noise(640, 480), "JPEG", quality=90, restart_marker_blocks=4),
+    "exif.jpg": lambda: save(_noise(640, 480), "JPEG", quality=90, exif=_exif_with_thumbnail()),
+    "photo.png": lambda: save(_noise(320, 240), "PNG"),
+    "photo.webp": lambda: save(_noise(320, 240), "WEBP"),
+}
+
+
+@pytest.mark.parametrize("name", WHOLE_PHOTOS)
+def test_truncated_photos_are_refused_whatever_pillows_process_wide_flag_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # Exactly what importing WeasyPrint does (weasyprint/images.py), at any moment, from any thread.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    data = WHOLE_PHOTOS[name]()
+    assert imaging.open_photo(write(tmp_path, name, data), 1400).size
+    # Trailing bytes after the image (a motion photo's video, say) do not make it incomplete.
+    assert imaging.open_photo(write(tmp_path, "tail-" + name, data + b"\x00\xff\xd9 video"), 1400).size
+    # The last cut takes only a JPEG's end-of-image marker; a PNG or WebP loses its last coded bytes.
+    for cut in (len(data) // 4, len(data) // 2, len(data) * 9 // 10, len(data) - (2 if name.endswith(".jpg") else 20)):
+        path = write(tmp_path, f"cut{cut}-{name}", data[:cut])
+        with pytest.raises(ImageError, match="truncated"):
+            imaging.open_photo(path, 1400)
+        [result] = imaging.process_photos([imaging.PhotoJob(path, thumbnail=True)], FONT)
+        assert result.photo is None and result.thumbnail is None and "truncated" in (result.problem or "")
+
+
+def test_a_weasyprint_import_in_another_thread_cannot_let_a_truncated_photo_through(tmp_path: Path) -> None:
+    # The race as the CLI ran it: photo threads decode while WeasyPrint is imported in the background.
+    # A fresh process, so that the real import really happens; each photo is checked after it.
+    truncated = write(tmp_path, "trunc.jpg", save(_noise(800, 600), "JPEG", quality=90)[:20_000])
+    script = f"""
+import threading
+from pathlib import Path
+from PIL import ImageFile
+from reportgen import imaging
+
+importer = threading.Thread(target=__import__, args=("weasyprint",))
+importer.start()
+jobs = [imaging.PhotoJob(Path({str(truncated)!r}), thumbnail=True)] * 40
+problems = []
+while importer.is_alive() or not problems:
+    problems += [result.problem for result in imaging.process_photos(jobs, None, workers=2)]
+importer.join()
+assert ImageFile.LOAD_TRUNCATED_IMAGES, "WeasyPrint's import no longer relaxes Pillow: this test is moot"
+problems += [result.problem for result in imaging.process_photos(jobs, None, workers=2)]
+assert all(problem and "truncated" in problem for problem in problems), set(problems)
+print(len(problems))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) >= 80
 
 
 def test_missing_file_is_reported() -> None:

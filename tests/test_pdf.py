@@ -276,3 +276,56 @@ def test_html_that_is_not_xml_takes_the_html5_parser() -> None:
     document = parse_html(html, builtin_theme_dir().as_uri() + "/", None)
     assert not isinstance(document, _ParsedHTML)
     assert document.etree_element.find(".//br") is not None
+
+
+#: Words of the people who make reports, not of the customer who reads one.
+DEVELOPER_WORDS = (
+    "bundle", "reportgen", ".json", ".jpg", "images/", "truncated", "corrupt", "not processed", "image file",
+    "not a JPEG", "decoder", "error", "Traceback", "API secret", "username", "was not given", "photo list",
+    "TST-SESSION1_", "cdn.example", "etc/passwd",
+)
+
+
+def _broken_bundle(make_bundle, *, with_photo_list: bool):
+    good, truncated = jpeg_bytes(800, 600, (40, 60, 90)), jpeg_bytes(800, 600, (90, 60, 40))[:2000]
+    body = hotspots(
+        photo(5, "Front", "https://cdn.example/front.jpg", damage(description="Front scuff")),
+        photo(4, "Left", "https://cdn.example/left.jpg", damage(description="Door dent")),
+        photo(8, "Rear", "https://cdn.example/rear.jpg", damage(description="Bumper crack")),
+        photo(10, "Right", "https://cdn.example/right.jpg", damage(description="Wing scratch")),
+        photo(7, "Back", "https://cdn.example/../../etc/passwd", damage(description="Tailgate chip")),
+    )
+    captures = [
+        {"photo_code": 1, "photo_label": "VIN", "url": "https://cdn.example/vin.jpg", "approved": True},
+        {"photo_code": 5, "photo_label": "Front", "url": "https://cdn.example/front.jpg", "approved": True},
+    ]
+    bundle = make_bundle(body, photos=captures if with_photo_list else None, images={
+        "front.jpg": good, "left.jpg": truncated, "right.jpg": b"<html>Access denied</html>", "vin.jpg": truncated})
+    if not with_photo_list:
+        # What `fetch` without PAVE's secret wrote into bundles before the PDF spoke the customer's language.
+        note = ("The capture checklist is unavailable: reportgen was not given PAVE's API secret and username, "
+                "which PAVE's photo list requires.")
+        (bundle / "bundle.json").write_text(json.dumps(
+            {"format": 1, "session_key": "TST-SESSION1", "images": {}, "notes": {"photos.json": note}}))
+    return bundle
+
+
+@pytest.mark.parametrize("with_photo_list", [True, False])
+def test_the_pdf_of_a_broken_session_speaks_to_the_customer(make_bundle, with_photo_list: bool) -> None:
+    import subprocess
+
+    report = render_bundle(_broken_bundle(make_bundle, with_photo_list=with_photo_list), brand=SAMPLE_BRAND)
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=report.pdf, capture_output=True,
+                                   check=True).stdout.decode("utf-8").split())
+    for word in DEVELOPER_WORDS:
+        assert word.lower() not in text.lower(), f"{word!r} in the PDF: {text}"
+    assert text.count("This photo could not be retrieved.") == 4
+    assert "4 photos could not be retrieved and are shown as unavailable." in text
+    if not with_photo_list:
+        assert "The photo capture checklist is unavailable for this report." in text
+    # The detail is kept for whoever makes the report: the warnings name each file and its fault.
+    details = "\n".join(report.warnings)
+    assert "left.jpg: truncated image data" in details and "right.jpg: not a JPEG, PNG or WebP" in details
+    assert details.count("photo not in the bundle") == 2
+    assert ("checklist photo 'VIN' unavailable: vin.jpg: truncated" in details) == with_photo_list
+    assert report.summary["warnings"] == report.warnings

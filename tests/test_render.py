@@ -142,3 +142,70 @@ def test_a_captured_photo_missing_from_the_bundle_is_marked_unavailable_in_the_c
     vin = next(row for row in rows if "<strong>VIN</strong>" in row)
     assert '<div class="no-thumb">unavailable</div>' in vin
     assert sum("no-thumb" in row for row in rows) == 1
+
+
+def _sample_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    bundle = tmp_path / "sample"
+    shutil.copytree(SAMPLE_BUNDLE, bundle)
+    return bundle
+
+
+def test_a_truncated_checklist_photo_warns_and_fails_under_strict(tmp_path: Path) -> None:
+    import sys
+
+    from reportgen.errors import ImageError
+
+    bundle = _sample_copy(tmp_path)
+    vin = bundle / "images" / "UDB-512D3TASIY_01_V1N.jpg"  # the VIN photo: in the checklist only
+    vin.write_bytes(vin.read_bytes()[:3000])
+    report = render_bundle(bundle)
+    expected = ("checklist photo 'VIN' unavailable: UDB-512D3TASIY_01_V1N.jpg: "
+                "truncated image data (the file ends before the image does)")
+    assert report.warnings == [expected] and report.summary["warnings"] == [expected]
+    with pytest.raises(ImageError, match="checklist photo 'VIN' unavailable"):
+        render_bundle(bundle, strict=True)
+
+    command = [sys.executable, "-m", "reportgen.cli", "render", str(bundle), "--format", "html"]
+    lenient = subprocess.run([*command, "-o", str(tmp_path / "a.html")], capture_output=True, text=True, timeout=120)
+    assert lenient.returncode == 0 and lenient.stderr == f"reportgen: warning: {expected}\n"
+    strict = subprocess.run([*command, "-o", str(tmp_path / "b.html"), "--strict"],
+                            capture_output=True, text=True, timeout=120)
+    assert strict.returncode == 1 and "checklist photo 'VIN' unavailable" in strict.stderr
+    assert not (tmp_path / "b.html").exists()
+
+
+def test_a_syntax_error_in_a_partial_names_that_file_and_line(tmp_path: Path, make_bundle) -> None:
+    partials = tmp_path / "theme" / "partials"
+    partials.mkdir(parents=True)
+    # Line 3 has a stray parenthesis.
+    (partials / "about.html.j2").write_text("<div>\n<p>fine</p>\n<p>{{ report.brand.name ) }}</p>\n</div>\n")
+    report = render_bundle(make_bundle(hotspots()), templates=tmp_path / "theme")
+    with pytest.raises(RenderError) as caught:
+        render_html(report.view, report.theme, standalone=False)
+    message = str(caught.value)
+    assert message.startswith(f"template {(partials / 'about.html.j2').resolve()}, line 3: "), message
+    assert "report.html.j2" not in message
+
+
+def test_an_undefined_name_in_a_partial_names_that_file_and_line(tmp_path: Path, make_bundle) -> None:
+    partials = tmp_path / "theme" / "partials"
+    partials.mkdir(parents=True)
+    (partials / "about.html.j2").write_text("<div class='about'>\n<p>{{ report.brand.name }}</p>\n"
+                                            "<p>{{ report.no_such_field }}</p>\n</div>\n")
+    report = render_bundle(make_bundle(hotspots()), templates=tmp_path / "theme")
+    with pytest.raises(RenderError) as caught:
+        render_html(report.view, report.theme, standalone=True)
+    message = str(caught.value)
+    assert message.startswith(f"template {(partials / 'about.html.j2').resolve()}, line 3: "), message
+    assert "no_such_field" in message and "report.html.j2" not in message
+
+
+def test_a_partial_that_includes_a_missing_template_is_named(tmp_path: Path, make_bundle) -> None:
+    partials = tmp_path / "partials"
+    partials.mkdir()
+    (partials / "about.html.j2").write_text('<p>ours</p>\n{% include "partials/nowhere.html.j2" %}\n')
+    report = render_bundle(make_bundle(hotspots()), templates=tmp_path)
+    with pytest.raises(RenderError, match=r"about\.html\.j2, line 2: includes partials/nowhere\.html\.j2"):
+        render_html(report.view, report.theme, standalone=False)
