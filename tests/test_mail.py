@@ -205,13 +205,15 @@ def test_report_command_emails_the_fetched_report(pave, tmp_path: Path) -> None:
            "REPORTGEN_MAIL_FROM": "service@northwind.example"}
     try:
         result = subprocess.run([sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "--email-to",
-                                 "ann@example.com", "--summary-json", "s.json"], cwd=tmp_path, env=env,
+                                 "ann@example.com, Bob <bob@example.com>", "--email-to", "cy@example.com",
+                                 "--summary-json", "s.json"], cwd=tmp_path, env=env,
                                 capture_output=True, text=True, timeout=120)
     finally:
         server.stop()
     assert result.returncode == 0, result.stderr
     [(_, rcpts, raw)] = inbox.messages
-    assert rcpts == ["ann@example.com"]
+    assert rcpts == ["ann@example.com", "bob@example.com", "cy@example.com"]
+    assert "sent to ann@example.com, bob@example.com, cy@example.com" in result.stdout
     assert parts(raw)[3].get_content() == (tmp_path / "TST-LIVE1.pdf").read_bytes()
     assert json.loads((tmp_path / "s.json").read_text())["damage_count"] == 4
     for secret in (API_SECRET, PASSWORD):
@@ -437,3 +439,11 @@ def test_without_a_summary_the_attachment_keeps_the_pdf_name(report_pdf, tmp_pat
     assert message["Subject"] == "Vehicle condition report" and "Please find attached the condition report." in text
     missing = send(pdf, "--to", "ann@example.com", "--summary", str(tmp_path / "nope.json"), "--dry-run")
     assert missing.returncode == 2 and "nope.json" in missing.stderr
+
+
+def test_address_forms_that_are_accepted() -> None:
+    from reportgen.mail import parse_addresses
+
+    found = parse_addresses(['"Driver, Ann" <ann@example.com>; Évelyne Roux <eve@example.com>,', "x.y+z@mail.example.co.uk"])
+    assert [(a.display_name, a.addr_spec) for a in found] == [
+        ("Driver, Ann", "ann@example.com"), ("Évelyne Roux", "eve@example.com"), ("", "x.y+z@mail.example.co.uk")]
