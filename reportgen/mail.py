@@ -105,7 +105,9 @@ def parse_address(text: str) -> Address:
 
 def _split_list(value: str) -> list[str]:
     """Split at commas and semicolons that are not inside quotes or angle brackets."""
-    items, current, quoted, angled, escaped = [], [], False, False, False
+    items: list[str] = []
+    current: list[str] = []
+    quoted = angled = escaped = False
     for char in value:
         if escaped:
             escaped = False
