@@ -103,9 +103,11 @@ def _render_options(command: Any) -> Any:
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("bundle", type=click.Path(path_type=Path))
 @_render_options
-def render(bundle: Path, **options: Any) -> None:
+@click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report's summary (versioned JSON, see README) to this file.")
+def render(bundle: Path, summary_json: Path | None, **options: Any) -> None:
     """Render a saved session BUNDLE directory into a condition report."""
-    _render(bundle, **options)
+    _render(bundle, summary_json=summary_json, **options)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -122,7 +124,7 @@ def demo(output: Path) -> None:
 def _render(
     bundle: Path, *, output: Path | None, output_format: str | None, brand: Path | None,
     templates: Path | None, paper: str | None, strict: bool, rates: Path | None, pdfa: bool,
-    default_name: str | None = None,
+    default_name: str | None = None, summary_json: Path | None = None,
 ) -> None:
     from .report import preload_pdf_engine, render_bundle
 
@@ -134,6 +136,8 @@ def _render(
     _warn(report.warnings)
     name = default_name or report.session_key or "report"
     _write_output(report, output or Path(f"{name}.{output_format}"), output_format)
+    if summary_json:
+        report.write_summary(summary_json)
 
 
 #: Output suffixes that say which format is meant.
@@ -197,14 +201,52 @@ def _api_options(command: Any) -> Any:
     return command
 
 
+def _addresses(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Checked while parsing, so a bad address stops the command before anything is fetched or sent."""
+    from .errors import ConfigError
+    from .mail import parse_addresses
+
+    try:
+        parse_addresses(values)
+    except ConfigError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+    return values
+
+
+def _sender(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .errors import ConfigError
+    from .mail import parse_addresses
+
+    if not value:
+        return None
+    try:
+        found = parse_addresses([value])
+    except ConfigError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+    if len(found) != 1:
+        raise click.BadParameter(f"give one address, not {len(found)}", ctx, param)
+    return value
+
+
+def _check_mail(ctx: click.Context, smtp_url: str | None, sender: str | None, dry_run: bool) -> None:
+    # A dry run writes the very message a real run would send, From: included: only the server is optional.
+    if not dry_run and not smtp_url:
+        raise click.UsageError("no SMTP server: set REPORTGEN_SMTP_URL or pass --smtp", ctx)
+    if not sender:
+        raise click.UsageError("no sender: set REPORTGEN_MAIL_FROM or pass --from", ctx)
+
+
 def _mail_options(command: Any) -> Any:
     options = [
         click.option("--smtp", "smtp_url", envvar="REPORTGEN_SMTP_URL",
                      help="smtp://user:pass@host:port, smtp+starttls://… or smtps://… [env: REPORTGEN_SMTP_URL]."),
-        click.option("--from", "sender", envvar="REPORTGEN_MAIL_FROM",
-                     help="Sender address [env: REPORTGEN_MAIL_FROM]."),
-        click.option("--cc", multiple=True, help="Copy to this address (repeatable)."),
-        click.option("--bcc", multiple=True, help="Blind copy to this address (repeatable)."),
+        click.option("--from", "sender", envvar="REPORTGEN_MAIL_FROM", callback=_sender,
+                     help="Sender address, 'Name <addr>' or 'addr' (the brand's name is used as the display "
+                          "name when none is given) [env: REPORTGEN_MAIL_FROM]."),
+        click.option("--cc", multiple=True, callback=_addresses,
+                     help="Copy to this address (repeatable, or several separated by commas)."),
+        click.option("--bcc", multiple=True, callback=_addresses,
+                     help="Blind copy to this address (repeatable, or several separated by commas)."),
         click.option("--subject", help="Subject (default from templates/email/subject.txt.j2)."),
         click.option("--dry-run", is_flag=True, help="Write the message as an .eml file instead of sending it."),
     ]
@@ -217,16 +259,16 @@ def _deliver(ctx: click.Context, pdf: bytes, summary: dict[str, Any] | None, *, 
              to: tuple[str, ...], cc: tuple[str, ...], bcc: tuple[str, ...], subject: str | None,
              smtp_url: str | None, sender: str | None, dry_run: bool, brand: Path | None,
              templates: Path | None) -> None:
-    from .brand import Brand, load_brand
+    from .brand import load_brand
     from .files import write_atomic
     from .mail import MailContext, compose, parse_smtp_url, send
 
-    if not dry_run and not smtp_url:
-        raise click.UsageError("no SMTP server: set REPORTGEN_SMTP_URL or pass --smtp", ctx)
+    _check_mail(ctx, smtp_url, sender, dry_run)
     settings = parse_smtp_url(smtp_url) if smtp_url and not dry_run else None
-    brand_name = (load_brand(brand) if brand else Brand()).name
+    # Without a brand file the mail names no company (the sender's own name signs it, if any).
+    brand_name = load_brand(brand).name if brand else ""
     mail = compose(pdf, context=MailContext.from_summary(summary, brand_name), sender=sender or "",
-                   to=list(to), cc=list(cc), bcc=list(bcc), subject=subject, templates=templates)
+                   to=to, cc=cc, bcc=bcc, subject=subject, templates=templates, filename=pdf_path.name)
     if settings is None:
         written = write_atomic(pdf_path.with_suffix(".eml"), mail.as_bytes())
         click.echo(f"wrote {written} (not sent)")
@@ -275,7 +317,8 @@ def fetch(ctx: click.Context, session_key: str, directory: Path | None, **api: A
 @click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the report's summary (versioned JSON, see README) to this file.")
 @_api_options
-@click.option("--email-to", multiple=True, help="Email the PDF to this address (repeatable).")
+@click.option("--email-to", multiple=True, callback=_addresses,
+              help="Email the PDF to this address (repeatable, or several separated by commas).")
 @_mail_options
 @click.pass_context
 def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summary_json: Path | None,
@@ -290,6 +333,8 @@ def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summa
     output_format = _output_format(output, output_format, pdfa)
     if email_to and output_format != "pdf":
         raise click.UsageError("--email-to sends the PDF: drop --format html", ctx)
+    if email_to:
+        _check_mail(ctx, mail["smtp_url"], mail["sender"], mail["dry_run"])
     from .errors import ReportgenError
     from .report import generate_report, preload_pdf_engine
     from .timelimit import TimeLimitExceeded, time_limit
@@ -320,29 +365,27 @@ def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summa
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--to", "to", multiple=True, required=True, help="Recipient address (repeatable).")
+@click.option("--to", "to", multiple=True, required=True, callback=_addresses,
+              help="Recipient address (repeatable, or several separated by commas).")
 @_mail_options
-@click.option("--summary", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--summary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The report's summary JSON (default: <PDF name>.json beside it, when present).")
 @click.option("--brand", type=click.Path(dir_okay=False, path_type=Path), help="Brand file, for the sender's name.")
 @click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Template override folder.")
 @click.pass_context
 def email(ctx: click.Context, pdf: Path, to: tuple[str, ...], summary: Path | None, **mail: Any) -> None:
     """Email a condition report PDF, with a text and an HTML message."""
-    import json
+    from .mail import load_summary
 
+    _check_mail(ctx, mail["smtp_url"], mail["sender"], mail["dry_run"])
     data = pdf.read_bytes()
     if not data.startswith(b"%PDF-"):
         raise click.BadParameter(f"{pdf} is not a PDF file", ctx, param_hint="PDF")
+    # render --summary-json and batch write <name>.json beside <name>.pdf; one that is there but
+    # unusable is an error, so a customer never gets the generic message by accident.
     summary_path = summary or pdf.with_suffix(".json")
-    summary_data = None
-    if summary_path.is_file():
-        try:
-            summary_data = json.loads(summary_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            if summary:
-                raise click.BadParameter(f"{summary} is not a readable JSON file", ctx, param_hint="--summary") from None
-    _deliver(ctx, data, summary_data if isinstance(summary_data, dict) else None, pdf_path=pdf, to=to, **mail)
+    summary_data = load_summary(summary_path) if summary or summary_path.exists() else None
+    _deliver(ctx, data, summary_data, pdf_path=pdf, to=to, **mail)
 
 
 @main.command(epilog="Exit codes: 0 every session written or already there, 1 any failed, 2 usage error.")

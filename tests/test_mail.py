@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from click.testing import CliRunner
 
 from reportgen import render_bundle
+from reportgen.cli import main
 from reportgen.mail import MailContext, attachment_name, parse_smtp_url
 from reportgen.errors import ConfigError
 
@@ -82,7 +84,7 @@ def send(pdf: Path, *args: str, cert: Path | None = None) -> subprocess.Complete
 
 def parts(raw: bytes):
     message = email.message_from_bytes(raw, policy=email.policy.default)
-    text = message.get_body(("plain",)).get_content()
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     html = message.get_body(("html",)).get_content()
     [attachment] = list(message.iter_attachments())
     return message, text, html, attachment
@@ -104,11 +106,11 @@ def test_plain_smtp_delivers_both_bodies_and_the_exact_pdf(report_pdf) -> None:
     message, text, html, attachment = parts(raw)
     assert message["To"] == "Ann Driver <ann@example.com>" and message["Cc"] == "fleet@example.com"
     assert message["Bcc"] is None and b"audit@example.com" not in raw
-    assert message["Subject"] == "reportgen: vehicle condition report for your 2021 Honda Civic"
+    assert message["Subject"] == "Vehicle condition report for your 2021 Honda Civic"
     assert "2021 Honda Civic" in text and "2 damages" in text and "https://dashboard.example/park/TST-SESSION1" in text
     assert "<strong>2 damages</strong>" in html and 'href="https://dashboard.example/park/TST-SESSION1"' in html
     assert attachment.get_content() == data
-    assert attachment.get_filename() == "reportgen-2021-Honda-Civic-1HGCM82633A004352-condition-report.pdf"
+    assert attachment.get_filename() == "2021-Honda-Civic-1HGCM82633A004352-condition-report.pdf"
     assert PASSWORD not in result.stdout + result.stderr
 
 
@@ -170,7 +172,7 @@ def test_usage_errors_for_mail(report_pdf) -> None:
     pdf, _ = report_pdf
     assert send(pdf, "--to", "ann@example.com").returncode == 2  # no SMTP server given
     bad = send(pdf, "--to", "not-an-address", "--dry-run")
-    assert bad.returncode == 1 and "not an email address" in bad.stderr
+    assert bad.returncode == 2 and "not an email address: 'not-an-address'" in bad.stderr
 
 
 def test_smtp_urls() -> None:
@@ -203,14 +205,245 @@ def test_report_command_emails_the_fetched_report(pave, tmp_path: Path) -> None:
            "REPORTGEN_MAIL_FROM": "service@northwind.example"}
     try:
         result = subprocess.run([sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "--email-to",
-                                 "ann@example.com", "--summary-json", "s.json"], cwd=tmp_path, env=env,
+                                 "ann@example.com, Bob <bob@example.com>", "--email-to", "cy@example.com",
+                                 "--summary-json", "s.json"], cwd=tmp_path, env=env,
                                 capture_output=True, text=True, timeout=120)
     finally:
         server.stop()
     assert result.returncode == 0, result.stderr
     [(_, rcpts, raw)] = inbox.messages
-    assert rcpts == ["ann@example.com"]
+    assert rcpts == ["ann@example.com", "bob@example.com", "cy@example.com"]
+    assert "sent to ann@example.com, bob@example.com, cy@example.com" in result.stdout
     assert parts(raw)[3].get_content() == (tmp_path / "TST-LIVE1.pdf").read_bytes()
     assert json.loads((tmp_path / "s.json").read_text())["damage_count"] == 4
     for secret in (API_SECRET, PASSWORD):
         assert secret not in result.stdout + result.stderr and secret.encode() not in raw
+
+
+def start_open(inbox: Inbox, **options) -> Controller:
+    """A server that needs no login, so recipients and senders are what is tested."""
+    return start(inbox, auth_require_tls=False, **options)
+
+
+def test_comma_separated_and_repeated_recipients_all_receive_the_mail(report_pdf) -> None:
+    pdf, _ = report_pdf
+    inbox = Inbox()
+    server = start_open(inbox)
+    try:
+        result = send(pdf, "--to", "a@example.com, Bea Driver <b@example.com>", "--to", "c@example.com",
+                      "--cc", "d@example.com,e@example.com", "--bcc", "f@example.com; g@example.com",
+                      "--smtp", f"smtp://127.0.0.1:{server.port}")
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stderr
+    [(_, rcpts, raw)] = inbox.messages
+    everyone = [f"{c}@example.com" for c in "abcdefg"]
+    assert rcpts == everyone
+    message = parts(raw)[0]
+    assert [a.addr_spec for a in message["To"].addresses] == everyone[:3]
+    assert message["To"].addresses[1].display_name == "Bea Driver"
+    assert [a.addr_spec for a in message["Cc"].addresses] == everyone[3:5]
+    assert b"f@example.com" not in raw and b"g@example.com" not in raw
+    assert result.stdout.strip() == f"sent to {', '.join(everyone)}"
+
+
+@pytest.fixture(scope="module")
+def open_server():
+    inbox = Inbox()
+    server = start(inbox, auth_require_tls=False)
+    yield inbox, server
+    server.stop()
+
+
+@pytest.mark.parametrize("option", ["--to", "--cc", "--bcc"])
+@pytest.mark.parametrize("bad", [
+    "not-an-address", "a@b@example.com", "ann smith@example.com", "ann@exa mple.com",
+    "alice@example.org)<bob@example.org>", '"boss@example.com" <mallory@evil.example>',
+    "Ann <ann@example.com>\r\nBcc: victim@example.com", "ann@example.com\nBcc: victim@example.com",
+    "ann@", "@example.com", "ann@example", "Ann <ann@example.com",
+])
+def test_an_invalid_recipient_is_refused_by_name_and_nothing_is_sent(report_pdf, open_server, monkeypatch,
+                                                                     option: str, bad: str) -> None:
+    pdf, _ = report_pdf
+    inbox, server = open_server
+    before = len(inbox.messages)
+    monkeypatch.setenv("REPORTGEN_MAIL_FROM", "service@northwind.example")
+    extra = [] if option == "--to" else ["--to", "ok@example.com"]
+    result = CliRunner().invoke(main, ["email", str(pdf), *extra, option, f"good@example.com, {bad}",
+                                       "--smtp", f"smtp://127.0.0.1:{server.port}"])
+    assert result.exit_code == 2, result.output
+    assert len(inbox.messages) == before
+    [error] = [line for line in result.stderr.splitlines() if "Error" in line]
+    assert option in error and repr(bad) in error and "not an email address" in error
+
+
+def test_an_empty_recipient_list_is_refused(report_pdf, monkeypatch) -> None:
+    pdf, _ = report_pdf
+    monkeypatch.setenv("REPORTGEN_MAIL_FROM", "service@northwind.example")
+    for empty in ("", " , ;"):
+        result = CliRunner().invoke(main, ["email", str(pdf), "--to", empty, "--dry-run"])
+        assert result.exit_code == 2 and "no email address" in result.stderr
+    assert not pdf.with_suffix(".eml").exists()
+
+
+def test_report_refuses_an_invalid_email_to_before_fetching(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    env = {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "XDG_CACHE_HOME": str(tmp_path / "c"),
+           "REPORTGEN_MAIL_FROM": "service@northwind.example"}
+    result = subprocess.run([sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "--email-to",
+                             "ann@example.com, bob at example.com", "--dry-run"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "'bob at example.com'" in result.stderr
+    assert not (tmp_path / "TST-LIVE1.pdf").exists(), "the report was fetched though it could not be mailed"
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_server_that_requires_a_login_says_so(report_pdf) -> None:
+    pdf, _ = report_pdf
+    inbox = Inbox()
+    server = start(inbox, auth_required=True, auth_require_tls=False)
+    try:
+        result = send(pdf, "--to", "ann@example.com", "--smtp", f"smtp://127.0.0.1:{server.port}")
+    finally:
+        server.stop()
+    assert result.returncode == 1 and inbox.messages == []
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("reportgen: error:")
+    assert "requires a login" in result.stderr and "smtp://user:password@" in result.stderr
+
+
+def test_a_missing_sender_is_a_usage_error_like_a_missing_server(report_pdf) -> None:
+    pdf, _ = report_pdf
+    env = {k: v for k, v in os.environ.items() if k not in ("REPORTGEN_MAIL_FROM", "REPORTGEN_SMTP_URL")}
+    inbox = Inbox()
+    server = start_open(inbox)
+    try:
+        for extra in (["--smtp", f"smtp://127.0.0.1:{server.port}"], ["--dry-run"], ["--from", "", "--dry-run"]):
+            result = subprocess.run([sys.executable, "-m", "reportgen.cli", "email", str(pdf), "--to", "ann@example.com",
+                                     *extra], env=env, capture_output=True, text=True, timeout=60)
+            assert result.returncode == 2, (extra, result.stderr)
+            assert "no sender: set REPORTGEN_MAIL_FROM or pass --from" in result.stderr
+    finally:
+        server.stop()
+    assert inbox.messages == [] and not pdf.with_suffix(".eml").exists()
+    no_server = subprocess.run([sys.executable, "-m", "reportgen.cli", "email", str(pdf), "--to", "ann@example.com"],
+                               env=env, capture_output=True, text=True, timeout=60)
+    assert no_server.returncode == 2 and "no SMTP server" in no_server.stderr
+
+
+def test_an_invalid_sender_is_a_usage_error(report_pdf) -> None:
+    pdf, _ = report_pdf
+    result = send(pdf, "--to", "ann@example.com", "--from", "a@example.com, b@example.com", "--dry-run")
+    assert result.returncode == 2 and "--from" in result.stderr and "one address" in result.stderr
+    assert not pdf.with_suffix(".eml").exists()
+
+
+def test_the_default_brand_is_neutral_in_the_mail(report_pdf) -> None:
+    pdf, data = report_pdf
+    env = {k: v for k, v in os.environ.items() if k != "REPORTGEN_MAIL_FROM"}
+    result = subprocess.run([sys.executable, "-m", "reportgen.cli", "email", str(pdf), "--to", "ann@example.com",
+                             "--from", "service@northwind.example", "--dry-run"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    raw = pdf.with_suffix(".eml").read_bytes()
+    message, text, html, attachment = parts(raw)
+    assert message["Subject"] == "Vehicle condition report for your 2021 Honda Civic"
+    assert message["From"] == "service@northwind.example"
+    assert attachment.get_filename() == "2021-Honda-Civic-1HGCM82633A004352-condition-report.pdf"
+    assert text.rstrip().endswith("Kind regards") and "<p>Kind regards</p>" in html
+    assert b"reportgen" not in raw.lower()
+
+
+def test_from_carries_the_brand_name_encoded(report_pdf, tmp_path: Path) -> None:
+    pdf, _ = report_pdf
+    brand = tmp_path / "brand.toml"
+    brand.write_text('name = "Nørthwind Motors"\n', encoding="utf-8")
+    inbox = Inbox()
+    server = start_open(inbox)
+    try:
+        result = send(pdf, "--to", "ann@example.com", "--from", "service@northwind.example", "--brand", str(brand),
+                      "--smtp", f"smtp://127.0.0.1:{server.port}")
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stderr
+    [(sender, _, raw)] = inbox.messages
+    assert sender == "service@northwind.example"
+    assert b"From: =?utf-8?" in raw and raw.isascii()
+    message, text, html, attachment = parts(raw)
+    [address] = message["From"].addresses
+    assert (address.display_name, address.addr_spec) == ("Nørthwind Motors", "service@northwind.example")
+    assert message["Subject"] == "Nørthwind Motors: vehicle condition report for your 2021 Honda Civic"
+    assert text.rstrip().endswith("Kind regards,\nNørthwind Motors")
+    assert attachment.get_filename() == "Northwind-Motors-2021-Honda-Civic-1HGCM82633A004352-condition-report.pdf"
+
+
+def test_a_sender_display_name_signs_the_mail_without_a_brand(report_pdf) -> None:
+    pdf, _ = report_pdf
+    result = send(pdf, "--to", "ann@example.com", "--dry-run")  # From: Northwind Service <service@…>
+    assert result.returncode == 0, result.stderr
+    message, text, html, _ = parts(pdf.with_suffix(".eml").read_bytes())
+    assert message["From"].addresses[0].display_name == "Northwind Service"
+    assert text.rstrip().endswith("Kind regards,\nNorthwind Service") and "Kind regards,<br>Northwind Service" in html
+
+
+def test_email_of_a_rendered_pdf_reads_the_summary_beside_it(tmp_path: Path, make_bundle) -> None:
+    body = hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage(), damage(x=20), damage(x=80)))
+    bundle = make_bundle(body, images={"f.jpg": jpeg_bytes()})
+    out = tmp_path / "out"
+    out.mkdir()
+    rendered = subprocess.run([sys.executable, "-m", "reportgen.cli", "render", str(bundle), "--summary-json",
+                               "TST-SESSION1.json"], cwd=out, capture_output=True, text=True, timeout=120)
+    assert rendered.returncode == 0, rendered.stderr
+    assert json.loads((out / "TST-SESSION1.json").read_text())["damage_count"] == 3
+    result = send(out / "TST-SESSION1.pdf", "--to", "ann@example.com", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    message, text, html, attachment = parts((out / "TST-SESSION1.eml").read_bytes())
+    assert message["Subject"] == "Vehicle condition report for your 2021 Honda Civic"
+    assert "3 damages" in text and "2021 Honda Civic (VIN 1HGCM82633A004352)" in text
+    assert attachment.get_filename() == "2021-Honda-Civic-1HGCM82633A004352-condition-report.pdf"
+
+
+@pytest.mark.parametrize("content, complaint", [
+    ('{"schema": "reportgen.summary/1", "damage_count": ', "invalid JSON at line 1"),
+    ("[1, 2]", "not a JSON object"),
+    ('{"schema": "reportgen.batch/1"}', "not a reportgen summary"),
+    ('{"damage_count": 2}', "not a reportgen summary"),
+    ('{"schema": "reportgen.summary/1", "vehicle": ["Honda"]}', "vehicle"),
+    ('{"schema": "reportgen.summary/1", "damage_count": "two"}', "damage_count"),
+    (b"\xff\xfe{}", "not UTF-8"),
+])
+def test_a_broken_summary_beside_the_pdf_is_an_error(report_pdf, content, complaint: str) -> None:
+    pdf, _ = report_pdf
+    summary = pdf.with_suffix(".json")
+    summary.write_bytes(content if isinstance(content, bytes) else content.encode())
+    inbox = Inbox()
+    server = start_open(inbox)
+    try:
+        result = send(pdf, "--to", "ann@example.com", "--smtp", f"smtp://127.0.0.1:{server.port}")
+        explicit = send(pdf, "--to", "ann@example.com", "--summary", str(summary), "--dry-run")
+    finally:
+        server.stop()
+    for outcome in (result, explicit):
+        assert outcome.returncode == 1, outcome.stderr
+        assert outcome.stderr.count("\n") == 1 and outcome.stderr.startswith("reportgen: error: summary ")
+        assert str(summary) in outcome.stderr and complaint in outcome.stderr
+    assert inbox.messages == [] and not pdf.with_suffix(".eml").exists()
+
+
+def test_without_a_summary_the_attachment_keeps_the_pdf_name(report_pdf, tmp_path: Path) -> None:
+    pdf, data = report_pdf
+    pdf.with_suffix(".json").unlink()
+    result = send(pdf, "--to", "ann@example.com", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    message, text, _, attachment = parts(pdf.with_suffix(".eml").read_bytes())
+    assert attachment.get_filename() == "TST-SESSION1.pdf" and attachment.get_content() == data
+    assert message["Subject"] == "Vehicle condition report" and "Please find attached the condition report." in text
+    missing = send(pdf, "--to", "ann@example.com", "--summary", str(tmp_path / "nope.json"), "--dry-run")
+    assert missing.returncode == 2 and "nope.json" in missing.stderr
+
+
+def test_address_forms_that_are_accepted() -> None:
+    from reportgen.mail import parse_addresses
+
+    found = parse_addresses(['"Driver, Ann" <ann@example.com>; Évelyne Roux <eve@example.com>,', "x.y+z@mail.example.co.uk"])
+    assert [(a.display_name, a.addr_spec) for a in found] == [
+        ("Driver, Ann", "ann@example.com"), ("Évelyne Roux", "eve@example.com"), ("", "x.y+z@mail.example.co.uk")]
