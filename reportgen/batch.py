@@ -1,4 +1,4 @@
-"""Many sessions at once: a pool of long-lived worker processes over generate_report, resumable."""
+"""Many sessions at once: long-lived worker processes over generate_report, resumable and interruptible."""
 
 from __future__ import annotations
 
@@ -6,26 +6,33 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from .errors import ConfigError, NotInspectedError, ReportgenError, SessionNotFoundError
 from .files import ensure_directory, write_atomic
 from .models import is_valid_session_key
 
+#: Fields are only ever added within this version; a removal or change of meaning bumps it.
 SCHEMA = "reportgen.batch/1"
 SUMMARY_FILE = "batch-summary.json"
+STATUSES = ("written", "skipped", "failed")
+#: How often the parent looks at Ctrl-C while it waits for workers, in seconds.
+_POLL = 0.2
 
 
 @dataclass
 class BatchResult:
     session_key: str
-    #: "written", "skipped" (its PDF already existed) or "failed".
+    #: "written" (this run), "skipped" (its PDF and summary JSON were already there) or "failed".
     status: str
     output: str | None = None
     error: str | None = None
@@ -33,6 +40,10 @@ class BatchResult:
     error_kind: str | None = None
     seconds: float = 0.0
     damage_count: int | None = None
+    #: Problems that did not stop the report, such as photos replaced by placeholders.
+    warnings: list[str] = field(default_factory=list)
+    #: The report's summary JSON beside the PDF (what `report --summary-json` writes).
+    summary: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -57,95 +68,355 @@ def run_batch(
     force: bool = False,
     options: dict[str, Any] | None = None,
     on_result: Callable[[BatchResult], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+    on_interrupt: Callable[[list[str]], None] | None = None,
 ) -> list[BatchResult]:
-    """Write <directory>/<key>.pdf for every key and <directory>/batch-summary.json.
+    """Write <directory>/<key>.pdf and <key>.json for every key, and <directory>/batch-summary.json.
 
     `options` are generate_report's keyword arguments. One failing key never stops the others.
-    On KeyboardInterrupt, queued keys are dropped, reports already being written are finished
-    (each is written atomically), the summary is saved and the interrupt is raised again.
+    Workers only render; this process writes every file, so what is on disk is exactly what the
+    summary lists. Keys whose PDF and summary JSON exist are skipped (unless `force`) and keep
+    their previous record. Results come back in keys order.
+
+    Ctrl-C (SIGINT, when called from the main thread) once: no new session starts, the running
+    ones finish and are recorded (on_interrupt gets their keys); twice: the running ones are
+    stopped too and nothing of theirs is written. Then the summary is saved and
+    KeyboardInterrupt raised. on_warning gets problems with the folder that did not stop the run.
     """
     out = Path(directory)
     ensure_directory(out)
     started = datetime.now(timezone.utc)
-    results: list[BatchResult] = []
+    keys = list(dict.fromkeys(keys))
+    interrupt = _Interrupt()
+    results: dict[str, BatchResult] = {}
+    # From here to the saved summary, Ctrl-C only sets a flag: what is written gets recorded.
+    with interrupt.installed():
+        previous = _load_previous(out, on_warning or (lambda message: None))
+        size = max(1, min(jobs or os.cpu_count() or 1, len(keys) or 1))
+        try:
+            size = _run(keys, out, jobs, force, options or {}, previous, results, interrupt, on_result, on_interrupt)
+        finally:  # even if something unforeseen stops the run, the reports written so far are listed
+            _save_summary(out, started, size, keys, results, previous, interrupted=interrupt.count > 0)
+    if interrupt.count:
+        raise KeyboardInterrupt
+    return [results[key] for key in keys if key in results]
+
+
+def _run(
+    keys: list[str], out: Path, jobs: int | None, force: bool, options: dict[str, Any],
+    previous: dict[str, dict[str, Any]], results: dict[str, BatchResult], interrupt: _Interrupt,
+    on_result: Callable[[BatchResult], None] | None, on_interrupt: Callable[[list[str]], None] | None,
+) -> int:
+    """Skip what is done, render the rest; returns the number of workers."""
 
     def record(result: BatchResult) -> None:
-        results.append(result)
+        results[result.session_key] = result
         if on_result:
             on_result(result)
 
-    pending: list[str] = []
+    pending: deque[str] = deque()
     for key in keys:
         if not is_valid_session_key(key):
             record(BatchResult(key, "failed", error="invalid session key", error_kind="invalid_key"))
-        elif (out / f"{key}.pdf").exists() and not force:
-            record(BatchResult(key, "skipped", output=str(out / f"{key}.pdf")))
+        elif not force and _finished(out, key):
+            record(_skipped(out, key, previous.get(key)))
         else:
             pending.append(key)
 
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
+    size = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
+    _run_pool(pending, size, out, options, record, interrupt, on_interrupt)
+    return size
+
+
+class _Interrupt:
+    """Counts SIGINTs instead of raising KeyboardInterrupt wherever the parent happens to be."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
+
+    def installed(self) -> _Installed:
+        return _Installed(self)
+
+
+class _Installed:
+    def __init__(self, handler: _Interrupt) -> None:
+        self.handler = handler
+        self.previous: Any = None
+        # Only the main thread may set signal handlers (and only it ever sees KeyboardInterrupt);
+        # a process started with Ctrl-C ignored (a background job of a script) keeps ignoring it.
+        self.active = (threading.current_thread() is threading.main_thread()
+                       and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN)
+
+    def __enter__(self) -> None:
+        if self.active:
+            self.previous = signal.signal(signal.SIGINT, self.handler)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.active:
+            signal.signal(signal.SIGINT, self.previous if self.previous is not None else signal.default_int_handler)
+
+
+class _Worker:
+    """One long-lived process that renders one session at a time and sends the bytes back."""
+
+    def __init__(self, context: Any, options: dict[str, Any]) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, options), daemon=True)
+        self.process.start()
+        child.close()
+        self.key: str | None = None
+
+    def give(self, key: str) -> None:
+        self.key = key
+        try:
+            self.connection.send(key)
+        except OSError:  # it died: the pool sees its process end and fails this key
+            pass
+
+    def stop(self, *, now: bool) -> None:
+        if now:
+            self.process.kill()
+        else:
+            try:
+                self.connection.send(None)
+            except OSError:
+                pass
+        self.process.join(timeout=None if now else 10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.connection.close()
+
+
+def _run_pool(
+    pending: deque[str], size: int, out: Path, options: dict[str, Any],
+    record: Callable[[BatchResult], None], interrupt: _Interrupt,
+    on_interrupt: Callable[[list[str]], None] | None,
+) -> None:
+    if not pending:
+        return
     # forkserver, not fork: the parent may run threads (a progress display) that fork would copy
     # mid-state. The server imports WeasyPrint and the network layer once, before it forks, so
     # no worker pays for them (about 1 s each).
     context = multiprocessing.get_context("forkserver" if hasattr(os, "fork") else "spawn")
     if hasattr(os, "fork"):
         context.set_forkserver_preload(["reportgen.pdf", "reportgen.report", "reportgen.fetch"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up)
-    futures: dict[Future[BatchResult], str] = {}
+    workers: list[_Worker] = []
+    told = False
     try:
-        futures = {pool.submit(_one, key, str(out), options or {}): key for key in pending}
-        for future in as_completed(futures):
-            try:
-                record(future.result())
-            except Exception as error:  # a worker that died (killed, out of memory) fails its key only
-                record(BatchResult(futures[future], "failed", error=f"worker failed: {error}", error_kind="error"))
-    except KeyboardInterrupt:
-        pool.shutdown(wait=True, cancel_futures=True)
-        _save_summary(out, started, workers, results, interrupted=True)
-        raise
-    pool.shutdown(wait=True)
-    _save_summary(out, started, workers, results, interrupted=False)
-    return results
+        while True:
+            # A session is handed out only to a worker that is free to start it at once, so
+            # after Ctrl-C nothing is left queued anywhere that could still start.
+            if not interrupt.count:
+                for worker in workers:
+                    if worker.key is None and pending:
+                        worker.give(pending.popleft())
+                while pending and len(workers) < size:
+                    workers.append(_Worker(context, options))
+                    workers[-1].give(pending.popleft())
+            busy = [worker for worker in workers if worker.key is not None]
+            if interrupt.count and not told:
+                told = True
+                if on_interrupt:
+                    on_interrupt([worker.key for worker in busy if worker.key])
+            if not busy:
+                return
+            if interrupt.count > 1:
+                for worker in busy:  # stopped: nothing of theirs was written, none is recorded
+                    worker.stop(now=True)
+                    workers.remove(worker)
+                return
+            ready = wait([worker.connection for worker in busy] + [worker.process.sentinel for worker in busy],
+                         timeout=_POLL)
+            finished = []
+            for worker in busy:
+                if worker.connection not in ready and worker.process.sentinel not in ready:
+                    continue
+                key, outcome = worker.key, _receive(worker)
+                worker.key = None
+                if outcome is None:  # the worker died (killed, out of memory): its key fails, not the batch
+                    workers.remove(worker)
+                    worker.stop(now=True)
+                    if not interrupt.count:
+                        record(BatchResult(key or "", "failed", error_kind="error",
+                                           error=f"worker process ended (exit code {worker.process.exitcode})"))
+                    continue
+                finished.append(outcome)
+                if pending and not interrupt.count:  # its next session, before we spend time writing
+                    worker.give(pending.popleft())
+            for outcome in finished:
+                record(_adopt(out, *outcome))
+    finally:
+        for worker in workers:
+            worker.stop(now=worker.key is not None)
+
+
+def _receive(worker: _Worker) -> tuple[BatchResult, bytes | None, bytes | None] | None:
+    try:
+        if worker.connection.poll():
+            return worker.connection.recv()  # type: ignore[no-any-return]
+    except (EOFError, OSError):
+        pass
+    return None
+
+
+def _adopt(out: Path, result: BatchResult, pdf: bytes | None, summary: bytes | None) -> BatchResult:
+    """Write a worker's report into the folder: the PDF, then its summary JSON."""
+    if result.status != "written" or pdf is None or summary is None:
+        return result
+    target, beside = out / f"{result.session_key}.pdf", out / f"{result.session_key}.json"
+    try:
+        # An older summary must not sit beside a newer PDF if we stop between the two writes;
+        # a PDF without its summary is simply rendered again by the next run.
+        beside.unlink(missing_ok=True)
+        write_atomic(target, pdf)
+        write_atomic(beside, summary)
+    except (ReportgenError, OSError) as error:
+        message = error.message if isinstance(error, ReportgenError) else f"cannot write {target}: {error.strerror}"
+        return BatchResult(result.session_key, "failed", error=message, error_kind="error", seconds=result.seconds)
+    result.output, result.summary = str(target), str(beside)
+    return result
+
+
+def _serve(connection: Connection, options: dict[str, Any]) -> None:
+    # Workers ignore Ctrl-C (a terminal sends it to the whole group): the parent decides.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _warm_up()
+    while True:
+        try:
+            key = connection.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        if key is None:
+            return
+        outcome = _one(key, options)
+        try:
+            connection.send(outcome)
+        except OSError:  # the parent is gone; nothing of this session was written
+            return
 
 
 def _warm_up() -> None:
-    # Workers ignore Ctrl-C: the parent decides, so no worker dies halfway through a write.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Pay for WeasyPrint's import and font setup once per worker, not once per report.
     from . import pdf
 
     pdf._font_config()
 
 
-def _one(key: str, directory: str, options: dict[str, Any]) -> BatchResult:
+def _one(key: str, options: dict[str, Any]) -> tuple[BatchResult, bytes | None, bytes | None]:
     from .report import generate_report
 
     started = time.perf_counter()
-    target = Path(directory) / f"{key}.pdf"
     try:
         report = generate_report(key, **options)
-        report.write(target)
+        pdf = report.pdf
     except ReportgenError as error:
         kind = ("not_found" if isinstance(error, SessionNotFoundError)
                 else "not_inspected" if isinstance(error, NotInspectedError) else "error")
         return BatchResult(key, "failed", error=error.message, error_kind=kind,
-                           seconds=round(time.perf_counter() - started, 3))
+                           seconds=round(time.perf_counter() - started, 3)), None, None
     except Exception as error:  # anything unexpected fails this key, not the batch
         return BatchResult(key, "failed", error=f"{type(error).__name__}: {error}", error_kind="error",
-                           seconds=round(time.perf_counter() - started, 3))
-    return BatchResult(key, "written", output=str(target), seconds=round(time.perf_counter() - started, 3),
-                       damage_count=report.summary.get("damage_count"))
+                           seconds=round(time.perf_counter() - started, 3)), None, None
+    # The same bytes as Report.write_summary, that is `report --summary-json`.
+    summary = (json.dumps(report.summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    result = BatchResult(key, "written", seconds=round(time.perf_counter() - started, 3),
+                         damage_count=report.summary.get("damage_count"), warnings=list(report.warnings))
+    return result, pdf, summary
 
 
-def _save_summary(out: Path, started: datetime, jobs: int, results: list[BatchResult], *, interrupted: bool) -> None:
-    counts = {status: sum(1 for r in results if r.status == status) for status in ("written", "skipped", "failed")}
+# ---- what is already in the folder -------------------------------------------------------------
+
+
+def _report_summary(path: Path, key: str) -> dict[str, Any] | None:
+    """A report's summary JSON written by reportgen for this key, else None."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if (not isinstance(data, dict) or not str(data.get("schema", "")).startswith("reportgen.summary/")
+            or data.get("session_key") not in (key, "")):
+        return None
+    return data
+
+
+def _finished(out: Path, key: str) -> bool:
+    """Both the PDF and a readable summary JSON beside it: the session needs no new render."""
+    return (out / f"{key}.pdf").is_file() and _report_summary(out / f"{key}.json", key) is not None
+
+
+def _skipped(out: Path, key: str, previous: dict[str, Any] | None) -> BatchResult:
+    before = previous or {}
+    summary = _report_summary(out / f"{key}.json", key) or {}
+    warnings = summary.get("warnings", before.get("warnings"))
+    seconds = before.get("seconds")
+    return BatchResult(
+        key, "skipped", output=str(out / f"{key}.pdf"), summary=str(out / f"{key}.json"),
+        seconds=seconds if isinstance(seconds, (int, float)) else 0.0,
+        damage_count=summary.get("damage_count", before.get("damage_count")),
+        warnings=[str(w) for w in warnings] if isinstance(warnings, list) else [],
+    )
+
+
+def _load_previous(out: Path, warn: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    """The previous run's records by key. A file that is not a batch summary is kept aside, not lost."""
+    path = out / SUMMARY_FILE
+    try:
+        data = json.loads(path.read_bytes())
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise ValueError(f"schema is not {SCHEMA}")
+        sessions = data.get("sessions")
+        if not isinstance(sessions, list) or not all(
+                isinstance(s, dict) and isinstance(s.get("session_key"), str) and s.get("status") in STATUSES
+                for s in sessions):
+            raise ValueError("its sessions list is not readable")
+        return {session["session_key"]: session for session in sessions}
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise ReportgenError(f"cannot read {path}: {error.strerror}") from None
+    except ValueError as error:
+        kept = path.with_name(f"{SUMMARY_FILE}.{datetime.now().strftime('%Y%m%dT%H%M%S')}.bad")
+        try:
+            os.replace(path, kept)
+        except OSError as failure:
+            raise ReportgenError(f"{path} is not a batch summary and cannot be set aside: {failure.strerror}") from None
+        warn(f"{path} is not a batch summary ({' '.join(str(error).split())[:120]}); "
+             f"kept it as {kept.name} and started a new one")
+        return {}
+
+
+def _still_true(out: Path, record: dict[str, Any]) -> dict[str, Any] | None:
+    """A previous record of a session this run did not process, if the folder still agrees with it."""
+    key = record["session_key"]
+    if record["status"] == "failed":
+        return None if (out / f"{key}.pdf").exists() else record
+    return {**record, "status": "skipped"} if _finished(out, key) else None
+
+
+def _save_summary(out: Path, started: datetime, jobs: int, keys: list[str], results: dict[str, BatchResult],
+                  previous: dict[str, dict[str, Any]], *, interrupted: bool) -> None:
+    sessions: list[dict[str, Any]] = []
+    # Keys-file order; records of earlier runs for keys not processed now (an interrupted run,
+    # another keys file) stay as long as the folder still agrees with them.
+    for key in keys + [key for key in previous if key not in keys]:
+        if key in results:
+            result = results[key]
+            before = previous.get(key, {}) if result.status == "skipped" else {}
+            sessions.append({**before, **asdict(result)})
+        elif key in previous and (kept := _still_true(out, previous[key])) is not None:
+            sessions.append(kept)
     summary = {
         "schema": SCHEMA,
         "started_at": started.isoformat(),
         "finished_at": datetime.now(timezone.utc).isoformat(),
         "jobs": jobs,
         "interrupted": interrupted,
-        "counts": counts,
-        "sessions": [asdict(result) for result in results],
+        "counts": {status: sum(1 for s in sessions if s["status"] == status) for status in STATUSES},
+        "with_warnings": sum(1 for s in sessions if s.get("warnings")),
+        "sessions": sessions,
     }
-    write_atomic(out / SUMMARY_FILE, (json.dumps(summary, indent=2) + "\n").encode("utf-8"))
+    write_atomic(out / SUMMARY_FILE, (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))

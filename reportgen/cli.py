@@ -424,19 +424,25 @@ def batch(ctx: click.Context, keys_file: Path, directory: Path, jobs: int | None
     with _BatchProgress(len(keys)) as progress:
         try:
             results = run_batch(keys, directory, jobs=jobs, force=force, options=options,
-                                on_result=progress.update)
+                                on_result=progress.update, on_warning=progress.warn,
+                                on_interrupt=progress.interrupted)
         except KeyboardInterrupt:
-            click.echo("reportgen: batch interrupted; finished reports were kept", err=True)
+            progress.say("reportgen: batch interrupted; reports finished so far were kept and are listed "
+                         f"in {directory / 'batch-summary.json'}")
             ctx.exit(130)
     counts = {status: sum(1 for r in results if r.status == status) for status in ("written", "skipped", "failed")}
-    click.echo(f"batch: {counts['written']} written, {counts['skipped']} skipped, {counts['failed']} failed "
-               f"(summary in {directory / 'batch-summary.json'})")
+    with_warnings = sum(1 for r in results if r.warnings)
+    click.echo(f"batch: {counts['written']} written, {counts['skipped']} skipped, {counts['failed']} failed, "
+               f"{with_warnings} with warnings (summary in {directory / 'batch-summary.json'})")
     if counts["failed"]:
         ctx.exit(EXIT_ERROR)
 
 
 class _BatchProgress:
-    """A live bar on a terminal (done, failed, rate, ETA); one plain line per session otherwise."""
+    """A live bar on a terminal (done, failed, rate, ETA); one plain line per session otherwise.
+
+    Either way each warning of a session is one line on stderr, prefixed with its key.
+    """
 
     def __init__(self, total: int) -> None:
         self.total = total
@@ -447,18 +453,34 @@ class _BatchProgress:
 
     def __enter__(self) -> _BatchProgress:
         if self.live:
+            from rich.console import Console
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                        TimeRemainingColumn)
 
             self._progress = Progress(
                 TextColumn("[bold]reports"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[failed]} failed · {task.fields[rate]}"), TimeRemainingColumn(),
-                transient=False,
+                console=Console(stderr=True), transient=False,
             )
             self._progress.start()
             self._task = self._progress.add_task("batch", total=self.total, failed=0, rate="–")
             self._started = time.monotonic()
         return self
+
+    def say(self, line: str) -> None:
+        """One line on stderr, above the bar when there is one (rich keeps the bar below it)."""
+        if self._progress is not None:
+            self._progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        else:
+            click.echo(line, err=True)
+
+    def warn(self, message: str) -> None:
+        self.say(f"reportgen: warning: {_one_line(message)}")
+
+    def interrupted(self, running: list[str]) -> None:
+        finishing = (f"; finishing {len(running)} running ({', '.join(running)}), "
+                     "press Ctrl-C again to stop them") if running else ""
+        self.say(f"reportgen: interrupted: no new session starts{finishing}")
 
     def update(self, result: Any) -> None:
         if not result.ok:
@@ -471,10 +493,17 @@ class _BatchProgress:
             self._progress.update(self._task, advance=1, failed=self.failed,
                                   rate=f"{rate:.2f}/s" if self.rendered else "–")
             if not result.ok:
-                self._progress.console.print(f"{result.session_key}: {result.error}")
+                self.say(f"{result.session_key}: {result.error}")
         else:
-            detail = f": {result.error}" if result.error else f" ({result.seconds:.1f} s)" if result.status == "written" else ""
+            detail = (f": {result.error}" if result.error
+                      else f" ({result.seconds:.1f} s)" if result.status == "written"
+                      else f" ({len(result.warnings)} warning{'s' if len(result.warnings) > 1 else ''} "
+                           "when written)" if result.warnings else "")
             click.echo(f"{result.session_key}: {result.status}{detail}", err=True)
+        # Warnings of a skipped session were shown when it was written; its summary keeps them.
+        if result.status == "written":
+            for warning in result.warnings:
+                self.warn(f"{result.session_key}: {warning}")
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
