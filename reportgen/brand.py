@@ -21,7 +21,7 @@ _KNOWN_KEYS = set(_TEXT_FIELDS) | {"logo", "primary_color", "accent_color", "pap
 class Brand:
     """How a report is branded. The default is deliberately neutral."""
 
-    name: str = "reportgen"
+    name: str = ""
     title: str = "Vehicle condition report"
     logo: Path | None = None
     primary_color: str = "#1f3b57"

@@ -20,13 +20,14 @@ ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 #: Larger than any phone camera (50 MP); a bigger image is refused before it is decoded.
 MAX_SOURCE_PIXELS = 64_000_000
 MAX_SOURCE_BYTES = 40 * 1024 * 1024
-#: Long edge of a photo page's image: about 210 dpi across an A4 text column.
-PHOTO_LONG_EDGE = 1400
+#: Long edge of a photo page's image: about 145 dpi across an A4 text column and 220 dpi at the
+#: size of two photos to a page; with JPEG_QUALITY, 100 photos stay well under 10 MB of PDF.
+PHOTO_LONG_EDGE = 1024
 THUMBNAIL_LONG_EDGE = 360
 #: Close-ups: a square crop of this share of the photo's long edge, printed about 32 mm wide.
 CLOSEUP_SHARE = 0.2
 CLOSEUP_EDGE = 280
-JPEG_QUALITY = 82
+JPEG_QUALITY = 72
 THUMBNAIL_QUALITY = 78
 #: Markers are drawn oversampled, then reduced, for smooth edges on every photo size.
 _SUPERSAMPLE = 3

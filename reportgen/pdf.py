@@ -41,7 +41,7 @@ _ATTACHMENT_DESCRIPTIONS = {
     "hotspots.json": "PAVE damage results (GET /v1/hotspots/{key})",
     "photos.json": "PAVE captured photos and QA status (GET /v1/sessions/{key}/photos)",
     "session.json": "PAVE session and vehicle record (GET /v1/sessions/{key})",
-    "summary.json": "reportgen summary (schema reportgen.summary/1)",
+    "summary.json": "Summary of this report: vehicle, damages and counts (JSON)",
 }
 
 
@@ -78,7 +78,8 @@ def write_pdf(
             # closed by a <div>), which expat would not make: only the built-in theme takes it.
             document = parse_html(html, theme.search_path[-1].as_uri() + "/", fetcher,
                                   xml=theme.user_dir is None)
-            pdf = document.write_pdf(font_config=_font_config(), **options)
+            pdf = document.write_pdf(font_config=_font_config(), finisher=_one_entry_per_attachment,
+                                     **options)
         except Exception as error:  # WeasyPrint raises many types; all mean "could not render".
             raise RenderError(f"PDF rendering failed: {type(error).__name__}: {error}") from None
     if pdf is None:
@@ -86,6 +87,19 @@ def write_pdf(
     for message in messages:
         _LOG.debug("weasyprint: %s", message)
     return pdf
+
+
+def _one_entry_per_attachment(document: Any, pdf: Any) -> None:
+    """List each associated file once in the catalog's /AF.
+
+    WeasyPrint's PDF/A-3 step adds every file spec to /AF twice (once from the /EmbeddedFiles
+    name tree, once from its scan of the file specs), so viewers list each attachment twice.
+    """
+    associated = pdf.catalog.get("AF")
+    if associated:
+        unique = list(dict.fromkeys(associated))
+        associated.clear()
+        associated.extend(unique)
 
 
 def parse_html(html: str, base_url: str, fetcher: URLFetcher, *, xml: bool = True) -> HTML:

@@ -223,6 +223,9 @@ def _build(bundle: Bundle, options: _Options) -> Report:
                        f"{view.MAX_REPORT_DAMAGES:,}.")
     chosen = view.chosen_attempts(bundle.captures or [])
     thumbnail_urls = [attempt.url for attempt in chosen if attempt.url]
+    if not all_planned:
+        # No damage: the report still shows the vehicle as captured, the proof of its condition.
+        planned = view.condition_photos(bundle.results, bundle.captures)
 
     jobs = [
         imaging.PhotoJob(_source(bundle, plan.photo.url), plan.markers, photo=True,

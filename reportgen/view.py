@@ -6,7 +6,7 @@ import hashlib
 import io
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +30,11 @@ MAX_KEY_ROWS = 24
 MAP_LABEL_NUMBERS = 8
 #: What the PDF says in place of a photo that could not be used; the cause goes to the warnings.
 PHOTO_UNAVAILABLE = "This photo could not be retrieved."
+#: A photo whose key has at most this many rows is short: it is printed beside its key and shares
+#: a page with the next short one. A longer key needs the page's width below its photo.
+SHORT_KEY_ROWS = 6
+#: Said where PAVE did not give a value.
+NOT_RECORDED = "Not recorded"
 
 
 # ---- The plan: numbering, decided before any pixel is drawn -------------------------------------
@@ -89,6 +94,23 @@ def plan_photos(results: DamageResults) -> list[PlannedPhoto]:
             ))
         planned.append(PlannedPhoto(photo, tuple(numbered)))
     return planned
+
+
+def condition_photos(results: DamageResults, captures: Sequence[CaptureAttempt] | None) -> list[PlannedPhoto]:
+    """The photos a report without damages shows, as proof of the vehicle's condition.
+
+    The accepted capture attempts of PAVE's photo list, else the photos of the damage results, in
+    capture order; each is a planned photo without damages.
+    """
+    accepted = [
+        PhotoDamages(photo_code=a.photo_code, photo_label=a.photo_label, url=a.url)
+        for a in chosen_attempts(captures or []) if a.approved and a.url
+    ]
+    unique: dict[str, PhotoDamages] = {}
+    for photo in accepted or [photo for photo in results.photos if photo.url]:
+        unique.setdefault(photo.url, photo)
+    ordered = sorted(unique.values(), key=lambda photo: vocabulary.photo_order(photo.photo_code))
+    return [PlannedPhoto(photo, ()) for photo in ordered]
 
 
 # ---- What the templates read ---------------------------------------------------------------------
@@ -168,10 +190,23 @@ class PhotoPanel:
     problem: str | None
     damages: tuple[DamageRow, ...]
     unplaced: int
+    #: Printed at half height beside its key, sharing its page with another short photo.
+    shares_page: bool = False
+    #: Starts a page; the first photo follows the chapter's heading instead.
+    new_page: bool = False
 
     @property
     def key_rows(self) -> tuple[DamageRow, ...]:
         return self.damages[:MAX_KEY_ROWS]
+
+    @property
+    def key_columns(self) -> int:
+        """Key rows side by side: two below a full-width photo, one beside a half-page one."""
+        return 1 if self.shares_page else 2
+
+    @property
+    def short(self) -> bool:
+        return len(self.key_rows) <= SHORT_KEY_ROWS and not self.more_in_tables
 
     @property
     def more_in_tables(self) -> int:
@@ -308,7 +343,12 @@ class ReportView:
     brand: BrandView
     paper: str
     session_key: str
+    #: Year, make, model and trim; empty when PAVE gave none of them.
     vehicle_title: str
+    #: What the first page leads with: the vehicle, else the inspection and its date.
+    headline: str
+    #: The vehicle and VIN in the running header of later pages; empty when neither is known.
+    running_title: str
     vin: str
     vehicle_facts: tuple[Fact, ...]
     inspection_facts: tuple[Fact, ...]
@@ -318,6 +358,8 @@ class ReportView:
     summary: Summary
     legend: tuple[LegendEntry, ...]
     photos: tuple[PhotoPanel, ...]
+    #: "Damage photos", or "Vehicle photos" when the photos show a vehicle without damage.
+    photos_heading: str
     groups: tuple[ComponentGroup, ...]
     checklist: Checklist | None
     checklist_note: str
@@ -367,6 +409,7 @@ def build_view(
             unplaced=sum(1 for d in plan.damages if d.damage.position is None),
         ))
     vehicle, session = results.vehicle, results.session
+    vehicle_title = " ".join(p for p in (vehicle.year, vehicle.make, vehicle.model, vehicle.trim) if p)
     return ReportView(
         brand=BrandView(
             name=brand.name, title=brand.title,
@@ -376,10 +419,12 @@ def build_view(
         ),
         paper=paper,
         session_key=session_key,
-        vehicle_title=" ".join(p for p in (vehicle.year, vehicle.make, vehicle.model, vehicle.trim) if p)
-        or "Vehicle details not given",
+        vehicle_title=vehicle_title,
+        headline=vehicle_title or _inspection_headline(results),
+        running_title=" · ".join(
+            part for part in (vehicle_title, f"VIN {vehicle.vin}" if vehicle.vin else "") if part),
         vin=vehicle.vin,
-        vehicle_facts=_vehicle_facts(results),
+        vehicle_facts=_vehicle_facts(results, known=bool(vehicle_title)),
         inspection_facts=_inspection_facts(results),
         links=tuple(
             link for link in (
@@ -389,12 +434,13 @@ def build_view(
         ),
         generated_at=format_time(generated_at),
         no_damage_message="" if rows else (results.message or "No damage was found on the vehicle."),
-        summary=_summary(rows, len(panels)),
+        summary=_summary(rows, sum(1 for panel in panels if panel.damages)),
         legend=tuple(
             LegendEntry(s.key, s.label, s.colour, s.text_colour)
             for s in vocabulary.severities().values()
         ),
-        photos=tuple(panels),
+        photos=_paginate(panels),
+        photos_heading="Damage photos" if rows else "Vehicle photos",
         groups=_groups(rows),
         checklist=_checklist(captures, thumbnails) if captures is not None else None,
         checklist_note=checklist_note,
@@ -405,6 +451,22 @@ def build_view(
         qr_code=_qr_code(session.landing_page),
         document_date=(document_date or generated_at).isoformat(timespec="seconds"),
     )
+
+
+def _paginate(panels: Sequence[PhotoPanel]) -> tuple[PhotoPanel, ...]:
+    """Two short photos in a row share a page; any other photo has a page to itself."""
+    laid_out: list[PhotoPanel] = []
+    index = 0
+    while index < len(panels):
+        panel, first = panels[index], index == 0
+        following = panels[index + 1] if index + 1 < len(panels) else None
+        if following is not None and panel.short and following.short:
+            laid_out += [replace(panel, shares_page=True, new_page=not first), replace(following, shares_page=True)]
+            index += 2
+        else:
+            laid_out.append(replace(panel, new_page=not first))
+            index += 1
+    return tuple(laid_out)
 
 
 def _damage_row(
@@ -625,7 +687,8 @@ def _reason(message: str) -> str:
     return reason
 
 
-def _vehicle_facts(results: DamageResults) -> tuple[Fact, ...]:
+def _vehicle_facts(results: DamageResults, *, known: bool) -> tuple[Fact, ...]:
+    """The vehicle's details PAVE gave; when it gave none at all, one line says they were not recorded."""
     v = results.vehicle
     odometer = ""
     if v.odom_reading:
@@ -640,15 +703,21 @@ def _vehicle_facts(results: DamageResults) -> tuple[Fact, ...]:
         ("Interior colour", v.int_col), ("Odometer", odometer), ("Engine", v.engine_type),
         ("Fuel", v.fuel_type), ("Transmission", v.transmission), ("Drivetrain", v.drivetrain),
     ]
-    return tuple(Fact(label, value) for label, value in facts if value)
+    given = tuple(Fact(label, value) for label, value in facts if value)
+    return given or (() if known else (Fact("Vehicle details", NOT_RECORDED),))
+
+
+def _inspection_headline(results: DamageResults) -> str:
+    moment = results.session.inspect_ended_at or results.session.inspect_started_at
+    return f"Vehicle inspection of {format_date(moment)}" if moment else "Vehicle inspection"
 
 
 def _inspection_facts(results: DamageResults) -> tuple[Fact, ...]:
     session = results.session
     start, end = session.inspect_started_at, session.inspect_ended_at
     facts = [
-        ("Started", format_time(start) if start else "not given"),
-        ("Finished", format_time(end) if end else "not given"),
+        ("Started", format_time(start) if start else NOT_RECORDED),
+        ("Finished", format_time(end) if end else NOT_RECORDED),
     ]
     if start and end and end >= start:
         facts.append(("Duration", format_duration(end - start)))
@@ -674,6 +743,11 @@ def format_time(moment: datetime, *, with_date: bool = True) -> str:
     """Times print in UTC, named as such, so a report reads the same wherever it is made."""
     utc = moment.astimezone(timezone.utc)
     return f"{utc.day} {utc:%b %Y, %H:%M} UTC" if with_date else f"{utc:%H:%M:%S}"
+
+
+def format_date(moment: datetime) -> str:
+    utc = moment.astimezone(timezone.utc)
+    return f"{utc.day} {utc:%B %Y}"
 
 
 def format_duration(span: timedelta) -> str:

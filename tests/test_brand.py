@@ -54,9 +54,11 @@ def write_brand(folder: Path, text: str | None = None, *, file_name: str = "bran
 # --- defaults and the sample -----------------------------------------------------------------------
 
 
-def test_default_brand_is_usable() -> None:
+def test_default_brand_is_usable_and_neutral() -> None:
     default = Brand()
-    assert default.name.strip() and default.title.strip()
+    # No dealer name, and nothing of the tool that made the report: the customer sees neither.
+    assert default.name == "" and default.title == "Vehicle condition report" and default.footer.strip()
+    assert not any("reportgen" in str(value).lower() for value in vars(default).values())
     assert default.logo is None and default.logo_type == ""
     assert default.paper in PAPER_SIZES
     assert HEX6.fullmatch(default.primary_color) and HEX6.fullmatch(default.accent_color)

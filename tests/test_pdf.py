@@ -6,11 +6,15 @@ import gc
 import http.server
 import io
 import json
+import random
+import subprocess
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pikepdf
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from reportgen import render_bundle
@@ -20,6 +24,10 @@ from reportgen.render import render_html
 from reportgen.view import ImageAsset
 
 from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
+
+SAMPLE_RATES = SAMPLE_BUNDLE.parent / "rates.toml"
+CHAPTERS = ["Summary", "Damage photos", "Damages by component", "Damage details", "Repair estimate",
+            "Photo capture checklist"]
 
 CANARY = "CANARY-5e1f0c"
 
@@ -185,19 +193,27 @@ def test_every_page_of_a_long_damage_table_names_its_component(make_bundle) -> N
     assert " ".join(pages).count("Front left door, continued") >= 2
 
 
-def test_outline_lists_the_chapters_each_photo_and_each_component(sample_report) -> None:
-    reader = PdfReader(io.BytesIO(sample_report.pdf))
+def outline_of(pdf: bytes) -> list[tuple[str, list[tuple[str, int]]]]:
+    """The outline as (chapter, [(entry, page number)]): top-level bookmarks and their children."""
+    reader = PdfReader(io.BytesIO(pdf))
+    chapters: list[tuple[str, list[tuple[str, int]]]] = []
+    for item in reader.outline:
+        if isinstance(item, list):
+            assert chapters and all(not isinstance(child, list) for child in item), "outline nested too deep"
+            chapters[-1][1].extend((child.title, reader.get_destination_page_number(child)) for child in item)
+        else:
+            chapters.append((item.title, []))
+    return chapters
 
-    def titles(items, depth=0):
-        for item in items:
-            yield from titles(item, depth + 1) if isinstance(item, list) else [(depth, item.title)]
 
-    outline = list(titles(reader.outline))
-    assert (1, "Damage photos") in outline and (1, "Damages by component") in outline
-    assert {(2, name) for name in ("Left side", "Front", "Right side", "Rear")} <= set(outline)
-    components = {group.name for group in sample_report.view.groups}
-    assert len(components) == 14
-    assert {(2, name) for name in components} <= set(outline)
+def test_outline_has_a_bookmark_per_chapter_and_beneath_them_one_per_photo_and_component() -> None:
+    report = render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND, rates=SAMPLE_RATES)
+    outline = dict(outline_of(report.pdf))
+    assert list(outline) == CHAPTERS
+    assert [title for title, _ in outline["Damage photos"]] == [panel.title for panel in report.view.photos]
+    assert [title for title, _ in outline["Damages by component"]] == [group.name for group in report.view.groups]
+    assert len(report.view.groups) == 14
+    assert all(not outline[chapter] for chapter in CHAPTERS if chapter not in ("Damage photos", "Damages by component"))
 
 
 @pytest.mark.parametrize("enabled_before", [True, False])
@@ -329,3 +345,119 @@ def test_the_pdf_of_a_broken_session_speaks_to_the_customer(make_bundle, with_ph
     assert details.count("photo not in the bundle") == 2
     assert ("checklist photo 'VIN' unavailable: vin.jpg: truncated" in details) == with_photo_list
     assert report.summary["warnings"] == report.warnings
+
+
+def attachment_list(pdf: pikepdf.Pdf) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The file specs of the catalog's /AF and of the /EmbeddedFiles name tree, as object ids."""
+    names = pdf.Root.Names.EmbeddedFiles.Names
+    return [spec.objgen for spec in pdf.Root.AF], [names[i].objgen for i in range(1, len(names), 2)]
+
+
+def test_pdfa_lists_each_attachment_once_as_an_associated_file(make_bundle) -> None:
+    bundle = make_bundle(hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage())),
+                         photos=[], session={"session_key": "TST-SESSION1"}, images={"f.jpg": jpeg_bytes()})
+    with pikepdf.open(io.BytesIO(render_bundle(bundle, pdfa=True).pdf)) as pdf:
+        associated, embedded = attachment_list(pdf)
+        assert len(associated) == len(set(associated)) == 4, associated
+        assert associated == embedded
+        assert sorted(pdf.attachments) == ["hotspots.json", "photos.json", "session.json", "summary.json"]
+        for spec in pdf.Root.AF:
+            assert spec.AFRelationship == "/Source" and str(spec.Desc)
+        with pdf.open_metadata() as meta:
+            assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "B"
+
+
+def _metadata_text(pdf: bytes) -> str:
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        info = " ".join(f"{key} {value}" for key, value in document.docinfo.items())
+        xmp = str(document.open_metadata())
+        descriptions = " ".join(str(spec.get("/Desc", "")) for spec in document.Root.get("/AF", []))
+    return f"{info} {xmp} {descriptions}"
+
+
+@pytest.mark.parametrize("pdfa", [False, True])
+def test_without_a_brand_neither_the_pdf_nor_its_metadata_names_reportgen(pdfa: bool) -> None:
+    report = render_bundle(SAMPLE_BUNDLE, pdfa=pdfa)
+    text = subprocess.run(["pdftotext", "-", "-"], input=report.pdf, capture_output=True, check=True).stdout.decode()
+    outline = " ".join(f"{chapter} {' '.join(t for t, _ in entries)}" for chapter, entries in outline_of(report.pdf))
+    assert "Vehicle condition report" in text and "Page 1 of" in text
+    for place, words in (("text", text), ("metadata", _metadata_text(report.pdf)), ("outline", outline)):
+        assert "reportgen" not in words.lower(), place
+    with pikepdf.open(io.BytesIO(report.pdf)) as document:
+        assert "/Author" not in document.docinfo and "/Creator" not in document.docinfo
+        assert str(document.docinfo["/Producer"]).startswith("WeasyPrint")
+
+
+def photo_pages(pdf: bytes) -> list[list[str]]:
+    """The photos of each page of the photo chapter, from the outline."""
+    pages: dict[int, list[str]] = {}
+    chapter = next(entries for title, entries in outline_of(pdf) if title.endswith("photos"))
+    for title, page in chapter:
+        pages.setdefault(page, []).append(title)
+    return [pages[page] for page in sorted(pages)]
+
+
+def test_photos_with_a_short_key_share_a_page_two_by_two_and_a_long_key_has_a_page_to_itself(make_bundle) -> None:
+    # Thirteen photos, one per capture step, two damages each; the fourth (Left side) has ten.
+    codes = [1, 2, 3, 4, 10, 5, 11, 7, 12, 8, 13, 9, 6]
+    photos, images = [], {}
+    for index, code in enumerate(codes):
+        count = 10 if code == 4 else 2
+        photos.append(photo(code, f"P{code}", f"https://cdn.example/p{code}.jpg",
+                            *[damage(x=10 + 8 * i, y=20 + 5 * i) for i in range(count)]))
+        images[f"p{code}.jpg"] = jpeg_bytes(800, 600, (30 + 15 * index, 90, 120))
+    report = render_bundle(make_bundle(hotspots(*photos), images=images))
+    pages = photo_pages(report.pdf)
+    assert pages == [["VIN", "Interior"], ["Instrument cluster"], ["Left side"], ["Front left", "Front"],
+                     ["Front right", "Right side"], ["Rear right", "Rear"], ["Rear left", "Windshield"], ["Tires"]]
+    # The pages really follow one another: no page of the chapter is left blank in between.
+    numbers = sorted({page for _, entries in outline_of(report.pdf) if _.endswith("photos") for _, page in entries})
+    assert numbers == list(range(numbers[0], numbers[0] + 8))
+
+
+def grainy_photo(seed: int, size: tuple[int, int] = (1600, 1200)) -> bytes:
+    """A photo-like JPEG (smooth colour with grain) that compresses like a camera's, as in bench/run.py."""
+    rng = random.Random(seed)
+    small = Image.new("RGB", (64, 48))
+    small.putdata([(rng.randrange(40, 200), rng.randrange(40, 200), rng.randrange(40, 200)) for _ in range(64 * 48)])
+    grain = Image.effect_noise(size, 18).convert("RGB")
+    buffer = io.BytesIO()
+    Image.blend(small.resize(size, Image.Resampling.BICUBIC), grain, 0.12).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def test_a_photo_page_embeds_at_most_90_kb_so_100_photos_stay_under_10_mb(make_bundle) -> None:
+    # The 1,000-damage benchmark has 100 such photos with ten markers each; everything else in
+    # its PDF (tables, close-ups, fonts) takes about 1.2 MB (measured by `make bench`).
+    damages = [damage(x=8 + 9 * i, y=15 + 7 * i) for i in range(10)]
+    photos = [photo(code, f"P{code}", f"https://cdn.example/p{code}.jpg", *damages) for code in (4, 5, 7)]
+    images = {f"p{code}.jpg": grainy_photo(code) for code in (4, 5, 7)}
+    report = render_bundle(make_bundle(hotspots(*photos), images=images))
+    pdf = report.pdf
+    for panel in report.view.photos:
+        assert panel.image is not None and panel.image.data in pdf
+        assert len(panel.image.data) <= 90_000, len(panel.image.data)
+
+
+def test_a_report_without_damage_shows_the_accepted_captures_and_leads_with_the_inspection(make_bundle) -> None:
+    captures = [
+        {"photo_code": code, "photo_label": label, "url": f"https://cdn.example/{label}.jpg", "approved": approved,
+         "approved_message": "ACCEPTED" if approved else "REJECTED: Too dark", "created_at": "2024-01-02T10:01:00Z"}
+        for code, label, approved in ((5, "Front", True), (4, "Left", False), (8, "Rear", True), (1, "VIN", True))
+    ]
+    body = {"success": False, "data": [], "message": "No damages found on the vehicle",
+            "session": hotspots()["session"]}
+    images = {f"{label}.jpg": jpeg_bytes(800, 600, (40 * i, 80, 120)) for i, label in enumerate(("Front", "Left",
+                                                                                                "Rear", "VIN"))}
+    report = render_bundle(make_bundle(body, photos=captures, images=images))
+    assert report.warnings == []
+    assert photo_pages(report.pdf) == [["VIN", "Front"], ["Rear"]]
+    pdf = report.pdf
+    for panel in report.view.photos:
+        assert panel.image is not None and panel.image.data in pdf
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                                   check=True).stdout.decode().split())
+    assert "Vehicle photos" in text and "No damages found on the vehicle" in text
+    assert "not given" not in text.lower()
+    assert text.index("Vehicle inspection of 2 January 2024") < text.index("Vehicle details Not recorded")
+    assert "Session TST-SESSION1" in text

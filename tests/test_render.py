@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reportgen import render_bundle
+from reportgen.brand import Brand
 from reportgen.errors import ConfigError, RenderError
 from reportgen.paths import fonts_dir
 from reportgen.render import render_html
@@ -61,9 +62,9 @@ def test_undefined_template_names_are_errors(tmp_path: Path, make_bundle) -> Non
 def test_user_templates_override_single_files_of_the_theme(tmp_path: Path, make_bundle) -> None:
     (tmp_path / "partials").mkdir()
     (tmp_path / "partials" / "about.html.j2").write_text("<p class='custom'>Our own words, {{ report.brand.name }}</p>")
-    report = render_bundle(make_bundle(hotspots()), templates=tmp_path)
+    report = render_bundle(make_bundle(hotspots()), templates=tmp_path, brand=Brand(name="Acme Cars"))
     html = render_html(report.view, report.theme, standalone=False)
-    assert "Our own words, reportgen" in html
+    assert "Our own words, Acme Cars" in html
     assert "Damages by component" not in html  # no damages in this bundle
     assert "Summary" in html  # the rest still comes from the built-in theme
 
@@ -97,7 +98,8 @@ def test_sample_html_matches_the_golden_file() -> None:
         GOLDEN.write_text(html, encoding="utf-8")
     assert html == GOLDEN.read_text(encoding="utf-8")
     # Targeted checks, so a regenerated golden file cannot silently lose the essentials.
-    assert html.count('<div class="photo"') == 4 and html.count("<tr>\n          <td><span class=\"marker") == 27
+    assert len(re.findall(r'<div class="photo[ "]', html)) == 4
+    assert html.count("<tr>\n          <td><span class=\"marker") == 27
     assert "Generated 1 Jun 2024, 12:00 UTC" in html and "WBAPG73589A641024" in html
     assert "Photo unavailable" not in html
 
@@ -209,3 +211,36 @@ def test_a_partial_that_includes_a_missing_template_is_named(tmp_path: Path, mak
     report = render_bundle(make_bundle(hotspots()), templates=tmp_path)
     with pytest.raises(RenderError, match=r"about\.html\.j2, line 2: includes partials/nowhere\.html\.j2"):
         render_html(report.view, report.theme, standalone=False)
+
+
+@pytest.mark.parametrize(("name", "contact", "signature"), [
+    ("", "", None),
+    ("", "hi@acme.example", "<p>hi@acme.example</p>"),
+    ("Acme Cars", "", "<p>Acme Cars</p>"),
+    ("Acme Cars", "hi@acme.example", "<p>Acme Cars · hi@acme.example</p>"),
+])
+def test_a_brand_without_a_name_or_contact_leaves_no_empty_box_or_stray_separator(
+    make_bundle, name: str, contact: str, signature: str | None
+) -> None:
+    report = render_bundle(make_bundle(hotspots()), brand=Brand(name=name, contact=contact))
+    html = render_html(report.view, report.theme, standalone=False)
+    masthead = html[html.index('<table class="masthead">'):html.index('<table class="vehicle">')]
+    about = html[html.index('<div class="about">'):]
+    assert "></div>" not in masthead and "<td>\n  </td>" not in masthead
+    assert ('class="brand-name"' in masthead) == bool(name)
+    assert ('<meta name="author"' in html) == bool(name)
+    assert "<p></p>" not in about and "<p> · " not in about
+    if signature:
+        assert signature in about
+    else:
+        assert about.count("<p>") == 1
+
+
+def test_without_vehicle_details_the_report_leads_with_the_inspection_not_with_what_is_missing(make_bundle) -> None:
+    body = hotspots()
+    body["vehicle"] = {"vin": "1HGCM82633A004352"}
+    html = render_html(*(lambda r: (r.view, r.theme))(render_bundle(make_bundle(body))), standalone=False)
+    assert "not given" not in html.lower()
+    assert '<div class="name">Vehicle inspection of 2 January 2024</div>' in html
+    assert 'data-vehicle="VIN 1HGCM82633A004352"' in html
+    assert "<title>Vehicle condition report · Vehicle inspection of 2 January 2024 · TST-SESSION1</title>" in html

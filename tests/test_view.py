@@ -149,3 +149,73 @@ def test_image_assets_are_named_by_content() -> None:
     a = view.ImageAsset.from_encoded(EncodedImage(b"one", 1, 1))
     b = view.ImageAsset.from_encoded(EncodedImage(b"two", 1, 1))
     assert a.name != b.name and a.name == view.ImageAsset.from_encoded(EncodedImage(b"one", 1, 1)).name
+
+
+def test_short_keys_pair_photos_on_a_page_and_a_long_key_keeps_its_page() -> None:
+    counts = [2, 3, 10, 1, 2, view.SHORT_KEY_ROWS, view.SHORT_KEY_ROWS + 1, 1]
+    codes = [1, 2, 3, 4, 10, 5, 11, 7]  # capture order
+    body = hotspots(*[photo(code, f"P{code}", f"{CDN}/{code}.jpg", *[damage(x=5 + i, y=50) for i in range(n)])
+                      for code, n in zip(codes, counts)])
+    panels = build(body).photos
+    assert [len(p.damages) for p in panels] == counts
+    assert [(p.shares_page, p.new_page) for p in panels] == [
+        (True, False), (True, False),   # 2 and 3 rows: one page (the chapter's first, after its heading)
+        (False, True),                  # 10 rows: a page of its own
+        (True, True), (True, False),    # 1 and 2 rows
+        (False, True),                  # 6 rows is short, but the next is long: alone, full size
+        (False, True),                  # 7 rows
+        (False, True),                  # the last short one has no partner
+    ]
+    assert [p.key_columns for p in panels] == [1, 1, 2, 1, 1, 2, 2, 2]
+
+
+def test_a_key_cut_at_its_limit_is_never_short() -> None:
+    body = hotspots(*[photo(code, "x", f"{CDN}/{code}.jpg", damage()) for code in (1, 2)])
+    body["data"][0]["inspection_data"] = [damage(x=1 + i % 90, y=50) for i in range(view.MAX_KEY_ROWS + 3)]
+    first, second = build(body).photos
+    assert first.more_in_tables == 3 and not first.short and not first.shares_page and not second.shares_page
+
+
+def test_without_damage_the_accepted_captures_are_the_vehicle_photos_in_capture_order() -> None:
+    captures = [attempt(5, "Front", True, "ACCEPTED", 3), attempt(4, "Left", False, "REJECTED: Too dark", 1),
+                attempt(2, "Interior", True, "ACCEPTED", 1), attempt(2, "Interior", True, "ACCEPTED", 4),
+                attempt(6, "Tires", None, "", 6)]
+    chosen = view.condition_photos(parse_results(hotspots()), parse_captures(captures))
+    assert [(p.photo.photo_code, p.photo.url, p.damages) for p in chosen] == [
+        (2, f"{CDN}/2-4.jpg", ()), (5, f"{CDN}/5-3.jpg", ())]
+
+
+def test_without_damage_or_photo_list_the_results_photos_are_shown() -> None:
+    body = hotspots(photo(8, "Rear", f"{CDN}/rear.jpg"), photo(5, "Front", f"{CDN}/front.jpg"),
+                    photo(7, "Right", ""))
+    chosen = view.condition_photos(parse_results(body), None)
+    assert [p.photo.url for p in chosen] == [f"{CDN}/front.jpg", f"{CDN}/rear.jpg"]
+    assert view.condition_photos(parse_results(body), parse_captures([])) == chosen
+
+
+def test_a_no_damage_view_titles_its_photos_as_vehicle_photos_and_counts_no_damaged_photo() -> None:
+    results = parse_results(hotspots(photo(5, "Front", f"{CDN}/front.jpg"), photo(8, "Rear", f"{CDN}/rear.jpg")))
+    planned = view.condition_photos(results, None)
+    report = view.build_view(
+        results=results, planned=planned, photo_results=[PhotoResult(problem="not needed") for _ in planned],
+        captures=None, thumbnails={}, brand=Brand(), paper="a4", session_key="TST-SESSION1",
+        generated_at=NOW, checklist_note="", warnings=[],
+    )
+    assert report.photos_heading == "Vehicle photos" and report.summary.photos_with_damage == 0
+    assert [(p.title, p.shares_page, p.key_rows) for p in report.photos] == [("Front", True, ()), ("Rear", True, ())]
+    assert report.no_damage_message and build(two_photo_results()).photos_heading == "Damage photos"
+
+
+def test_missing_vehicle_details_are_said_kindly_and_the_inspection_leads() -> None:
+    body = hotspots()
+    body["vehicle"] = {}
+    report = build(body)
+    assert report.vehicle_title == "" and report.running_title == ""
+    assert report.headline == "Vehicle inspection of 2 January 2024"
+    assert [(f.label, f.value) for f in report.vehicle_facts] == [("Vehicle details", "Not recorded")]
+    body["session"] = {}
+    assert build(body).headline == "Vehicle inspection"
+    assert {f.value for f in build(body).inspection_facts} == {"Not recorded"}
+    known = build(hotspots())
+    assert known.headline == known.vehicle_title == "2021 Honda Civic"
+    assert known.running_title == "2021 Honda Civic · VIN 1HGCM82633A004352"
