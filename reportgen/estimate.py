@@ -35,6 +35,8 @@ class RateCard:
     #: A damage whose tolerance contains one of these (case-insensitive) is normal wear: priced at zero.
     normal_wear: tuple[str, ...] = ()
     default_hours: Decimal = Decimal("0")
+    #: The file it was read from, to name in warnings ("" when built in code).
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,10 @@ class EstimateLine:
     parts: Decimal
     total: Decimal
     chargeable: bool
-    #: Why a line is priced the way it is ("normal wear", "no hours for this repair method").
+    #: Why a line is priced the way it is, in the customer's words ("normal wear and tear").
     note: str = ""
+    #: What the rate card lacked for this line, for whoever keeps the card (never printed).
+    gap: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ def load_rate_card(path: str | Path) -> RateCard:
         parts=_parts(data.get("parts", {}), codes, context),
         normal_wear=tuple(w.strip().lower() for w in wear),
         default_hours=_amount(data.get("default_hours", 0), f"{context}: default_hours"),
+        source=str(file),
     )
 
 
@@ -213,6 +218,12 @@ def _amount(value: Any, context: str) -> Decimal:
     return amount
 
 
+#: What a line's note tells the customer; the rate card's gap itself goes to the warnings.
+NORMAL_WEAR = "normal wear and tear"
+STANDARD_HOURS = "standard labour time"
+PART_TO_CONFIRM = "part price to be confirmed"
+
+
 @dataclass(frozen=True)
 class PricedDamage:
     """What the estimate needs to know of one damage."""
@@ -230,21 +241,25 @@ def estimate(card: RateCard, damages: list[PricedDamage]) -> Estimate:
         normal = any(marker in damage.tolerance.lower() for marker in card.normal_wear)
         by_severity = card.hours.get(damage.repair_method.strip().lower())
         hours = by_severity.get(damage.severity) if by_severity else None
-        note = ""
+        note = gap = ""
         if hours is None:
             hours = card.default_hours
-            note = "no hours for this repair method" if by_severity is None else "no hours for this severity"
+            note = STANDARD_HOURS
+            gap = (f"no hours for repair method {damage.repair_method!r}" if by_severity is None
+                   else f"no {damage.repair_method!r} hours for severity {damage.severity!r}")
+            gap += f"; default_hours ({card.default_hours}) used"
         labour = (hours * card.labour_rate).quantize(CENT, ROUND_HALF_UP)
         parts = Decimal("0")
         if damage.repair_method.strip().lower() == "replace":
             parts = card.parts.get(damage.component_code.strip().upper(), Decimal("0"))
             if damage.component_code.strip().upper() not in card.parts:
-                note = note or "no part price for this component"
+                note = PART_TO_CONFIRM if not note else f"{note}; {PART_TO_CONFIRM}"
+                gap = "; ".join(filter(None, [gap, f"no part price for component {damage.component_code!r}"]))
         total = labour + parts
         if normal:
-            note = "normal wear and tear"
+            note, gap = NORMAL_WEAR, ""  # priced at zero whatever the card says
         lines.append(EstimateLine(damage.number, hours, labour, parts, Decimal("0") if normal else total,
-                                  not normal, note))
+                                  not normal, note, gap))
     excess = sum((line.total for line in lines if line.chargeable), Decimal("0"))
     return Estimate(card, tuple(lines), excess, Decimal("0"), excess,
                     sum(1 for line in lines if not line.chargeable))

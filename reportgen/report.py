@@ -266,6 +266,10 @@ def _build(bundle: Bundle, options: _Options) -> Report:
             PricedDamage(d.number, d.damage.component, d.severity.key, d.damage.repair_method, d.damage.tolerance)
             for plan in all_planned for d in plan.damages
         ])
+        # The customer reads "standard labour time"; whoever keeps the rate card learns what it lacks.
+        card = f"rate card {options.rates.source}" if options.rates.source else "rate card"
+        warnings.extend(f"{card}: damage {line.number}: {line.gap}"
+                        for line in estimate.lines if line.gap)
     if bundle.captures is None:
         # Why there is no checklist is for whoever makes the report; the customer reads one sentence.
         _LOG.debug("no capture checklist: %s", bundle.notes.get(PHOTOS_FILE, f"{PHOTOS_FILE} is not in the bundle"))

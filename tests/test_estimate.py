@@ -254,3 +254,18 @@ def test_the_vocabulary_knows_every_repair_method_and_component_of_the_sample_se
     found = [d for p in body["data"] for d in p["inspection_data"]]
     assert found and {d["repair_method"] for d in found} <= set(vocabulary.repair_methods())
     assert {d["component"] for d in found} <= vocabulary.component_codes()
+
+
+def test_a_gap_in_the_card_is_named_for_its_keeper_and_worded_for_the_customer(tmp_path: Path) -> None:
+    card = load_rate_card(card_file(tmp_path, "default_hours = 1\n[hours.Refinish]\nminor = 2\n"))
+    lines = estimate(card, [
+        PricedDamage(1, "HOOD_FRONT_UNIQUE", "major", "Refinish", "2 inches"),
+        PricedDamage(2, "BUMPER_FRONT_UNIQUE", "major", "Replace", "6 inches"),
+        PricedDamage(3, "HOOD_FRONT_UNIQUE", "minor", "Refinish", "1/8 inch - NAAA Acceptable"),
+    ]).lines
+    assert [line.note for line in lines] == [
+        "standard labour time", "standard labour time; part price to be confirmed", ""]
+    assert lines[0].gap == "no 'Refinish' hours for severity 'major'; default_hours (1) used"
+    assert lines[1].gap == ("no hours for repair method 'Replace'; default_hours (1) used; "
+                            "no part price for component 'BUMPER_FRONT_UNIQUE'")
+    assert lines[2].gap == "" and lines[2].hours == Decimal("2")

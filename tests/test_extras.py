@@ -58,7 +58,12 @@ BUMPER_FRONT_UNIQUE = 400.50
     assert (hood["hours"], hood["total"]) == ("1.5", "120.00")
     assert Decimal(bumper["total"]) == Decimal("2") * 80 + Decimal("400.50")
     assert wear["total"] == "0" and not wear["chargeable"] and wear["note"] == "normal wear and tear"
-    assert unknown["note"] == "no hours for this repair method" and unknown["total"] == "0.00"
+    # The customer reads plain words; whoever keeps the rate card learns what it lacks.
+    assert unknown["note"] == "standard labour time" and unknown["total"] == "0.00"
+    assert report.warnings[-1] == (f"rate card {card}: damage {unknown['number']}: no hours for repair method "
+                                   "'Polish'; default_hours (0) used")
+    assert not any(warning.startswith("rate card") for warning in report.warnings[:-1])
+    assert "no hours" not in report.html and "standard labour time" in report.html
     assert Decimal(estimate["total"]) == Decimal("120.00") + Decimal("560.50")
     html = report.html
     assert "680,50\xa0€" in html and "Normal wear and tear (1 damage)" in html
