@@ -258,7 +258,7 @@ def _mail_options(command: Any) -> Any:
 def _deliver(ctx: click.Context, pdf: bytes, summary: dict[str, Any] | None, *, pdf_path: Path,
              to: tuple[str, ...], cc: tuple[str, ...], bcc: tuple[str, ...], subject: str | None,
              smtp_url: str | None, sender: str | None, dry_run: bool, brand: Path | None,
-             templates: Path | None) -> None:
+             templates: Path | None, stdout_is_document: bool = False) -> None:
     from .brand import load_brand
     from .files import write_atomic
     from .mail import MailContext, compose, parse_smtp_url, send
@@ -271,10 +271,11 @@ def _deliver(ctx: click.Context, pdf: bytes, summary: dict[str, Any] | None, *, 
                    to=to, cc=cc, bcc=bcc, subject=subject, templates=templates, filename=pdf_path.name)
     if settings is None:
         written = write_atomic(pdf_path.with_suffix(".eml"), mail.as_bytes())
-        click.echo(f"wrote {written} (not sent)")
+        click.echo(f"wrote {written} (not sent)", err=stdout_is_document)
         return
     send(mail, settings)
-    click.echo(f"sent to {', '.join(mail.recipients)}")
+    # After `-o -` stdout holds the PDF alone; what happened to the mail is said on stderr.
+    click.echo(f"sent to {', '.join(mail.recipients)}", err=stdout_is_document)
 
 
 def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str | None,
@@ -360,7 +361,7 @@ def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summa
         result.write_summary(summary_json)
     if email_to:
         _deliver(ctx, result.pdf, result.summary, pdf_path=written or Path(f"{session_key}.pdf"), to=email_to,
-                 brand=brand, templates=templates, **mail)
+                 brand=brand, templates=templates, stdout_is_document=written is None, **mail)
 
 
 @main.command(epilog=EXIT_CODES_HELP)

@@ -220,6 +220,27 @@ def test_report_command_emails_the_fetched_report(pave, tmp_path: Path) -> None:
         assert secret not in result.stdout + result.stderr and secret.encode() not in raw
 
 
+def test_report_to_stdout_and_by_mail_keeps_stdout_the_pdf_alone(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    inbox = Inbox()
+    server = start(inbox, auth_require_tls=False)
+    env = {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "XDG_CACHE_HOME": str(tmp_path / "c"),
+           "REPORTGEN_SMTP_URL": f"smtp://office:{PASSWORD}@127.0.0.1:{server.port}",
+           "REPORTGEN_MAIL_FROM": "service@northwind.example"}
+    try:
+        result = subprocess.run([sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "-o", "-",
+                                 "--email-to", "ann@example.com"], cwd=tmp_path, env=env,
+                                capture_output=True, timeout=120)
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stderr
+    [(_, _, raw)] = inbox.messages
+    assert result.stdout.startswith(b"%PDF-") and result.stdout.rstrip().endswith(b"%%EOF")
+    assert parts(raw)[3].get_content() == result.stdout
+    assert result.stderr.decode().splitlines()[-1] == "sent to ann@example.com"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["c"]  # no file named "-", no PDF
+
+
 def start_open(inbox: Inbox, **options) -> Controller:
     """A server that needs no login, so recipients and senders are what is tested."""
     return start(inbox, auth_require_tls=False, **options)
