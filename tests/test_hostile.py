@@ -62,7 +62,11 @@ def test_hostile_strings_in_every_field_render_as_literal_text(make_bundle, pave
     assert canary not in text and canary.encode() not in report.pdf
     assert pave.api_log == [] and pave.image_log == []
     # The traversal-shaped URL never named a file outside the bundle.
-    assert report.warnings[-1].endswith("unavailable: photo not in the bundle")
+    photo_warnings = [warning for warning in report.warnings if warning.startswith("photo ")]
+    assert len(photo_warnings) == 1 and photo_warnings[0].endswith("unavailable: photo not in the bundle")
+    # Emoji and Arabic have no font in the report: the operator is told, once.
+    [glyph_warning] = [warning for warning in report.warnings if "fonts cannot draw" in warning]
+    assert "U+1F697" in glyph_warning and "U+0627" in glyph_warning
 
 
 @pytest.mark.parametrize("index", range(len(WRONG_TYPES)))
