@@ -31,8 +31,16 @@ BRAND = REPO / "samples" / "brand" / "northwind.toml"
 RATES = REPO / "samples" / "rates.toml"
 SAMPLE_CDN = "https://images-cdn.paveapi.com/UDB/UDB-512D3TASIY/"
 PYTHON = sys.executable
-COMPONENTS = ["BUMPER_FRONT_UNIQUE", "HOOD_FRONT_UNIQUE", "DOOR_FRONT_LEFT", "DOOR_REAR_RIGHT",
-              "QUARTER_PANEL_RIGHT", "FENDER_FRONT_LEFT", "TRUNK_REAR_UNIQUE", "WHEEL_FRONT_LEFT"]
+COMPONENTS = [
+    "BUMPER_FRONT_UNIQUE",
+    "HOOD_FRONT_UNIQUE",
+    "DOOR_FRONT_LEFT",
+    "DOOR_REAR_RIGHT",
+    "QUARTER_PANEL_RIGHT",
+    "FENDER_FRONT_LEFT",
+    "TRUNK_REAR_UNIQUE",
+    "WHEEL_FRONT_LEFT",
+]
 
 
 def measure(function: Callable[[], object], runs: int) -> dict[str, float]:
@@ -62,23 +70,42 @@ def synthetic_bundle(root: Path, photos: int, damages: int, size: tuple[int, int
     for index, count in enumerate(per_photo):
         name = f"p{index:03d}.jpg"
         photo_file(root / "images" / name, size, seed + index)
-        data.append({"photo_code": index % 13 + 1, "photo_label": f"P{index}", "url": f"https://cdn.example/{name}",
-                     "inspection_data": [{
-                         "damage_group": "BODY", "component": rng.choice(COMPONENTS),
-                         "damage_name": rng.choice(["SCRATCH_MINOR", "DENTED_MEDIUM", "SCRAPED_MAJOR"]),
-                         "description": "Scratch", "tolerance": "1 to 2 inches", "repair_method": "Refinish",
-                         "coodrs": {"x": rng.uniform(5, 95), "y": rng.uniform(5, 95)}} for _ in range(count)]})
-    body = {"success": True, "data": data, "session": {"session_key": f"BENCH-{photos}-{damages}",
-            "inspect_ended_at": "2024-01-01T10:00:00Z"}, "vehicle": {"vin": "1HGCM82633A004352"}}
+        data.append(
+            {
+                "photo_code": index % 13 + 1,
+                "photo_label": f"P{index}",
+                "url": f"https://cdn.example/{name}",
+                "inspection_data": [
+                    {
+                        "damage_group": "BODY",
+                        "component": rng.choice(COMPONENTS),
+                        "damage_name": rng.choice(["SCRATCH_MINOR", "DENTED_MEDIUM", "SCRAPED_MAJOR"]),
+                        "description": "Scratch",
+                        "tolerance": "1 to 2 inches",
+                        "repair_method": "Refinish",
+                        "coodrs": {"x": rng.uniform(5, 95), "y": rng.uniform(5, 95)},
+                    }
+                    for _ in range(count)
+                ],
+            }
+        )
+    body = {
+        "success": True,
+        "data": data,
+        "session": {"session_key": f"BENCH-{photos}-{damages}", "inspect_ended_at": "2024-01-01T10:00:00Z"},
+        "vehicle": {"vin": "1HGCM82633A004352"},
+    }
     (root / "hotspots.json").write_text(json.dumps(body))
     return root
 
 
 def peak_rss_mib(args: list[str]) -> tuple[float, float]:
     """Wall time and peak memory of a fresh process (GNU time is not needed: Python reports it)."""
-    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-            "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+    code = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
+    )
     out = subprocess.run([PYTHON, "-c", code, *args], check=True, capture_output=True, text=True).stdout.split()
     return float(out[0]), float(out[1])
 
@@ -98,15 +125,21 @@ def judge(results: dict) -> dict[str, tuple[bool, str]]:
     early, late = (scaling[1] - scaling[0]) / 90, (scaling[2] - scaling[1]) / 900
     return {
         "cold CLI <= 1.2 s": (cold <= 1.2, f"{cold:.2f} s"),
-        "cold CLI <= Chromium cold": (chromium is not None and cold <= chromium,
-                                      f"{cold:.2f} s vs {chromium:.2f} s" if chromium else "chromium absent"),
+        "cold CLI <= Chromium cold": (
+            chromium is not None and cold <= chromium,
+            f"{cold:.2f} s vs {chromium:.2f} s" if chromium else "chromium absent",
+        ),
         "warm <= 0.35 s": (warm <= 0.35, f"{warm:.2f} s"),
         "13 x 12 MP warm <= 1.5 s": (big <= 1.5, f"{big:.2f} s"),
         "1,000 damages <= 8 s": (heavy["seconds"] <= 8, f"{heavy['seconds']:.1f} s"),
-        "1,000 damages peak RSS <= 500 MB": (heavy["peak_rss_mib"] * 2**20 <= 500e6,
-                                             f"{heavy['peak_rss_mib'] * 2**20 / 1e6:.0f} MB"),
-        "time linear in damages": (late <= 1.3 * early, f"{early * 1000:.1f} ms a damage (10 to 100), "
-                                                        f"{late * 1000:.1f} ms (100 to 1,000)"),
+        "1,000 damages peak RSS <= 500 MB": (
+            heavy["peak_rss_mib"] * 2**20 <= 500e6,
+            f"{heavy['peak_rss_mib'] * 2**20 / 1e6:.0f} MB",
+        ),
+        "time linear in damages": (
+            late <= 1.3 * early,
+            f"{early * 1000:.1f} ms a damage (10 to 100), {late * 1000:.1f} ms (100 to 1,000)",
+        ),
         "batch jobs 2 >= 1.7x jobs 1": (batch["speed-up"] >= 1.7, f"x{batch['speed-up']:.2f}"),
         "batch >= 2 reports/s": (batch["jobs 2"] >= 2, f"{batch['jobs 2']:.2f} reports/s"),
         "PDF <= 200 KB a photo page": (size * 1024 <= 200e3, f"{size * 1.024:.0f} KB"),
@@ -135,20 +168,36 @@ def main() -> None:
     rows: list[tuple[str, str]] = []
     work = Path(tempfile.mkdtemp(prefix="reportgen-bench-"))
     try:
+
         def record(name: str, figures: dict[str, float], unit: str = "s") -> None:
             results[name] = figures
             if "median" in figures:
-                rows.append((name, f"median {figures['median']:.3f} {unit}  (min {figures['min']:.3f}, "
-                                   f"max {figures['max']:.3f}, {figures['runs']} runs)"))
+                rows.append(
+                    (
+                        name,
+                        f"median {figures['median']:.3f} {unit}  (min {figures['min']:.3f}, "
+                        f"max {figures['max']:.3f}, {figures['runs']} runs)",
+                    )
+                )
             else:
-                rows.append((name, "  ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
-                                             for k, v in figures.items())))
+                rows.append(
+                    (
+                        name,
+                        "  ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()),
+                    )
+                )
 
         out = work / "out.pdf"
         # 1. Cold CLI on the sample, a new process each time.
-        record("1 sample, cold CLI", measure(lambda: subprocess.run(
-            cli("render", str(SAMPLE), "-o", str(out), "--brand", str(BRAND)), check=True, capture_output=True),
-            runs))
+        record(
+            "1 sample, cold CLI",
+            measure(
+                lambda: subprocess.run(
+                    cli("render", str(SAMPLE), "-o", str(out), "--brand", str(BRAND)), check=True, capture_output=True
+                ),
+                runs,
+            ),
+        )
 
         # 2. Warm, in process.
         render_bundle(SAMPLE, brand=BRAND).pdf
@@ -161,25 +210,54 @@ def main() -> None:
         html = render_html(report.view, report.theme, standalone=True)
         originals = sorted((SAMPLE / "images").glob("*_0[4578]_*.jpg"))
         for panel, original in zip(report.view.photos, originals):
-            html = html.replace(f"data:image/jpeg;base64,{__import__('base64').b64encode(panel.image.data).decode()}",
-                                original.as_uri(), 1)
-        record("2b naive WeasyPrint, same HTML, raw photos", measure(lambda: weasyprint.HTML(
-            string=html, base_url=str(REPO)).write_pdf(), runs))
+            html = html.replace(
+                f"data:image/jpeg;base64,{__import__('base64').b64encode(panel.image.data).decode()}",
+                original.as_uri(),
+                1,
+            )
+        record(
+            "2b naive WeasyPrint, same HTML, raw photos",
+            measure(lambda: weasyprint.HTML(string=html, base_url=str(REPO)).write_pdf(), runs),
+        )
         naive_size = len(weasyprint.HTML(string=html, base_url=str(REPO)).write_pdf())
 
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
         if chromium:
             # The report's own `--format html` output (photos and fonts inline), printed cold.
-            subprocess.run(cli("render", str(SAMPLE), "--format", "html", "-o", str(work / "sample.html"),
-                               "--brand", str(BRAND)), check=True, capture_output=True)
+            subprocess.run(
+                cli("render", str(SAMPLE), "--format", "html", "-o", str(work / "sample.html"), "--brand", str(BRAND)),
+                check=True,
+                capture_output=True,
+            )
             profile = work / "chromium-profile"
-            record("2c chromium cold print of the same HTML", measure(lambda: subprocess.run(
-                [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                 # Without these, Chromium reaches for Google's hosts at every start.
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", f"--user-data-dir={profile}", f"--print-to-pdf={work / 'chromium.pdf'}",
-                 (work / "sample.html").as_uri()], check=True, capture_output=True), runs))
-            results["2c chromium cold print of the same HTML"]["pdf_kib"] = (work / "chromium.pdf").stat().st_size / 1024
+            record(
+                "2c chromium cold print of the same HTML",
+                measure(
+                    lambda: subprocess.run(
+                        [
+                            chromium,
+                            "--headless",
+                            "--no-sandbox",
+                            "--disable-gpu",
+                            "--no-pdf-header-footer",
+                            # Without these, Chromium reaches for Google's hosts at every start.
+                            "--disable-background-networking",
+                            "--disable-component-update",
+                            "--disable-sync",
+                            "--no-first-run",
+                            f"--user-data-dir={profile}",
+                            f"--print-to-pdf={work / 'chromium.pdf'}",
+                            (work / "sample.html").as_uri(),
+                        ],
+                        check=True,
+                        capture_output=True,
+                    ),
+                    runs,
+                ),
+            )
+            results["2c chromium cold print of the same HTML"]["pdf_kib"] = (
+                work / "chromium.pdf"
+            ).stat().st_size / 1024
         else:
             rows.append(("2c chromium", "skipped: chromium is not installed (apt-get install chromium)"))
 
@@ -198,7 +276,7 @@ def main() -> None:
 
         # 5. Scaling with the number of damages (warm, in process, 10 photos).
         scaling = {}
-        for count in ((10, 30) if options.smoke else (10, 100, 1000)):
+        for count in (10, 30) if options.smoke else (10, 100, 1000):
             bundle = synthetic_bundle(work / f"scale{count}", 10, count, (1600, 1200))
             render_bundle(bundle).pdf
             scaling[str(count)] = measure(lambda b=bundle: render_bundle(b).pdf, max(1, runs // 2))["median"]
@@ -217,23 +295,34 @@ def main() -> None:
                 key = f"BATCH-{i:03d}"
                 # Every photo URL (damages and the photo list) points at the fake's image origin:
                 # nothing may reach PAVE's real CDN.
-                bodies = [(SAMPLE / name).read_text().replace(SAMPLE_CDN, f"{pave.image_url}/cdn/{key}/")
-                          for name in ("hotspots.json", "photos.json")]
+                bodies = [
+                    (SAMPLE / name).read_text().replace(SAMPLE_CDN, f"{pave.image_url}/cdn/{key}/")
+                    for name in ("hotspots.json", "photos.json")
+                ]
                 assert SAMPLE_CDN.split("/")[2] not in "".join(bodies)
                 pave.sessions[key] = Session(json.loads(bodies[0]), json.loads(bodies[1]))
                 keys.append(key)
             (work / "keys.txt").write_text("\n".join(keys))
             # No proxy may stand between the batch and the fake PAVE on loopback.
-            env = {**{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
-                   "NO_PROXY": "127.0.0.1,localhost", "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY,
-                   "PAVE_API_SECRET": API_SECRET, "PAVE_USERNAME": USERNAME}
+            env = {
+                **{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+                "NO_PROXY": "127.0.0.1,localhost",
+                "PAVE_BASE_URL": pave.api_url,
+                "PAVE_API_KEY": API_KEY,
+                "PAVE_API_SECRET": API_SECRET,
+                "PAVE_USERNAME": USERNAME,
+            }
             batch = {}
             for jobs in (1, 2):
                 target = work / f"batch{jobs}"
                 started = time.perf_counter()
                 # Each run starts with an empty image cache, so both download every photo.
-                subprocess.run(cli("batch", str(work / "keys.txt"), "-d", str(target), "--jobs", str(jobs)),
-                               check=True, capture_output=True, env={**env, "XDG_CACHE_HOME": str(work / f"cache{jobs}")})
+                subprocess.run(
+                    cli("batch", str(work / "keys.txt"), "-d", str(target), "--jobs", str(jobs)),
+                    check=True,
+                    capture_output=True,
+                    env={**env, "XDG_CACHE_HOME": str(work / f"cache{jobs}")},
+                )
                 batch[jobs] = count / (time.perf_counter() - started)
             record("6 batch reports/s", {"jobs 1": batch[1], "jobs 2": batch[2], "speed-up": batch[2] / batch[1]})
         finally:
@@ -242,11 +331,18 @@ def main() -> None:
         # 7. PDF size per photo page.
         pdf = render_bundle(SAMPLE, brand=BRAND).pdf
         photo_bytes = [len(panel.image.data) for panel in render_bundle(SAMPLE).view.photos]
-        record("7 PDF size", {"total_kib": len(pdf) / 1024, "pages": pdf_pages(pdf),
-                              "kib_per_photo_page": statistics.mean(photo_bytes) / 1024,
-                              "naive_total_kib": naive_size / 1024,
-                              # The 1,000-damage case of 4 (its default settings), beside the sample.
-                              "heavy_total_mb": len(heavy_pdf) / 1e6, "heavy_pages": pdf_pages(heavy_pdf)})
+        record(
+            "7 PDF size",
+            {
+                "total_kib": len(pdf) / 1024,
+                "pages": pdf_pages(pdf),
+                "kib_per_photo_page": statistics.mean(photo_bytes) / 1024,
+                "naive_total_kib": naive_size / 1024,
+                # The 1,000-damage case of 4 (its default settings), beside the sample.
+                "heavy_total_mb": len(heavy_pdf) / 1e6,
+                "heavy_pages": pdf_pages(heavy_pdf),
+            },
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -264,8 +360,10 @@ def main() -> None:
         rows.append(("targets (issue 7)", ""))
         rows.extend((f"  {name}", f"{'met' if ok else 'NOT met'}: {text}") for name, (ok, text) in verdicts.items())
     width = max(len(name) for name, _ in rows)
-    print(f"reportgen benchmarks ({'smoke' if options.smoke else 'full'}; Python {platform.python_version()}, "
-          f"{os.cpu_count()} cores)")
+    print(
+        f"reportgen benchmarks ({'smoke' if options.smoke else 'full'}; Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores)"
+    )
     for name, text in rows:
         print(f"{name:<{width}}  {text}")
     if not options.smoke:

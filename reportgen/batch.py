@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from types import FrameType
@@ -85,7 +85,7 @@ def run_batch(
     """
     out = Path(directory)
     ensure_directory(out)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     keys = list(dict.fromkeys(keys))
     interrupt = _Interrupt()
     results: dict[str, BatchResult] = {}
@@ -103,9 +103,16 @@ def run_batch(
 
 
 def _run(
-    keys: list[str], out: Path, jobs: int | None, force: bool, options: dict[str, Any],
-    previous: dict[str, dict[str, Any]], results: dict[str, BatchResult], interrupt: _Interrupt,
-    on_result: Callable[[BatchResult], None] | None, on_interrupt: Callable[[list[str]], None] | None,
+    keys: list[str],
+    out: Path,
+    jobs: int | None,
+    force: bool,
+    options: dict[str, Any],
+    previous: dict[str, dict[str, Any]],
+    results: dict[str, BatchResult],
+    interrupt: _Interrupt,
+    on_result: Callable[[BatchResult], None] | None,
+    on_interrupt: Callable[[list[str]], None] | None,
 ) -> int:
     """Skip what is done, render the rest; returns the number of workers."""
 
@@ -147,8 +154,10 @@ class _Installed:
         self.previous: Any = None
         # Only the main thread may set signal handlers (and only it ever sees KeyboardInterrupt);
         # a process started with Ctrl-C ignored (a background job of a script) keeps ignoring it.
-        self.active = (threading.current_thread() is threading.main_thread()
-                       and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN)
+        self.active = (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+        )
 
     def __enter__(self) -> None:
         if self.active:
@@ -192,8 +201,12 @@ class _Worker:
 
 
 def _run_pool(
-    pending: deque[str], size: int, out: Path, options: dict[str, Any],
-    record: Callable[[BatchResult], None], interrupt: _Interrupt,
+    pending: deque[str],
+    size: int,
+    out: Path,
+    options: dict[str, Any],
+    record: Callable[[BatchResult], None],
+    interrupt: _Interrupt,
     on_interrupt: Callable[[list[str]], None] | None,
 ) -> None:
     if not pending:
@@ -229,8 +242,9 @@ def _run_pool(
                     worker.stop(now=True)
                     workers.remove(worker)
                 return
-            ready = wait([worker.connection for worker in busy] + [worker.process.sentinel for worker in busy],
-                         timeout=_POLL)
+            ready = wait(
+                [worker.connection for worker in busy] + [worker.process.sentinel for worker in busy], timeout=_POLL
+            )
             finished = []
             for worker in busy:
                 if worker.connection not in ready and worker.process.sentinel not in ready:
@@ -241,8 +255,14 @@ def _run_pool(
                     workers.remove(worker)
                     worker.stop(now=True)
                     if not interrupt.count:
-                        record(BatchResult(key or "", "failed", error_kind="error",
-                                           error=f"worker process ended (exit code {worker.process.exitcode})"))
+                        record(
+                            BatchResult(
+                                key or "",
+                                "failed",
+                                error_kind="error",
+                                error=f"worker process ended (exit code {worker.process.exitcode})",
+                            )
+                        )
                     continue
                 finished.append(outcome)
                 if pending and not interrupt.count:  # its next session, before we spend time writing
@@ -314,17 +334,41 @@ def _one(key: str, options: dict[str, Any]) -> tuple[BatchResult, bytes | None, 
         report = generate_report(key, **options)
         pdf = report.pdf
     except ReportgenError as error:
-        kind = ("not_found" if isinstance(error, SessionNotFoundError)
-                else "not_inspected" if isinstance(error, NotInspectedError) else "error")
-        return BatchResult(key, "failed", error=error.message, error_kind=kind,
-                           seconds=round(time.perf_counter() - started, 3)), None, None
+        kind = (
+            "not_found"
+            if isinstance(error, SessionNotFoundError)
+            else "not_inspected"
+            if isinstance(error, NotInspectedError)
+            else "error"
+        )
+        return (
+            BatchResult(
+                key, "failed", error=error.message, error_kind=kind, seconds=round(time.perf_counter() - started, 3)
+            ),
+            None,
+            None,
+        )
     except Exception as error:  # anything unexpected fails this key, not the batch
-        return BatchResult(key, "failed", error=f"{type(error).__name__}: {error}", error_kind="error",
-                           seconds=round(time.perf_counter() - started, 3)), None, None
+        return (
+            BatchResult(
+                key,
+                "failed",
+                error=f"{type(error).__name__}: {error}",
+                error_kind="error",
+                seconds=round(time.perf_counter() - started, 3),
+            ),
+            None,
+            None,
+        )
     # The same bytes as Report.write_summary, that is `report --summary-json`.
     summary = (json.dumps(report.summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    result = BatchResult(key, "written", seconds=round(time.perf_counter() - started, 3),
-                         damage_count=report.summary.get("damage_count"), warnings=list(report.warnings))
+    result = BatchResult(
+        key,
+        "written",
+        seconds=round(time.perf_counter() - started, 3),
+        damage_count=report.summary.get("damage_count"),
+        warnings=list(report.warnings),
+    )
     return result, pdf, summary
 
 
@@ -337,8 +381,11 @@ def _report_summary(path: Path, key: str) -> dict[str, Any] | None:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
-    if (not isinstance(data, dict) or not str(data.get("schema", "")).startswith("reportgen.summary/")
-            or data.get("session_key") not in (key, "")):
+    if (
+        not isinstance(data, dict)
+        or not str(data.get("schema", "")).startswith("reportgen.summary/")
+        or data.get("session_key") not in (key, "")
+    ):
         return None
     return data
 
@@ -354,7 +401,10 @@ def _skipped(out: Path, key: str, previous: dict[str, Any] | None) -> BatchResul
     warnings = summary.get("warnings", before.get("warnings"))
     seconds = before.get("seconds")
     return BatchResult(
-        key, "skipped", output=str(out / f"{key}.pdf"), summary=str(out / f"{key}.json"),
+        key,
+        "skipped",
+        output=str(out / f"{key}.pdf"),
+        summary=str(out / f"{key}.json"),
         seconds=seconds if isinstance(seconds, (int, float)) else 0.0,
         damage_count=summary.get("damage_count", before.get("damage_count")),
         warnings=[str(w) for w in warnings] if isinstance(warnings, list) else [],
@@ -370,8 +420,9 @@ def _load_previous(out: Path, warn: Callable[[str], None]) -> dict[str, dict[str
             raise ValueError(f"schema is not {SCHEMA}")
         sessions = data.get("sessions")
         if not isinstance(sessions, list) or not all(
-                isinstance(s, dict) and isinstance(s.get("session_key"), str) and s.get("status") in STATUSES
-                for s in sessions):
+            isinstance(s, dict) and isinstance(s.get("session_key"), str) and s.get("status") in STATUSES
+            for s in sessions
+        ):
             raise ValueError("its sessions list is not readable")
         return {session["session_key"]: session for session in sessions}
     except FileNotFoundError:
@@ -384,8 +435,10 @@ def _load_previous(out: Path, warn: Callable[[str], None]) -> dict[str, dict[str
             os.replace(path, kept)
         except OSError as failure:
             raise ReportgenError(f"{path} is not a batch summary and cannot be set aside: {failure.strerror}") from None
-        warn(f"{path} is not a batch summary ({' '.join(str(error).split())[:120]}); "
-             f"kept it as {kept.name} and started a new one")
+        warn(
+            f"{path} is not a batch summary ({' '.join(str(error).split())[:120]}); "
+            f"kept it as {kept.name} and started a new one"
+        )
         return {}
 
 
@@ -397,8 +450,16 @@ def _still_true(out: Path, record: dict[str, Any]) -> dict[str, Any] | None:
     return {**record, "status": "skipped"} if _finished(out, key) else None
 
 
-def _save_summary(out: Path, started: datetime, jobs: int, keys: list[str], results: dict[str, BatchResult],
-                  previous: dict[str, dict[str, Any]], *, interrupted: bool) -> None:
+def _save_summary(
+    out: Path,
+    started: datetime,
+    jobs: int,
+    keys: list[str],
+    results: dict[str, BatchResult],
+    previous: dict[str, dict[str, Any]],
+    *,
+    interrupted: bool,
+) -> None:
     sessions: list[dict[str, Any]] = []
     # Keys-file order; records of earlier runs for keys not processed now (an interrupted run,
     # another keys file) stay as long as the folder still agrees with them.
@@ -412,7 +473,7 @@ def _save_summary(out: Path, started: datetime, jobs: int, keys: list[str], resu
     summary = {
         "schema": SCHEMA,
         "started_at": started.isoformat(),
-        "finished_at": datetime.now(timezone.utc).isoformat(),
+        "finished_at": datetime.now(UTC).isoformat(),
         "jobs": jobs,
         "interrupted": interrupted,
         "counts": {status: sum(1 for s in sessions if s["status"] == status) for status in STATUSES},

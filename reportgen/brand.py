@@ -47,9 +47,7 @@ def load_brand(path: str | Path) -> Brand:
 def _brand_from(data: dict[str, Any], file: Path) -> Brand:
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
-        raise ConfigError(
-            f"brand file {file}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KNOWN_KEYS))})"
-        )
+        raise ConfigError(f"brand file {file}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KNOWN_KEYS))})")
     values: dict[str, Any] = {}
     for key, limit in _TEXT_FIELDS.items():
         if key in data:

@@ -95,9 +95,7 @@ def load_bundle(path: str | Path) -> Bundle:
     manifest = _read_manifest(root / MANIFEST_FILE)
 
     candidates = [manifest.get("session_key"), results.session.session_key, root.resolve().name]
-    session_key = next(
-        (key for key in candidates if isinstance(key, str) and is_valid_session_key(key)), ""
-    )
+    session_key = next((key for key in candidates if isinstance(key, str) and is_valid_session_key(key)), "")
     images = manifest.get("images")
     image_names = (
         {url: name for url, name in images.items() if isinstance(url, str) and isinstance(name, str)}
@@ -139,7 +137,6 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict):
         raise InvalidBundleError(f"{path}: expected a JSON object")
     return manifest
-
 
 
 def unique_file_names(urls: list[str]) -> dict[str, str]:

@@ -78,22 +78,38 @@ def main(debug: bool) -> None:
 
 def _render_options(command: Any) -> Any:
     options = [
-        click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-                     help="Output file, or - for stdout (default: <session key>.pdf in the current directory)."),
-        click.option("--format", "output_format", type=click.Choice(["pdf", "html"]),
-                     help="PDF, or one self-contained HTML file (default: from the -o suffix, else PDF)."),
-        click.option("--brand", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Brand file (TOML): name, logo, colours, footer, paper."),
-        click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
-                     help="Folder of templates that override the built-in theme's."),
-        click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False),
-                     help="Paper size (default: the brand's, else A4)."),
-        click.option("--strict", is_flag=True,
-                     help="Fail instead of using a placeholder when a photo is unusable."),
-        click.option("--rates", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Rate card (TOML): adds a repair estimate."),
-        click.option("--pdfa", is_flag=True,
-                     help="Archival PDF/A-3b with PAVE's data and the summary embedded."),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+            help="Output file, or - for stdout (default: <session key>.pdf in the current directory).",
+        ),
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(["pdf", "html"]),
+            help="PDF, or one self-contained HTML file (default: from the -o suffix, else PDF).",
+        ),
+        click.option(
+            "--brand",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Brand file (TOML): name, logo, colours, footer, paper.",
+        ),
+        click.option(
+            "--templates",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Folder of templates that override the built-in theme's.",
+        ),
+        click.option(
+            "--paper",
+            type=click.Choice(["a4", "letter"], case_sensitive=False),
+            help="Paper size (default: the brand's, else A4).",
+        ),
+        click.option("--strict", is_flag=True, help="Fail instead of using a placeholder when a photo is unusable."),
+        click.option(
+            "--rates", type=click.Path(dir_okay=False, path_type=Path), help="Rate card (TOML): adds a repair estimate."
+        ),
+        click.option("--pdfa", is_flag=True, help="Archival PDF/A-3b with PAVE's data and the summary embedded."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -103,36 +119,62 @@ def _render_options(command: Any) -> Any:
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("bundle", type=click.Path(path_type=Path))
 @_render_options
-@click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the report's summary (versioned JSON, see README) to this file.")
+@click.option(
+    "--summary-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report's summary (versioned JSON, see README) to this file.",
+)
 def render(bundle: Path, summary_json: Path | None, **options: Any) -> None:
     """Render a saved session BUNDLE directory into a condition report."""
     _render(bundle, summary_json=summary_json, **options)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              default=Path("demo.pdf"), show_default=True, help="Output PDF (or .html), or - for stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=Path("demo.pdf"),
+    show_default=True,
+    help="Output PDF (or .html), or - for stdout.",
+)
 def demo(output: Path) -> None:
     """Render the bundled sample session (a 2009 BMW with 27 damages) with the sample brand."""
     from .paths import sample_brand, sample_bundle, sample_rates
 
-    _render(sample_bundle(), output=output, output_format=None, brand=sample_brand(),
-            templates=None, paper=None, strict=True, rates=sample_rates(), pdfa=False)
+    _render(
+        sample_bundle(),
+        output=output,
+        output_format=None,
+        brand=sample_brand(),
+        templates=None,
+        paper=None,
+        strict=True,
+        rates=sample_rates(),
+        pdfa=False,
+    )
 
 
 def _render(
-    bundle: Path, *, output: Path | None, output_format: str | None, brand: Path | None,
-    templates: Path | None, paper: str | None, strict: bool, rates: Path | None, pdfa: bool,
-    default_name: str | None = None, summary_json: Path | None = None,
+    bundle: Path,
+    *,
+    output: Path | None,
+    output_format: str | None,
+    brand: Path | None,
+    templates: Path | None,
+    paper: str | None,
+    strict: bool,
+    rates: Path | None,
+    pdfa: bool,
+    default_name: str | None = None,
+    summary_json: Path | None = None,
 ) -> None:
     from .report import preload_pdf_engine, render_bundle
 
     output_format = _output_format(output, output_format, pdfa)
     if output_format == "pdf":
         preload_pdf_engine()
-    report = render_bundle(bundle, brand=brand, templates=templates, paper=paper, strict=strict,
-                           rates=rates, pdfa=pdfa)
+    report = render_bundle(bundle, brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa)
     _warn(report.warnings)
     name = default_name or report.session_key or "report"
     _write_output(report, output or Path(f"{name}.{output_format}"), output_format)
@@ -186,15 +228,30 @@ def _session_key(ctx: click.Context, param: click.Parameter, value: str) -> str:
 def _api_options(command: Any) -> Any:
     options = [
         click.option("--api-key", envvar="PAVE_API_KEY", help="PAVE API key [env: PAVE_API_KEY]."),
-        click.option("--api-secret", envvar="PAVE_API_SECRET",
-                     help="PAVE API secret, for the photo list and session record [env: PAVE_API_SECRET]."),
-        click.option("--username", envvar="PAVE_USERNAME",
-                     help="PAVE account username, used with the secret [env: PAVE_USERNAME]."),
-        click.option("--base-url", envvar="PAVE_BASE_URL", default="https://openapi.paveapi.com",
-                     show_default=True, help="PAVE API address [env: PAVE_BASE_URL]."),
+        click.option(
+            "--api-secret",
+            envvar="PAVE_API_SECRET",
+            help="PAVE API secret, for the photo list and session record [env: PAVE_API_SECRET].",
+        ),
+        click.option(
+            "--username",
+            envvar="PAVE_USERNAME",
+            help="PAVE account username, used with the secret [env: PAVE_USERNAME].",
+        ),
+        click.option(
+            "--base-url",
+            envvar="PAVE_BASE_URL",
+            default="https://openapi.paveapi.com",
+            show_default=True,
+            help="PAVE API address [env: PAVE_BASE_URL].",
+        ),
         click.option("--no-cache", is_flag=True, help="Download every photo again instead of using the cache."),
-        click.option("--timeout", type=click.FloatRange(min=1), help="Seconds the command (in a batch: each "
-                     "session) may take; photos not downloaded in time become placeholders (see README)."),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=1),
+            help="Seconds the command (in a batch: each "
+            "session) may take; photos not downloaded in time become placeholders (see README).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -238,15 +295,32 @@ def _check_mail(ctx: click.Context, smtp_url: str | None, sender: str | None, dr
 
 def _mail_options(command: Any) -> Any:
     options = [
-        click.option("--smtp", "smtp_url", envvar="REPORTGEN_SMTP_URL",
-                     help="smtp://user:pass@host:port, smtp+starttls://… or smtps://… [env: REPORTGEN_SMTP_URL]."),
-        click.option("--from", "sender", envvar="REPORTGEN_MAIL_FROM", callback=_sender,
-                     help="Sender address, 'Name <addr>' or 'addr' (the brand's name is used as the display "
-                          "name when none is given) [env: REPORTGEN_MAIL_FROM]."),
-        click.option("--cc", multiple=True, callback=_addresses,
-                     help="Copy to this address (repeatable, or several separated by commas)."),
-        click.option("--bcc", multiple=True, callback=_addresses,
-                     help="Blind copy to this address (repeatable, or several separated by commas)."),
+        click.option(
+            "--smtp",
+            "smtp_url",
+            envvar="REPORTGEN_SMTP_URL",
+            help="smtp://user:pass@host:port, smtp+starttls://… or smtps://… [env: REPORTGEN_SMTP_URL].",
+        ),
+        click.option(
+            "--from",
+            "sender",
+            envvar="REPORTGEN_MAIL_FROM",
+            callback=_sender,
+            help="Sender address, 'Name <addr>' or 'addr' (the brand's name is used as the display "
+            "name when none is given) [env: REPORTGEN_MAIL_FROM].",
+        ),
+        click.option(
+            "--cc",
+            multiple=True,
+            callback=_addresses,
+            help="Copy to this address (repeatable, or several separated by commas).",
+        ),
+        click.option(
+            "--bcc",
+            multiple=True,
+            callback=_addresses,
+            help="Blind copy to this address (repeatable, or several separated by commas).",
+        ),
         click.option("--subject", help="Subject (default from templates/email/subject.txt.j2)."),
         click.option("--dry-run", is_flag=True, help="Write the message as an .eml file instead of sending it."),
     ]
@@ -255,10 +329,23 @@ def _mail_options(command: Any) -> Any:
     return command
 
 
-def _deliver(ctx: click.Context, pdf: bytes, summary: dict[str, Any] | None, *, pdf_path: Path,
-             to: tuple[str, ...], cc: tuple[str, ...], bcc: tuple[str, ...], subject: str | None,
-             smtp_url: str | None, sender: str | None, dry_run: bool, brand: Path | None,
-             templates: Path | None, stdout_is_document: bool = False) -> None:
+def _deliver(
+    ctx: click.Context,
+    pdf: bytes,
+    summary: dict[str, Any] | None,
+    *,
+    pdf_path: Path,
+    to: tuple[str, ...],
+    cc: tuple[str, ...],
+    bcc: tuple[str, ...],
+    subject: str | None,
+    smtp_url: str | None,
+    sender: str | None,
+    dry_run: bool,
+    brand: Path | None,
+    templates: Path | None,
+    stdout_is_document: bool = False,
+) -> None:
     from .brand import load_brand
     from .files import write_atomic
     from .mail import MailContext, compose, parse_smtp_url, send
@@ -267,8 +354,17 @@ def _deliver(ctx: click.Context, pdf: bytes, summary: dict[str, Any] | None, *, 
     settings = parse_smtp_url(smtp_url) if smtp_url and not dry_run else None
     # Without a brand file the mail names no company (the sender's own name signs it, if any).
     brand_name = load_brand(brand).name if brand else ""
-    mail = compose(pdf, context=MailContext.from_summary(summary, brand_name), sender=sender or "",
-                   to=to, cc=cc, bcc=bcc, subject=subject, templates=templates, filename=pdf_path.name)
+    mail = compose(
+        pdf,
+        context=MailContext.from_summary(summary, brand_name),
+        sender=sender or "",
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        subject=subject,
+        templates=templates,
+        filename=pdf_path.name,
+    )
     if settings is None:
         written = write_atomic(pdf_path.with_suffix(".eml"), mail.as_bytes())
         click.echo(f"wrote {written} (not sent)", err=stdout_is_document)
@@ -278,9 +374,17 @@ def _deliver(ctx: click.Context, pdf: bytes, summary: dict[str, Any] | None, *, 
     click.echo(f"sent to {', '.join(mail.recipients)}", err=stdout_is_document)
 
 
-def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str | None,
-           api_secret: str | None, username: str | None, base_url: str, no_cache: bool,
-           timeout: float | None) -> Path:
+def _fetch(
+    ctx: click.Context,
+    session_key: str,
+    directory: Path,
+    api_key: str | None,
+    api_secret: str | None,
+    username: str | None,
+    base_url: str,
+    no_cache: bool,
+    timeout: float | None,
+) -> Path:
     started = time.monotonic()  # --timeout counts from here, imports included
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
@@ -289,9 +393,11 @@ def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str |
     from .pave import Credentials
 
     result = fetch_bundle(
-        session_key, directory,
+        session_key,
+        directory,
         credentials=Credentials(api_key, api_secret or None, username or None),
-        base_url=base_url, cache=None if no_cache else ImageCache.default(),
+        base_url=base_url,
+        cache=None if no_cache else ImageCache.default(),
         deadline=started + timeout if timeout is not None else None,
     )
     _warn(result.warnings, result.notes)
@@ -300,8 +406,12 @@ def _fetch(ctx: click.Context, session_key: str, directory: Path, api_key: str |
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("session_key", callback=_session_key)
-@click.option("-d", "--directory", type=click.Path(file_okay=False, path_type=Path),
-              help="Bundle directory to write (default: ./<SESSION_KEY>/).")
+@click.option(
+    "-d",
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Bundle directory to write (default: ./<SESSION_KEY>/).",
+)
 @_api_options
 @click.pass_context
 def fetch(ctx: click.Context, session_key: str, directory: Path | None, **api: Any) -> None:
@@ -313,20 +423,47 @@ def fetch(ctx: click.Context, session_key: str, directory: Path | None, **api: A
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("session_key", callback=_session_key)
 @_render_options
-@click.option("--keep-bundle", type=click.Path(file_okay=False, path_type=Path),
-              help="Also keep the fetched bundle in this directory.")
-@click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the report's summary (versioned JSON, see README) to this file.")
+@click.option(
+    "--keep-bundle",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also keep the fetched bundle in this directory.",
+)
+@click.option(
+    "--summary-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report's summary (versioned JSON, see README) to this file.",
+)
 @_api_options
-@click.option("--email-to", multiple=True, callback=_addresses,
-              help="Email the PDF to this address (repeatable, or several separated by commas).")
+@click.option(
+    "--email-to",
+    multiple=True,
+    callback=_addresses,
+    help="Email the PDF to this address (repeatable, or several separated by commas).",
+)
 @_mail_options
 @click.pass_context
-def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summary_json: Path | None,
-           output: Path | None, output_format: str | None, brand: Path | None, templates: Path | None,
-           paper: str | None, strict: bool, rates: Path | None, pdfa: bool, api_key: str | None,
-           api_secret: str | None, username: str | None, base_url: str, no_cache: bool,
-           timeout: float | None, email_to: tuple[str, ...], **mail: Any) -> None:
+def report(
+    ctx: click.Context,
+    session_key: str,
+    keep_bundle: Path | None,
+    summary_json: Path | None,
+    output: Path | None,
+    output_format: str | None,
+    brand: Path | None,
+    templates: Path | None,
+    paper: str | None,
+    strict: bool,
+    rates: Path | None,
+    pdfa: bool,
+    api_key: str | None,
+    api_secret: str | None,
+    username: str | None,
+    base_url: str,
+    no_cache: bool,
+    timeout: float | None,
+    email_to: tuple[str, ...],
+    **mail: Any,
+) -> None:
     """Fetch a PAVE session and render its condition report in one go."""
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
@@ -347,9 +484,19 @@ def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summa
         # so a timed-out command leaves nothing behind and a written file is always whole.
         with time_limit(timeout, started):
             result = generate_report(
-                session_key, api_key=api_key, api_secret=api_secret, username=username, base_url=base_url,
-                brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa,
-                cache=not no_cache, keep_bundle=keep_bundle,
+                session_key,
+                api_key=api_key,
+                api_secret=api_secret,
+                username=username,
+                base_url=base_url,
+                brand=brand,
+                templates=templates,
+                paper=paper,
+                strict=strict,
+                rates=rates,
+                pdfa=pdfa,
+                cache=not no_cache,
+                keep_bundle=keep_bundle,
                 deadline=started + timeout if timeout is not None else None,
             )
             result.pdf if output_format == "pdf" else result.html  # noqa: B018 (lay out within the limit)
@@ -360,17 +507,35 @@ def report(ctx: click.Context, session_key: str, keep_bundle: Path | None, summa
     if summary_json:
         result.write_summary(summary_json)
     if email_to:
-        _deliver(ctx, result.pdf, result.summary, pdf_path=written or Path(f"{session_key}.pdf"), to=email_to,
-                 brand=brand, templates=templates, stdout_is_document=written is None, **mail)
+        _deliver(
+            ctx,
+            result.pdf,
+            result.summary,
+            pdf_path=written or Path(f"{session_key}.pdf"),
+            to=email_to,
+            brand=brand,
+            templates=templates,
+            stdout_is_document=written is None,
+            **mail,
+        )
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--to", "to", multiple=True, required=True, callback=_addresses,
-              help="Recipient address (repeatable, or several separated by commas).")
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    required=True,
+    callback=_addresses,
+    help="Recipient address (repeatable, or several separated by commas).",
+)
 @_mail_options
-@click.option("--summary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The report's summary JSON (default: <PDF name>.json beside it, when present).")
+@click.option(
+    "--summary",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The report's summary JSON (default: <PDF name>.json beside it, when present).",
+)
 @click.option("--brand", type=click.Path(dir_okay=False, path_type=Path), help="Brand file, for the sender's name.")
 @click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Template override folder.")
 @click.pass_context
@@ -391,8 +556,14 @@ def email(ctx: click.Context, pdf: Path, to: tuple[str, ...], summary: Path | No
 
 @main.command(epilog="Exit codes: 0 every session written or already there, 1 any failed, 2 usage error.")
 @click.argument("keys_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-d", "--directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Where <KEY>.pdf files and batch-summary.json go.")
+@click.option(
+    "-d",
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where <KEY>.pdf files and batch-summary.json go.",
+)
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
 @click.option("--force", is_flag=True, help="Render again sessions whose PDF already exists.")
 @click.option("--brand", type=click.Path(dir_okay=False, path_type=Path), help="Brand file (TOML).")
@@ -403,10 +574,25 @@ def email(ctx: click.Context, pdf: Path, to: tuple[str, ...], summary: Path | No
 @click.option("--pdfa", is_flag=True, help="Archival PDF/A-3b with PAVE's data embedded.")
 @_api_options
 @click.pass_context
-def batch(ctx: click.Context, keys_file: Path, directory: Path, jobs: int | None, force: bool,
-          brand: Path | None, templates: Path | None, paper: str | None, strict: bool,
-          rates: Path | None, pdfa: bool, api_key: str | None, api_secret: str | None,
-          username: str | None, base_url: str, no_cache: bool, timeout: float | None) -> None:
+def batch(
+    ctx: click.Context,
+    keys_file: Path,
+    directory: Path,
+    jobs: int | None,
+    force: bool,
+    brand: Path | None,
+    templates: Path | None,
+    paper: str | None,
+    strict: bool,
+    rates: Path | None,
+    pdfa: bool,
+    api_key: str | None,
+    api_secret: str | None,
+    username: str | None,
+    base_url: str,
+    no_cache: bool,
+    timeout: float | None,
+) -> None:
     """Render every session key in KEYS_FILE (one per line, # comments allowed)."""
     if not api_key:
         raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
@@ -416,25 +602,44 @@ def batch(ctx: click.Context, keys_file: Path, directory: Path, jobs: int | None
 
     keys = read_keys(keys_file)
     options = {
-        "api_key": api_key, "api_secret": api_secret, "username": username, "base_url": base_url,
+        "api_key": api_key,
+        "api_secret": api_secret,
+        "username": username,
+        "base_url": base_url,
         # Parsed once here so a bad brand file is one usage-time error, not one per session.
-        "brand": load_brand(brand) if brand else None, "templates": templates, "paper": paper,
-        "strict": strict, "cache": not no_cache, "pdfa": pdfa, "timeout": timeout,
+        "brand": load_brand(brand) if brand else None,
+        "templates": templates,
+        "paper": paper,
+        "strict": strict,
+        "cache": not no_cache,
+        "pdfa": pdfa,
+        "timeout": timeout,
         "rates": load_rate_card(rates) if rates else None,
     }
     with _BatchProgress(len(keys)) as progress:
         try:
-            results = run_batch(keys, directory, jobs=jobs, force=force, options=options,
-                                on_result=progress.update, on_warning=progress.warn,
-                                on_interrupt=progress.interrupted)
+            results = run_batch(
+                keys,
+                directory,
+                jobs=jobs,
+                force=force,
+                options=options,
+                on_result=progress.update,
+                on_warning=progress.warn,
+                on_interrupt=progress.interrupted,
+            )
         except KeyboardInterrupt:
-            progress.say("reportgen: batch interrupted; reports finished so far were kept and are listed "
-                         f"in {directory / 'batch-summary.json'}")
+            progress.say(
+                "reportgen: batch interrupted; reports finished so far were kept and are listed "
+                f"in {directory / 'batch-summary.json'}"
+            )
             ctx.exit(130)
     counts = {status: sum(1 for r in results if r.status == status) for status in ("written", "skipped", "failed")}
     with_warnings = sum(1 for r in results if r.warnings)
-    click.echo(f"batch: {counts['written']} written, {counts['skipped']} skipped, {counts['failed']} failed, "
-               f"{with_warnings} with warnings (summary in {directory / 'batch-summary.json'})")
+    click.echo(
+        f"batch: {counts['written']} written, {counts['skipped']} skipped, {counts['failed']} failed, "
+        f"{with_warnings} with warnings (summary in {directory / 'batch-summary.json'})"
+    )
     if counts["failed"]:
         ctx.exit(EXIT_ERROR)
 
@@ -455,13 +660,16 @@ class _BatchProgress:
     def __enter__(self) -> _BatchProgress:
         if self.live:
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._progress = Progress(
-                TextColumn("[bold]reports"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[failed]} failed · {task.fields[rate]}"), TimeRemainingColumn(),
-                console=Console(stderr=True), transient=False,
+                TextColumn("[bold]reports"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[failed]} failed · {task.fields[rate]}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=False,
             )
             self._progress.start()
             self._task = self._progress.add_task("batch", total=self.total, failed=0, rate="–")
@@ -479,8 +687,11 @@ class _BatchProgress:
         self.say(f"reportgen: warning: {_one_line(message)}")
 
     def interrupted(self, running: list[str]) -> None:
-        finishing = (f"; finishing {len(running)} running ({', '.join(running)}), "
-                     "press Ctrl-C again to stop them") if running else ""
+        finishing = (
+            (f"; finishing {len(running)} running ({', '.join(running)}), press Ctrl-C again to stop them")
+            if running
+            else ""
+        )
         self.say(f"reportgen: interrupted: no new session starts{finishing}")
 
     def update(self, result: Any) -> None:
@@ -491,15 +702,21 @@ class _BatchProgress:
         if self._progress is not None:
             # Skipped sessions cost nothing: the rate counts sessions actually tried.
             rate = self.rendered / max(time.monotonic() - self._started, 1e-6)
-            self._progress.update(self._task, advance=1, failed=self.failed,
-                                  rate=f"{rate:.2f}/s" if self.rendered else "–")
+            self._progress.update(
+                self._task, advance=1, failed=self.failed, rate=f"{rate:.2f}/s" if self.rendered else "–"
+            )
             if not result.ok:
                 self.say(f"{result.session_key}: {result.error}")
         else:
-            detail = (f": {result.error}" if result.error
-                      else f" ({result.seconds:.1f} s)" if result.status == "written"
-                      else f" ({len(result.warnings)} warning{'s' if len(result.warnings) > 1 else ''} "
-                           "when written)" if result.warnings else "")
+            detail = (
+                f": {result.error}"
+                if result.error
+                else f" ({result.seconds:.1f} s)"
+                if result.status == "written"
+                else f" ({len(result.warnings)} warning{'s' if len(result.warnings) > 1 else ''} when written)"
+                if result.warnings
+                else ""
+            )
             click.echo(f"{result.session_key}: {result.status}{detail}", err=True)
         # Warnings of a skipped session were shown when it was written; its summary keeps them.
         if result.status == "written":

@@ -108,8 +108,13 @@ def download_photos(
     ensure_directory(directory)
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
     limits = httpx.Limits(max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency)
-    with httpx.Client(transport=transport, timeout=timeout, limits=limits, follow_redirects=False,
-                      headers={"User-Agent": "reportgen/0.1", "Accept": "image/jpeg,image/png,image/webp"}) as client:
+    with httpx.Client(
+        transport=transport,
+        timeout=timeout,
+        limits=limits,
+        follow_redirects=False,
+        headers={"User-Agent": "reportgen/0.1", "Accept": "image/jpeg,image/png,image/webp"},
+    ) as client:
 
         def one(item: tuple[str, str]) -> Download:
             url, name = item
@@ -165,9 +170,11 @@ def _fetch(client: httpx.Client, url: str, policy: DownloadPolicy) -> bytes:
                     current = urljoin(current, location)
                     continue
                 if response.status_code != 200:
-                    raise _Failed(f"HTTP {response.status_code}",
-                                  retryable=response.status_code in RETRYABLE_STATUSES,
-                                  retry_after=response.headers.get("Retry-After"))
+                    raise _Failed(
+                        f"HTTP {response.status_code}",
+                        retryable=response.status_code in RETRYABLE_STATUSES,
+                        retry_after=response.headers.get("Retry-After"),
+                    )
                 return _read_body(response, policy)
         except httpx.TimeoutException:
             raise _Failed("the image host did not answer in time", retryable=True) from None

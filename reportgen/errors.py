@@ -1,17 +1,17 @@
 """The exceptions reportgen raises on purpose, all under one root.
 
-    ReportgenError
-     ├── InvalidDataError         a PAVE response body has a shape reportgen cannot read
-     ├── InvalidBundleError       a bundle directory or one of its files cannot be used
-     ├── ConfigError              a brand file, template folder, credential or option cannot be used
-     │    └── InvalidSessionKeyError   a session key that is not letters, digits and hyphens
-     ├── ImageError               a photo could not be used and the caller asked for strictness
-     ├── RenderError              the templates or WeasyPrint failed to produce the report
-     ├── DeliveryError            an email could not be sent
-     └── APIError                 PAVE's API failed or could not be reached
-          ├── AuthenticationError     PAVE refused the API key, secret or username (401/403)
-          ├── SessionNotFoundError    PAVE does not know the session (404)
-          └── NotInspectedError       the session exists but is not inspected yet (400)
+ReportgenError
+ ├── InvalidDataError         a PAVE response body has a shape reportgen cannot read
+ ├── InvalidBundleError       a bundle directory or one of its files cannot be used
+ ├── ConfigError              a brand file, template folder, credential or option cannot be used
+ │    └── InvalidSessionKeyError   a session key that is not letters, digits and hyphens
+ ├── ImageError               a photo could not be used and the caller asked for strictness
+ ├── RenderError              the templates or WeasyPrint failed to produce the report
+ ├── DeliveryError            an email could not be sent
+ └── APIError                 PAVE's API failed or could not be reached
+      ├── AuthenticationError     PAVE refused the API key, secret or username (401/403)
+      ├── SessionNotFoundError    PAVE does not know the session (404)
+      └── NotInspectedError       the session exists but is not inspected yet (400)
 """
 
 from __future__ import annotations

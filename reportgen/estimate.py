@@ -17,8 +17,17 @@ from .files import read_toml
 CENT = Decimal("0.01")
 #: Above this an amount is surely a typo, and the arithmetic in cents would overflow.
 MAX_AMOUNT = Decimal(10**9)
-_TOP_LEVEL_KEYS = ("currency", "locale", "labour_rate", "default_hours", "normal_wear", "extra_repair_methods",
-                   "extra_components", "hours", "parts")
+_TOP_LEVEL_KEYS = (
+    "currency",
+    "locale",
+    "labour_rate",
+    "default_hours",
+    "normal_wear",
+    "extra_repair_methods",
+    "extra_components",
+    "hours",
+    "parts",
+)
 # PAVE's grammar is PART[_POSITION][_SIDE]: words of capitals and digits joined by underscores.
 _COMPONENT_CODE = re.compile(r"[A-Z0-9]+(?:_[A-Z0-9]+)*")
 
@@ -66,21 +75,28 @@ class Estimate:
 def load_rate_card(path: str | Path) -> RateCard:
     """Read and check a rate card: any key reportgen does not know is an error, as a typo would
     otherwise price damages at the default silently. extra_repair_methods and extra_components
-    declare the codes PAVE sends that reportgen's vocabulary does not know yet."""
+    declare the codes PAVE sends that reportgen's vocabulary does not know yet.
+    """
     file = Path(path)
     data = read_toml(file, "rate card")
     context = f"rate card {file}"
     for key in data:
         if key not in _TOP_LEVEL_KEYS:
-            raise ConfigError(f"{context}: unknown key {_quoted(key)}{_closest(key, _TOP_LEVEL_KEYS)} "
-                              f"(known: {', '.join(_TOP_LEVEL_KEYS)})")
+            raise ConfigError(
+                f"{context}: unknown key {_quoted(key)}{_closest(key, _TOP_LEVEL_KEYS)} "
+                f"(known: {', '.join(_TOP_LEVEL_KEYS)})"
+            )
     currency = data.get("currency")
     if currency is None:
         raise ConfigError(f"{context}: currency is missing (a three-letter ISO 4217 code such as USD or EUR)")
-    if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency) \
-            or not _is_currency(currency.upper()):
-        raise ConfigError(f"{context}: currency must be a three-letter ISO 4217 code such as USD or EUR, "
-                          f"not {_shown(currency)}")
+    if (
+        not isinstance(currency, str)
+        or not re.fullmatch(r"[A-Za-z]{3}", currency)
+        or not _is_currency(currency.upper())
+    ):
+        raise ConfigError(
+            f"{context}: currency must be a three-letter ISO 4217 code such as USD or EUR, not {_shown(currency)}"
+        )
     locale = data.get("locale", "en_US")
     if not _is_locale(locale):
         raise ConfigError(f"{context}: unknown locale {_shown(locale)} (Babel's names, such as en_US or de_DE)")
@@ -89,8 +105,10 @@ def load_rate_card(path: str | Path) -> RateCard:
     codes = set(vocabulary.component_codes())
     for code in _texts(data, "extra_components", context):
         if not _COMPONENT_CODE.fullmatch(code.upper()):
-            raise ConfigError(f"{context}: extra_components: {_quoted(code)} is not a component code "
-                              "(PART[_POSITION][_SIDE] in letters, digits and underscores, e.g. BUMPER_FRONT_UNIQUE)")
+            raise ConfigError(
+                f"{context}: extra_components: {_quoted(code)} is not a component code "
+                "(PART[_POSITION][_SIDE] in letters, digits and underscores, e.g. BUMPER_FRONT_UNIQUE)"
+            )
         codes.add(code.upper())
     wear = data.get("normal_wear", [])
     if not isinstance(wear, list) or not all(isinstance(w, str) and w.strip() for w in wear):
@@ -109,7 +127,7 @@ def load_rate_card(path: str | Path) -> RateCard:
 
 def _hours(table: Any, methods: dict[str, str], context: str) -> dict[str, dict[str, Decimal]]:
     if not isinstance(table, dict):
-        raise ConfigError(f"{context}: hours must be a table of repair methods, such as [hours.\"Refinish\"]")
+        raise ConfigError(f'{context}: hours must be a table of repair methods, such as [hours."Refinish"]')
     severities = vocabulary.rated_severities()
     hours: dict[str, dict[str, Decimal]] = {}
     # Names match damages without case, so two spellings of one name would silently shadow each other.
@@ -118,25 +136,33 @@ def _hours(table: Any, methods: dict[str, str], context: str) -> dict[str, dict[
         where = f"{context}: [hours.{_quoted(method)}]"
         key = method.strip().lower()
         if key not in methods:
-            raise ConfigError(f"{where}: unknown repair method {_quoted(method)}"
-                              f"{_closest(method, methods.values())} (known: {', '.join(methods.values())}; "
-                              "declare a new one in extra_repair_methods)")
+            raise ConfigError(
+                f"{where}: unknown repair method {_quoted(method)}"
+                f"{_closest(method, methods.values())} (known: {', '.join(methods.values())}; "
+                "declare a new one in extra_repair_methods)"
+            )
         if key in spelled:
-            raise ConfigError(f"{where}: the same repair method as [hours.{_quoted(spelled[key])}] "
-                              "(names are compared without case)")
+            raise ConfigError(
+                f"{where}: the same repair method as [hours.{_quoted(spelled[key])}] (names are compared without case)"
+            )
         spelled[key] = method
         if not isinstance(by_severity, dict):
-            raise ConfigError(f"{context}: [hours]: {_quoted(method)} must be a table of hours by severity, "
-                              f"such as [hours.{_quoted(method)}] with minor = 1.5, not {_shown(by_severity)}")
+            raise ConfigError(
+                f"{context}: [hours]: {_quoted(method)} must be a table of hours by severity, "
+                f"such as [hours.{_quoted(method)}] with minor = 1.5, not {_shown(by_severity)}"
+            )
         hours[key] = {}
         for severity, value in by_severity.items():
             level = severity.strip().lower()
             if level not in severities:
-                raise ConfigError(f"{where}: unknown severity {_quoted(severity)}{_closest(severity, severities)} "
-                                  f"(known: {', '.join(severities)})")
+                raise ConfigError(
+                    f"{where}: unknown severity {_quoted(severity)}{_closest(severity, severities)} "
+                    f"(known: {', '.join(severities)})"
+                )
             if level in hours[key]:
-                raise ConfigError(f"{where}: severity {_quoted(level)} is given twice "
-                                  "(names are compared without case)")
+                raise ConfigError(
+                    f"{where}: severity {_quoted(level)} is given twice (names are compared without case)"
+                )
             hours[key][level] = _amount(value, f"{where}: {severity}")
     return hours
 
@@ -148,11 +174,14 @@ def _parts(table: Any, codes: set[str], context: str) -> dict[str, Decimal]:
     for code, price in table.items():
         key = code.strip().upper()
         if key not in codes:
-            raise ConfigError(f"{context}: [parts]: unknown component code {_quoted(code)}{_closest(key, codes)} "
-                              "(not in reportgen's vocabulary; declare a new one in extra_components)")
+            raise ConfigError(
+                f"{context}: [parts]: unknown component code {_quoted(code)}{_closest(key, codes)} "
+                "(not in reportgen's vocabulary; declare a new one in extra_components)"
+            )
         if key in parts:
-            raise ConfigError(f"{context}: [parts]: component code {_quoted(key)} is given twice "
-                              "(codes are compared without case)")
+            raise ConfigError(
+                f"{context}: [parts]: component code {_quoted(key)} is given twice (codes are compared without case)"
+            )
         parts[key] = _amount(price, f"{context}: [parts]: {key}")
     return parts
 
@@ -165,7 +194,7 @@ def _texts(data: dict[str, Any], key: str, context: str) -> list[str]:
 
 
 def _closest(name: str, known: Any) -> str:
-    """", did you mean "X"?" for the known name nearest a typo, compared without case; else ""."""
+    """ ", did you mean "X"?" for the known name nearest a typo, compared without case; else ""."""
     by_folded = {candidate.lower(): candidate for candidate in known}
     match = difflib.get_close_matches(name.strip().lower(), list(by_folded), n=1)
     return f", did you mean {_quoted(by_folded[match[0]])}?" if match else ""
@@ -245,8 +274,11 @@ def estimate(card: RateCard, damages: list[PricedDamage]) -> Estimate:
         if hours is None:
             hours = card.default_hours
             note = STANDARD_HOURS
-            gap = (f"no hours for repair method {damage.repair_method!r}" if by_severity is None
-                   else f"no {damage.repair_method!r} hours for severity {damage.severity!r}")
+            gap = (
+                f"no hours for repair method {damage.repair_method!r}"
+                if by_severity is None
+                else f"no {damage.repair_method!r} hours for severity {damage.severity!r}"
+            )
             gap += f"; default_hours ({card.default_hours}) used"
         labour = (hours * card.labour_rate).quantize(CENT, ROUND_HALF_UP)
         parts = Decimal("0")
@@ -258,8 +290,8 @@ def estimate(card: RateCard, damages: list[PricedDamage]) -> Estimate:
         total = labour + parts
         if normal:
             note, gap = NORMAL_WEAR, ""  # priced at zero whatever the card says
-        lines.append(EstimateLine(damage.number, hours, labour, parts, Decimal("0") if normal else total,
-                                  not normal, note, gap))
+        lines.append(
+            EstimateLine(damage.number, hours, labour, parts, Decimal("0") if normal else total, not normal, note, gap)
+        )
     excess = sum((line.total for line in lines if line.chargeable), Decimal("0"))
-    return Estimate(card, tuple(lines), excess, Decimal("0"), excess,
-                    sum(1 for line in lines if not line.chargeable))
+    return Estimate(card, tuple(lines), excess, Decimal("0"), excess, sum(1 for line in lines if not line.chargeable))

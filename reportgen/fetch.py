@@ -78,8 +78,9 @@ def fetch_bundle(
     into_empty = _check_destination(target, shown, session_key)
     if not into_empty and target == Path(os.path.realpath(os.curdir)):
         # Swapping out the current folder would leave the user's shell in a deleted one.
-        raise ReportgenError(f"refusing to replace the bundle in the current directory {shown}: "
-                             "run the command from its parent folder")
+        raise ReportgenError(
+            f"refusing to replace the bundle in the current directory {shown}: run the command from its parent folder"
+        )
     try:
         if into_empty:
             # Staged inside the empty folder, so it keeps its own mode and works for "." too.
@@ -90,8 +91,9 @@ def fetch_bundle(
     except OSError as error:
         raise ReportgenError(f"cannot write {shown}: {error.strerror}") from None
     try:
-        warnings, notes = _fetch_into(staging, session_key, credentials, base_url, cache, policy,
-                                      api_transport, image_transport, deadline)
+        warnings, notes = _fetch_into(
+            staging, session_key, credentials, base_url, cache, policy, api_transport, image_transport, deadline
+        )
         if into_empty:
             _move_into(staging, target)
         else:
@@ -120,8 +122,9 @@ def _fetch_into(
     notes: dict[str, str] = {}
     bodies = {}
     # One deadline for every request of the fetch, API and photos alike.
-    with PaveClient(credentials, base_url=base_url, transport=api_transport,
-                    retry=RetryPolicy(deadline=deadline)) as client:
+    with PaveClient(
+        credentials, base_url=base_url, transport=api_transport, retry=RetryPolicy(deadline=deadline)
+    ) as client:
         bodies[HOTSPOTS_FILE] = client.results(session_key)
         if credentials.can_sign:
             bodies[PHOTOS_FILE] = client.photos(session_key)
@@ -132,8 +135,10 @@ def _fetch_into(
             except SessionNotFoundError:
                 # Not a failure: PAVE keeps no such record for some sessions (found as the damage
                 # results were), and the damage results carry the vehicle's main details.
-                information.append(f"PAVE has no session record for {session_key}: the vehicle details "
-                                   "come from the damage results alone")
+                information.append(
+                    f"PAVE has no session record for {session_key}: the vehicle details "
+                    "come from the damage results alone"
+                )
             except APIError as error:
                 # The session record only adds vehicle details; the report stands without it.
                 warnings.append(f"vehicle details unavailable: {error.message}")

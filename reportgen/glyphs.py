@@ -6,7 +6,7 @@ import dataclasses
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from .paths import fonts_dir
@@ -38,15 +38,20 @@ class Coverage:
         named = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in self.missing[:MAX_NAMED])
         more = f" and {len(self.missing) - MAX_NAMED} more" if len(self.missing) > MAX_NAMED else ""
         count = f"{len(self.missing)} character{'s' if len(self.missing) != 1 else ''}"
-        return (f"the report's fonts cannot draw {count} of the session's text: {named}{more}; "
-                "they may print as empty boxes")
+        return (
+            f"the report's fonts cannot draw {count} of the session's text: {named}{more}; "
+            "they may print as empty boxes"
+        )
 
 
 def coverage(text: str) -> Coverage:
     """Which of the theme's fonts `text` needs, and what none of them covers."""
     # Controls and invisible formatting (zero-width spaces, joiners) are never drawn.
-    pending = [c for c in dict.fromkeys(text)
-               if ord(c) not in LATIN and not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf")]
+    pending = [
+        c
+        for c in dict.fromkeys(text)
+        if ord(c) not in LATIN and not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf")
+    ]
     needs_fallback = False
     # Fonts load lazily: Latin text never reads the 5 MB CJK font's character map.
     for file in FONT_FILES:
@@ -64,7 +69,7 @@ def view_coverage(value: Any) -> Coverage:
     return coverage("".join(_strings(value)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _covered(file: str) -> frozenset[int]:
     from fontTools.ttLib import TTFont  # WeasyPrint's own dependency; only needed for non-Latin text
 

@@ -88,9 +88,7 @@ class PhotoResult:
     problem: str | None = None
 
 
-def process_photos(
-    jobs: Sequence[PhotoJob], font_path: Path | None, workers: int | None = None
-) -> list[PhotoResult]:
+def process_photos(jobs: Sequence[PhotoJob], font_path: Path | None, workers: int | None = None) -> list[PhotoResult]:
     """Process photos in threads (Pillow releases the GIL while decoding, resizing and encoding)."""
     if not jobs:
         return []
@@ -233,7 +231,7 @@ def _jpeg_complete(data: bytes) -> bool:
             continue
         if position + 2 > len(data):
             return False
-        position += int.from_bytes(data[position:position + 2], "big")
+        position += int.from_bytes(data[position : position + 2], "big")
         if position > len(data):
             return False
 
@@ -242,9 +240,9 @@ def _png_complete(data: bytes) -> bool:
     # Chunks are length, type, data and CRC back to back, up to IEND.
     position = len(_PNG_SIGNATURE)
     while position + 8 <= len(data):
-        if data[position + 4:position + 8] == b"IEND":
+        if data[position + 4 : position + 8] == b"IEND":
             return True
-        position += 12 + int.from_bytes(data[position:position + 4], "big")
+        position += 12 + int.from_bytes(data[position : position + 4], "big")
     return False
 
 
@@ -306,10 +304,10 @@ def draw_markers(image: Image.Image, markers: Sequence[Marker], font_path: Path 
     return image
 
 
-def _stamp(image: Image.Image, points: Sequence[_Point], margin: float,
-           paint: Callable[..., None], *args: Any) -> None:
+def _stamp(image: Image.Image, points: Sequence[_Point], margin: float, paint: Callable[..., None], *args: Any) -> None:
     """Call paint(draw, at, *args) on an oversampled transparent tile around points (`at` maps
-    photo coordinates onto the tile), then reduce the tile and blend it into the photo."""
+    photo coordinates onto the tile), then reduce the tile and blend it into the photo.
+    """
     s = _SUPERSAMPLE
     left = max(0, math.floor(min(x for x, _ in points) - margin))
     top = max(0, math.floor(min(y for _, y in points) - margin))
@@ -331,8 +329,10 @@ def _draw_ring(draw: ImageDraw.ImageDraw, at: _At, item: _Placed, radius: float)
     distance = math.dist(target, label)
     if distance > ring * 2:
         # The leader starts at the ring, so the damage inside the ring stays unobstructed.
-        start = (target[0] + (label[0] - target[0]) * ring / distance,
-                 target[1] + (label[1] - target[1]) * ring / distance)
+        start = (
+            target[0] + (label[0] - target[0]) * ring / distance,
+            target[1] + (label[1] - target[1]) * ring / distance,
+        )
         draw.line([start, label], fill=_HALO, width=round(radius * 0.30 * s))
         draw.line([start, label], fill=colour, width=round(radius * 0.14 * s))
     _circle(draw, target, ring + radius * 0.12 * s, outline=_HALO, width=round(radius * 0.42 * s))
@@ -350,17 +350,14 @@ def _draw_disc(draw: ImageDraw.ImageDraw, at: _At, item: _Placed, radius: float,
     draw.text(label, text, font=_font(font_path, round(size)), anchor="mm", fill=_rgb(item.marker.text_colour))
 
 
-def place_labels(
-    markers: Sequence[Marker], size: tuple[int, int], radius: float
-) -> list[_Placed]:
+def place_labels(markers: Sequence[Marker], size: tuple[int, int], radius: float) -> list[_Placed]:
     """Choose a disc position for every marker: inside the photo, clear of discs and damages."""
     width, height = size
     edge = radius * 1.15
     # A ring on the very edge would be cut in half: keep the whole ring inside the photo.
     inset = radius * 0.8
     targets = [
-        (min(max(m.x / 100 * width, inset), width - inset),
-         min(max(m.y / 100 * height, inset), height - inset))
+        (min(max(m.x / 100 * width, inset), width - inset), min(max(m.y / 100 * height, inset), height - inset))
         for m in markers
     ]
     grid = _Grid(radius * 2.4)
@@ -390,8 +387,9 @@ def _candidates(target: tuple[float, float], radius: float) -> list[tuple[float,
         steps = angles if distance < 3 else angles + (-67.5, -22.5, -112.5, -157.5, 22.5, 67.5, 112.5, 157.5)
         for angle in steps:
             rad = math.radians(angle)
-            points.append((target[0] + math.cos(rad) * distance * radius,
-                           target[1] + math.sin(rad) * distance * radius))
+            points.append(
+                (target[0] + math.cos(rad) * distance * radius, target[1] + math.sin(rad) * distance * radius)
+            )
     return points
 
 

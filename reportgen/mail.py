@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import smtplib
-import socket
 import ssl
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -34,8 +33,23 @@ _NAMED = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<addr>[^<>]*)>")
 _NAME_FORBIDDEN = re.compile(r'[@<>"\\\x00-\x1f\x7f]')
 _UNQUOTED_NAME_FORBIDDEN = re.compile(r"[(),:;\[\]]")
 # Letters that Unicode does not decompose into an ASCII letter and a mark.
-_LATIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss",
-                                "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th"})
+_LATIN_LETTERS = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ß": "ss",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "Þ": "Th",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +77,9 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     if not parts.hostname:
         raise ConfigError("SMTP URL has no host")
     return SmtpSettings(
-        scheme, parts.hostname, port or SCHEMES[scheme],
+        scheme,
+        parts.hostname,
+        port or SCHEMES[scheme],
         unquote(parts.username) if parts.username else None,
         unquote(parts.password) if parts.password else None,
     )
@@ -263,8 +279,7 @@ def compose(
     message["Message-ID"] = make_msgid(domain=sender_address.domain)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    message.add_attachment(pdf, maintype="application", subtype="pdf",
-                           filename=attachment_name(context, filename))
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment_name(context, filename))
     envelope = [a.addr_spec for a in [*to_addresses, *cc_addresses, *bcc_addresses]]
     return OutgoingMail(message, list(dict.fromkeys(envelope)))
 
@@ -291,13 +306,15 @@ def send(mail: OutgoingMail, settings: SmtpSettings, *, timeout: float = 30.0) -
                 f"({settings.scheme}://user:password@{where})"
             ) from None
         if isinstance(error, smtplib.SMTPSenderRefused):
-            raise DeliveryError(f"the SMTP server {where} refused the sender {error.sender}: "
-                                f"{_reply(error.smtp_code, error.smtp_error)}") from None
+            raise DeliveryError(
+                f"the SMTP server {where} refused the sender {error.sender}: "
+                f"{_reply(error.smtp_code, error.smtp_error)}"
+            ) from None
         refused = ", ".join(sorted(error.recipients))
         raise DeliveryError(f"the SMTP server {where} refused the recipients: {refused}") from None
     except ConnectionRefusedError:
         raise DeliveryError(f"cannot connect to the SMTP server {where}: connection refused") from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise DeliveryError(f"the SMTP server {where} did not answer in time") from None
     except ssl.SSLError as error:
         raise DeliveryError(f"TLS with the SMTP server {where} failed: {error.reason or error}") from None

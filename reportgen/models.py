@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -89,13 +89,13 @@ def _timestamp(value: Any) -> datetime | None:
             return None
     elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         try:
-            moment = datetime.fromtimestamp(value, tz=timezone.utc)
+            moment = datetime.fromtimestamp(value, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
     if moment is None:
         return None
     # PAVE sends offsets; a bare time is taken as UTC rather than as this machine's zone.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -49,7 +49,7 @@ class Credentials:
         """API-Key, API-Timestamp and API-Token: hex HMAC-SHA256 of `username:api_key@timestamp`."""
         if not self.can_sign:
             raise ValueError("signing needs the API secret and the username")
-        timestamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        timestamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         message = f"{self.username}:{self.api_key}@{timestamp}".encode()
         token = hmac.new(str(self.api_secret).encode(), message, hashlib.sha256).hexdigest()
         return {"API-Key": self.api_key, "API-Timestamp": timestamp, "API-Token": token}
@@ -137,15 +137,20 @@ class PaveClient:
                 retry_after = response.headers.get("Retry-After")
             wait = self.retry.delay(attempt, retry_after)
             if attempt >= self.retry.attempts or self.retry.gives_up(started, wait):
-                raise APIError(f"{problem}; gave up after {attempt} attempt{'s' if attempt > 1 else ''}",
-                               session_key=session_key)
+                raise APIError(
+                    f"{problem}; gave up after {attempt} attempt{'s' if attempt > 1 else ''}", session_key=session_key
+                )
             self.retry.sleep(wait)
 
     def _request_timeout(self) -> httpx.Timeout:
         # Each request ends by the deadline: a silent PAVE cannot hold the command past it.
         cap = self.retry.capped
-        return httpx.Timeout(connect=cap(self._timeout.connect or 10.0), read=cap(self._timeout.read or 30.0),
-                             write=cap(self._timeout.write or 30.0), pool=cap(self._timeout.pool or 30.0))
+        return httpx.Timeout(
+            connect=cap(self._timeout.connect or 10.0),
+            read=cap(self._timeout.read or 30.0),
+            write=cap(self._timeout.write or 30.0),
+            pool=cap(self._timeout.pool or 30.0),
+        )
 
 
 def _read_capped(response: httpx.Response, path: str, session_key: str, retry: RetryPolicy) -> bytes:
@@ -156,8 +161,9 @@ def _read_capped(response: httpx.Response, path: str, session_key: str, retry: R
             raise APIError(f"PAVE did not answer within the time limit (GET {path})", session_key=session_key)
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise APIError(f"GET {path}: response body larger than {MAX_BODY_BYTES // 2**20} MiB",
-                           session_key=session_key)
+            raise APIError(
+                f"GET {path}: response body larger than {MAX_BODY_BYTES // 2**20} MiB", session_key=session_key
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -178,9 +184,7 @@ def _interpret(status: int, body: bytes, path: str, session_key: str) -> Any:
     if status == 404:
         raise SessionNotFoundError(f"session {session_key} not found at PAVE", session_key=session_key)
     if status == 400 and "inspect" in message.lower():
-        raise NotInspectedError(
-            f"session {session_key} is not inspected yet; try again later", session_key=session_key
-        )
+        raise NotInspectedError(f"session {session_key} is not inspected yet; try again later", session_key=session_key)
     detail = f": {message}" if message else ""
     raise APIError(f"GET {path} failed with HTTP {status}{detail}", session_key=session_key)
 

@@ -68,18 +68,23 @@ def write_pdf(
     if pdfa:
         options["pdf_variant"] = "pdf/a-3b"
         options["attachments"] = [
-            Attachment(string=data, name=name, url_fetcher=fetcher, relationship="Source",
-                       description=_ATTACHMENT_DESCRIPTIONS.get(name, name), created=moment, modified=moment)
+            Attachment(
+                string=data,
+                name=name,
+                url_fetcher=fetcher,
+                relationship="Source",
+                description=_ATTACHMENT_DESCRIPTIONS.get(name, name),
+                created=moment,
+                modified=moment,
+            )
             for name, data in (attachments or {}).items()
         ]
     with _captured_weasyprint_log() as messages, _FONT_CONFIG_LOCK, _collector_paused():
         try:
             # A user's templates may lean on the HTML5 parser's repairs (implied <tbody>, a <p>
             # closed by a <div>), which expat would not make: only the built-in theme takes it.
-            document = parse_html(html, theme.search_path[-1].as_uri() + "/", fetcher,
-                                  xml=theme.user_dir is None)
-            pdf = document.write_pdf(font_config=_font_config(), finisher=_one_entry_per_attachment,
-                                     **options)
+            document = parse_html(html, theme.search_path[-1].as_uri() + "/", fetcher, xml=theme.user_dir is None)
+            pdf = document.write_pdf(font_config=_font_config(), finisher=_one_entry_per_attachment, **options)
         except Exception as error:  # WeasyPrint raises many types; all mean "could not render".
             raise RenderError(f"PDF rendering failed: {type(error).__name__}: {error}") from None
     if pdf is None:
@@ -141,9 +146,7 @@ class ResourceRefused(Exception):
 class LockedURLFetcher(URLFetcher):
     """Serves data: URIs, the report's own images and files under the allowed folders; nothing else."""
 
-    def __init__(
-        self, *, roots: Sequence[Path], files: Sequence[Path], assets: dict[str, ImageAsset]
-    ) -> None:
+    def __init__(self, *, roots: Sequence[Path], files: Sequence[Path], assets: dict[str, ImageAsset]) -> None:
         super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=5)
         self._roots = [root.resolve() for root in roots]
         self._files = {file.resolve() for file in files}

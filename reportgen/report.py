@@ -11,7 +11,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -118,15 +118,16 @@ def generate_report(
     from .pave import DEFAULT_BASE_URL, Credentials
     from .timelimit import network_deadline
 
-    image_cache = (
-        ImageCache.default() if cache is True else ImageCache(Path(cache)) if cache else None
-    )
+    image_cache = ImageCache.default() if cache is True else ImageCache(Path(cache)) if cache else None
     credentials = Credentials(api_key, api_secret or None, username or None)
     end = deadline if deadline is not None else time.monotonic() + timeout if timeout is not None else None
     with tempfile.TemporaryDirectory(prefix="reportgen-") as scratch:
         fetched = fetch_bundle(
-            session_key, Path(keep_bundle) if keep_bundle else Path(scratch) / session_key,
-            credentials=credentials, base_url=base_url or DEFAULT_BASE_URL, cache=image_cache,
+            session_key,
+            Path(keep_bundle) if keep_bundle else Path(scratch) / session_key,
+            credentials=credentials,
+            base_url=base_url or DEFAULT_BASE_URL,
+            cache=image_cache,
             deadline=network_deadline(end) if end is not None else None,
         )
         report = render_bundle(fetched.path, **render_options)
@@ -187,7 +188,7 @@ def render_bundle(
             theme=Theme(Path(templates) if templates else None),
             paper=check_paper(paper) if paper else None,
             strict=strict,
-            generated_at=fixed or datetime.now(timezone.utc),
+            generated_at=fixed or datetime.now(UTC),
             # The PDF's own dates never depend on the clock: the inspection's end stands in.
             document_date=_source_date_epoch() or bundle.results.session.inspect_ended_at or fixed,
             rates=rates if isinstance(rates, RateCard) or rates is None else load_rate_card(rates),
@@ -204,7 +205,7 @@ def _source_date_epoch() -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromtimestamp(int(value), tz=timezone.utc)
+        return datetime.fromtimestamp(int(value), tz=UTC)
     except (ValueError, OverflowError, OSError):
         raise ConfigError(f"SOURCE_DATE_EPOCH must be a Unix time in seconds, not {value[:40]!r}") from None
 
@@ -217,10 +218,11 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     warnings: list[str] = []
     notices: list[str] = []
     if total > view.MAX_REPORT_DAMAGES:
-        warnings.append(f"this session has {total:,} damages; the report lists the first "
-                        f"{view.MAX_REPORT_DAMAGES:,} (the summary has all of them)")
-        notices.append(f"This session has {total:,} damages; the report lists the first "
-                       f"{view.MAX_REPORT_DAMAGES:,}.")
+        warnings.append(
+            f"this session has {total:,} damages; the report lists the first "
+            f"{view.MAX_REPORT_DAMAGES:,} (the summary has all of them)"
+        )
+        notices.append(f"This session has {total:,} damages; the report lists the first {view.MAX_REPORT_DAMAGES:,}.")
     chosen = view.chosen_attempts(bundle.captures or [])
     thumbnail_urls = [attempt.url for attempt in chosen if attempt.url]
     if not all_planned:
@@ -228,9 +230,13 @@ def _build(bundle: Bundle, options: _Options) -> Report:
         planned = view.condition_photos(bundle.results, bundle.captures)
 
     jobs = [
-        imaging.PhotoJob(_source(bundle, plan.photo.url), plan.markers, photo=True,
-                         thumbnail=plan.photo.url in thumbnail_urls,
-                         closeups=frozenset(d.number for d in plan.damages if d.number <= view.MAX_CLOSEUPS))
+        imaging.PhotoJob(
+            _source(bundle, plan.photo.url),
+            plan.markers,
+            photo=True,
+            thumbnail=plan.photo.url in thumbnail_urls,
+            closeups=frozenset(d.number for d in plan.damages if d.number <= view.MAX_CLOSEUPS),
+        )
         for plan in planned
     ]
     covered = {plan.photo.url for plan in planned}
@@ -249,12 +255,14 @@ def _build(bundle: Bundle, options: _Options) -> Report:
             _problem(warnings, f"photo {title!r} unavailable", job, result.problem, options, bundle)
             unavailable += 1
     titles = {a.url: vocabulary.photo_title(a.photo_code, a.photo_label) for a in chosen if a.url}
-    for url, job, result in zip(thumbnail_only, jobs[len(planned):], results[len(planned):], strict=True):
+    for url, job, result in zip(thumbnail_only, jobs[len(planned) :], results[len(planned) :], strict=True):
         if result.problem:
             _problem(warnings, f"checklist photo {titles[url]!r} unavailable", job, result.problem, options, bundle)
     if unavailable:
-        notices.append(f"{unavailable} photo{'s' if unavailable != 1 else ''} could not be retrieved "
-                       f"and {'are' if unavailable != 1 else 'is'} shown as unavailable.")
+        notices.append(
+            f"{unavailable} photo{'s' if unavailable != 1 else ''} could not be retrieved "
+            f"and {'are' if unavailable != 1 else 'is'} shown as unavailable."
+        )
     thumbnails: dict[str, imaging.PhotoResult] = {}
     for job_url, result in zip([p.photo.url for p in planned] + thumbnail_only, results, strict=True):
         if result.thumbnail:
@@ -262,14 +270,17 @@ def _build(bundle: Bundle, options: _Options) -> Report:
 
     estimate = None
     if options.rates:
-        estimate = compute_estimate(options.rates, [
-            PricedDamage(d.number, d.damage.component, d.severity.key, d.damage.repair_method, d.damage.tolerance)
-            for plan in all_planned for d in plan.damages
-        ])
+        estimate = compute_estimate(
+            options.rates,
+            [
+                PricedDamage(d.number, d.damage.component, d.severity.key, d.damage.repair_method, d.damage.tolerance)
+                for plan in all_planned
+                for d in plan.damages
+            ],
+        )
         # The customer reads "standard labour time"; whoever keeps the rate card learns what it lacks.
         card = f"rate card {options.rates.source}" if options.rates.source else "rate card"
-        warnings.extend(f"{card}: damage {line.number}: {line.gap}"
-                        for line in estimate.lines if line.gap)
+        warnings.extend(f"{card}: damage {line.number}: {line.gap}" for line in estimate.lines if line.gap)
     if bundle.captures is None:
         # Why there is no checklist is for whoever makes the report; the customer reads one sentence.
         _LOG.debug("no capture checklist: %s", bundle.notes.get(PHOTOS_FILE, f"{PHOTOS_FILE} is not in the bundle"))
@@ -300,8 +311,9 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
 
 
-def _problem(warnings: list[str], what: str, job: imaging.PhotoJob, problem: str, options: _Options,
-             bundle: Bundle) -> None:
+def _problem(
+    warnings: list[str], what: str, job: imaging.PhotoJob, problem: str, options: _Options, bundle: Bundle
+) -> None:
     """Record why a photo could not be used, naming its file; under strict it stops the report."""
     message = f"{what}: {job.source.name}: {problem}" if job.source else f"{what}: {problem}"
     if options.strict:

@@ -29,21 +29,23 @@ def build_summary(
         title = vocabulary.photo_title(plan.photo.photo_code, plan.photo.photo_label)
         for numbered in plan.damages:
             damage, position = numbered.damage, numbered.damage.position
-            damages.append({
-                "number": numbered.number,
-                "component": numbered.component.name,
-                "component_code": damage.component,
-                "side": numbered.component.side,
-                "damage": damage.description or vocabulary.humanize(damage.damage_name),
-                "damage_code": damage.damage_name,
-                "group": damage.damage_group,
-                "severity": numbered.severity.key,
-                "tolerance": damage.tolerance,
-                "repair_method": damage.repair_method,
-                "photo": title,
-                "photo_code": plan.photo.photo_code,
-                "position": {"x": position.x, "y": position.y} if position else None,
-            })
+            damages.append(
+                {
+                    "number": numbered.number,
+                    "component": numbered.component.name,
+                    "component_code": damage.component,
+                    "side": numbered.component.side,
+                    "damage": damage.description or vocabulary.humanize(damage.damage_name),
+                    "damage_code": damage.damage_name,
+                    "group": damage.damage_group,
+                    "severity": numbered.severity.key,
+                    "tolerance": damage.tolerance,
+                    "repair_method": damage.repair_method,
+                    "photo": title,
+                    "photo_code": plan.photo.photo_code,
+                    "position": {"x": position.x, "y": position.y} if position else None,
+                }
+            )
     vehicle, session = results.vehicle, results.session
 
     def counts(key: str) -> dict[str, int]:
@@ -55,8 +57,13 @@ def build_summary(
         "session_key": report.session_key,
         "generated_at": generated_at.isoformat(),
         "vehicle": {
-            "vin": vehicle.vin, "year": vehicle.year, "make": vehicle.make, "model": vehicle.model,
-            "trim": vehicle.trim, "odometer": vehicle.odom_reading, "odometer_unit": vehicle.odom_unit,
+            "vin": vehicle.vin,
+            "year": vehicle.year,
+            "make": vehicle.make,
+            "model": vehicle.model,
+            "trim": vehicle.trim,
+            "odometer": vehicle.odom_reading,
+            "odometer_unit": vehicle.odom_unit,
         },
         "inspection": {
             "started_at": session.inspect_started_at.isoformat() if session.inspect_started_at else None,
@@ -74,23 +81,32 @@ def build_summary(
             "by_side": counts("side"),
         },
         "damages": damages,
-        "photos": None if checklist is None else {
+        "photos": None
+        if checklist is None
+        else {
             "accepted": checklist.accepted,
             "rejected": checklist.rejected,
             "missing": checklist.missing,
             "steps": [
-                {"step": row.step, "photo": row.title, "status": row.status, "attempts": row.attempts,
-                 "note": row.note}
+                {"step": row.step, "photo": row.title, "status": row.status, "attempts": row.attempts, "note": row.note}
                 for row in checklist.rows
             ],
         },
-        "estimate": None if estimate is None else {
+        "estimate": None
+        if estimate is None
+        else {
             "currency": estimate.card.currency,
             "labour_rate": str(estimate.card.labour_rate),
             "lines": [
-                {"number": line.number, "hours": str(line.hours), "labour": str(line.labour),
-                 "parts": str(line.parts), "total": str(line.total), "chargeable": line.chargeable,
-                 "note": line.note}
+                {
+                    "number": line.number,
+                    "hours": str(line.hours),
+                    "labour": str(line.labour),
+                    "parts": str(line.parts),
+                    "total": str(line.total),
+                    "chargeable": line.chargeable,
+                    "note": line.note,
+                }
                 for line in estimate.lines
             ],
             "excess_wear": str(estimate.excess_wear),

@@ -17,7 +17,8 @@ MAX_RENDER_RESERVE = 20.0
 
 class TimeLimitExceeded(BaseException):
     """The time limit ran out. A BaseException, like KeyboardInterrupt, so no `except Exception`
-    on the way (a photo that fails becomes a placeholder, say) can swallow it."""
+    on the way (a photo that fails becomes a placeholder, say) can swallow it.
+    """
 
     def __init__(self, seconds: float) -> None:
         super().__init__(f"timed out after {seconds:g} s")
@@ -40,8 +41,9 @@ def time_limit(seconds: float | None, started: float | None = None) -> Iterator[
     Uses SIGALRM, so it only works in the main thread of a process and on POSIX; elsewhere it
     bounds nothing (the network work is still bounded by its own deadline).
     """
-    usable = (seconds is not None and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
+    usable = (
+        seconds is not None and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    )
     if not usable:
         yield
         return

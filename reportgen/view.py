@@ -7,7 +7,7 @@ import io
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -56,8 +56,7 @@ class PlannedPhoto:
     @property
     def markers(self) -> tuple[Marker, ...]:
         return tuple(
-            Marker(d.number, d.damage.position.x, d.damage.position.y, d.severity.colour,
-                   d.severity.text_colour)
+            Marker(d.number, d.damage.position.x, d.damage.position.y, d.severity.colour, d.severity.text_colour)
             for d in self.damages
             if d.damage.position is not None
         )
@@ -88,10 +87,14 @@ def plan_photos(results: DamageResults) -> list[PlannedPhoto]:
         numbered = []
         for damage in ordered:
             number += 1
-            numbered.append(NumberedDamage(
-                number, damage, vocabulary.severity_of(damage.damage_name),
-                vocabulary.component(damage.component),
-            ))
+            numbered.append(
+                NumberedDamage(
+                    number,
+                    damage,
+                    vocabulary.severity_of(damage.damage_name),
+                    vocabulary.component(damage.component),
+                )
+            )
         planned.append(PlannedPhoto(photo, tuple(numbered)))
     return planned
 
@@ -104,7 +107,8 @@ def condition_photos(results: DamageResults, captures: Sequence[CaptureAttempt] 
     """
     accepted = [
         PhotoDamages(photo_code=a.photo_code, photo_label=a.photo_label, url=a.url)
-        for a in chosen_attempts(captures or []) if a.approved and a.url
+        for a in chosen_attempts(captures or [])
+        if a.approved and a.url
     ]
     unique: dict[str, PhotoDamages] = {}
     for photo in accepted or [photo for photo in results.photos if photo.url]:
@@ -226,7 +230,7 @@ class ComponentGroup:
 
     @property
     def chunks(self) -> tuple[tuple[DamageRow, ...], ...]:
-        return tuple(self.rows[i:i + TABLE_CHUNK_ROWS] for i in range(0, len(self.rows), TABLE_CHUNK_ROWS))
+        return tuple(self.rows[i : i + TABLE_CHUNK_ROWS] for i in range(0, len(self.rows), TABLE_CHUNK_ROWS))
 
 
 @dataclass(frozen=True)
@@ -399,46 +403,49 @@ def build_view(
         title = vocabulary.photo_title(plan.photo.photo_code, plan.photo.photo_label)
         panel_rows = tuple(_damage_row(d, title, anchor, (closeups or {}).get(d.number)) for d in plan.damages)
         rows.extend(panel_rows)
-        panels.append(PhotoPanel(
-            anchor=anchor,
-            title=title,
-            code=str(plan.photo.photo_code) if plan.photo.photo_code is not None else "",
-            image=ImageAsset.from_encoded(processed.photo) if processed.photo else None,
-            problem=None if processed.photo else PHOTO_UNAVAILABLE,
-            damages=panel_rows,
-            unplaced=sum(1 for d in plan.damages if d.damage.position is None),
-        ))
+        panels.append(
+            PhotoPanel(
+                anchor=anchor,
+                title=title,
+                code=str(plan.photo.photo_code) if plan.photo.photo_code is not None else "",
+                image=ImageAsset.from_encoded(processed.photo) if processed.photo else None,
+                problem=None if processed.photo else PHOTO_UNAVAILABLE,
+                damages=panel_rows,
+                unplaced=sum(1 for d in plan.damages if d.damage.position is None),
+            )
+        )
     vehicle, session = results.vehicle, results.session
     vehicle_title = " ".join(p for p in (vehicle.year, vehicle.make, vehicle.model, vehicle.trim) if p)
     return ReportView(
         brand=BrandView(
-            name=brand.name, title=brand.title,
+            name=brand.name,
+            title=brand.title,
             logo=FileAsset(brand.logo, brand.logo_type) if brand.logo else None,
-            primary_color=brand.primary_color, accent_color=brand.accent_color,
-            footer=brand.footer, contact=brand.contact,
+            primary_color=brand.primary_color,
+            accent_color=brand.accent_color,
+            footer=brand.footer,
+            contact=brand.contact,
         ),
         paper=paper,
         session_key=session_key,
         vehicle_title=vehicle_title,
         headline=vehicle_title or _inspection_headline(results),
-        running_title=" · ".join(
-            part for part in (vehicle_title, f"VIN {vehicle.vin}" if vehicle.vin else "") if part),
+        running_title=" · ".join(part for part in (vehicle_title, f"VIN {vehicle.vin}" if vehicle.vin else "") if part),
         vin=vehicle.vin,
         vehicle_facts=_vehicle_facts(results, known=bool(vehicle_title)),
         inspection_facts=_inspection_facts(results),
         links=tuple(
-            link for link in (
+            link
+            for link in (
                 _link("Condition report", session.condition_report),
                 _link("Inspection page", session.landing_page),
-            ) if link
+            )
+            if link
         ),
         generated_at=format_time(generated_at),
         no_damage_message="" if rows else (results.message or "No damage was found on the vehicle."),
         summary=_summary(rows, sum(1 for panel in panels if panel.damages)),
-        legend=tuple(
-            LegendEntry(s.key, s.label, s.colour, s.text_colour)
-            for s in vocabulary.severities().values()
-        ),
+        legend=tuple(LegendEntry(s.key, s.label, s.colour, s.text_colour) for s in vocabulary.severities().values()),
         photos=_paginate(panels),
         photos_heading="Damage photos" if rows else "Vehicle photos",
         groups=_groups(rows),
@@ -469,9 +476,7 @@ def _paginate(panels: Sequence[PhotoPanel]) -> tuple[PhotoPanel, ...]:
     return tuple(laid_out)
 
 
-def _damage_row(
-    numbered: NumberedDamage, photo_title: str, anchor: str, closeup: EncodedImage | None
-) -> DamageRow:
+def _damage_row(numbered: NumberedDamage, photo_title: str, anchor: str, closeup: EncodedImage | None) -> DamageRow:
     damage = numbered.damage
     if damage.position is None:
         note = "position not given"
@@ -534,12 +539,17 @@ def _estimate_view(estimate: Estimate, rows: Sequence[DamageRow]) -> EstimateVie
         labour_rate=money(card.labour_rate),
         rows=tuple(
             EstimateRow(
-                number=line.number, description=by_number[line.number].description,
-                component=by_number[line.number].component, severity=by_number[line.number].severity,
+                number=line.number,
+                description=by_number[line.number].description,
+                component=by_number[line.number].component,
+                severity=by_number[line.number].severity,
                 repair_method=by_number[line.number].repair_method or "—",
                 hours=format_decimal(line.hours, format="#,##0.0#", locale=card.locale),
-                labour=money(line.labour), parts=money(line.parts), total=money(line.total),
-                chargeable=line.chargeable, note=line.note,
+                labour=money(line.labour),
+                parts=money(line.parts),
+                total=money(line.total),
+                chargeable=line.chargeable,
+                note=line.note,
             )
             for line in estimate.lines
             if line.number in by_number
@@ -608,9 +618,7 @@ def _groups(rows: Sequence[DamageRow]) -> tuple[ComponentGroup, ...]:
     return tuple(groups)
 
 
-def _checklist(
-    captures: Sequence[CaptureAttempt], thumbnails: dict[str, PhotoResult]
-) -> Checklist:
+def _checklist(captures: Sequence[CaptureAttempt], thumbnails: dict[str, PhotoResult]) -> Checklist:
     by_code: dict[int | None, list[tuple[int, CaptureAttempt]]] = {}
     for index, attempt in enumerate(captures):
         by_code.setdefault(attempt.photo_code, []).append((index, attempt))
@@ -637,7 +645,7 @@ def chosen_attempts(captures: Sequence[CaptureAttempt]) -> list[CaptureAttempt]:
 
 
 def _in_capture_order(indexed: list[tuple[int, CaptureAttempt]]) -> list[CaptureAttempt]:
-    far_future = datetime.max.replace(tzinfo=timezone.utc)
+    far_future = datetime.max.replace(tzinfo=UTC)
     # Recaptures: order by capture time (input order breaks ties and stands in for missing times).
     return [a for _, a in sorted(indexed, key=lambda pair: (pair[1].created_at or far_future, pair[0]))]
 
@@ -670,8 +678,13 @@ def _checklist_row(
     updated = [a.updated_at or a.created_at for a in attempts if a.updated_at or a.created_at]
     thumb = thumbnails.get(chosen.url)
     return ChecklistRow(
-        step=step, title=title, label=chosen.photo_label or label, status=status,
-        status_label=STATUS_LABELS[status], note=note, attempts=len(attempts),
+        step=step,
+        title=title,
+        label=chosen.photo_label or label,
+        status=status,
+        status_label=STATUS_LABELS[status],
+        note=note,
+        attempts=len(attempts),
         first_captured=format_time(min(created), with_date=False) if created else "",
         last_updated=format_time(max(updated), with_date=False) if updated else "",
         thumbnail=ImageAsset.from_encoded(thumb.thumbnail) if thumb and thumb.thumbnail else None,
@@ -682,7 +695,7 @@ def _reason(message: str) -> str:
     reason = message.strip()
     for prefix in ("REJECTED:", "REJECTED"):
         if reason.upper().startswith(prefix):
-            reason = reason[len(prefix):].strip()
+            reason = reason[len(prefix) :].strip()
             break
     return reason
 
@@ -699,9 +712,15 @@ def _vehicle_facts(results: DamageResults, *, known: bool) -> tuple[Fact, ...]:
             pass
         odometer = f"{reading} {v.odom_unit}".strip()
     facts = [
-        ("VIN", v.vin), ("Body", v.body_type), ("Exterior colour", v.ext_col),
-        ("Interior colour", v.int_col), ("Odometer", odometer), ("Engine", v.engine_type),
-        ("Fuel", v.fuel_type), ("Transmission", v.transmission), ("Drivetrain", v.drivetrain),
+        ("VIN", v.vin),
+        ("Body", v.body_type),
+        ("Exterior colour", v.ext_col),
+        ("Interior colour", v.int_col),
+        ("Odometer", odometer),
+        ("Engine", v.engine_type),
+        ("Fuel", v.fuel_type),
+        ("Transmission", v.transmission),
+        ("Drivetrain", v.drivetrain),
     ]
     given = tuple(Fact(label, value) for label, value in facts if value)
     return given or (() if known else (Fact("Vehicle details", NOT_RECORDED),))
@@ -733,20 +752,22 @@ def _link(text: str, url: str) -> Link | None:
         parts = urlsplit(url)
     except ValueError:
         return Link(text, url, None)
-    safe = parts.scheme in ("http", "https") and bool(parts.netloc) and not any(
-        char.isspace() or char in "\"'<>\\" for char in url
+    safe = (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and not any(char.isspace() or char in "\"'<>\\" for char in url)
     )
     return Link(text, url, url if safe else None)
 
 
 def format_time(moment: datetime, *, with_date: bool = True) -> str:
     """Times print in UTC, named as such, so a report reads the same wherever it is made."""
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return f"{utc.day} {utc:%b %Y, %H:%M} UTC" if with_date else f"{utc:%H:%M:%S}"
 
 
 def format_date(moment: datetime) -> str:
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return f"{utc.day} {utc:%B %Y}"
 
 

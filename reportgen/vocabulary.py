@@ -131,8 +131,7 @@ def _guess_component(code: str) -> Component:
     side_words = [token for token in tokens if token in _SIDE_TOKENS]
     position_words = [token for token in tokens if token in _POSITION_WORDS]
     part_words = [
-        token for token in tokens if token not in _SIDE_TOKENS and token not in _POSITION_WORDS
-        and token != "UNIQUE"
+        token for token in tokens if token not in _SIDE_TOKENS and token not in _POSITION_WORDS and token != "UNIQUE"
     ]
     words = position_words + side_words + (part_words or ["part"])
     name = " ".join(word.lower() for word in words)

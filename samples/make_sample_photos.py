@@ -124,8 +124,12 @@ class Curve:
         h = xs[i + 1] - xs[i]
         t = (x - xs[i]) / h
         t2, t3 = t * t, t * t * t
-        return ((2 * t3 - 3 * t2 + 1) * self.ys[i] + (t3 - 2 * t2 + t) * h * self.ms[i]
-                + (-2 * t3 + 3 * t2) * self.ys[i + 1] + (t3 - t2) * h * self.ms[i + 1])
+        return (
+            (2 * t3 - 3 * t2 + 1) * self.ys[i]
+            + (t3 - 2 * t2 + t) * h * self.ms[i]
+            + (-2 * t3 + 3 * t2) * self.ys[i + 1]
+            + (t3 - t2) * h * self.ms[i + 1]
+        )
 
 
 # ----------------------------------------------------------------------------- 2-D painting
@@ -216,8 +220,15 @@ class Canvas:
         self.img = base.copy() if isinstance(base, Image.Image) else Image.new("RGB", size, base)
         self.w, self.h = self.img.size
 
-    def paint(self, draw: Callable[[ImageDraw.ImageDraw, int, int], None], bbox: Sequence[float], fill: Fill,
-              alpha: float = 1.0, blur: float = 0.0, clip: Image.Image | None = None) -> None:
+    def paint(
+        self,
+        draw: Callable[[ImageDraw.ImageDraw, int, int], None],
+        bbox: Sequence[float],
+        fill: Fill,
+        alpha: float = 1.0,
+        blur: float = 0.0,
+        clip: Image.Image | None = None,
+    ) -> None:
         """Fill the shape that `draw` puts on a mask (given its offset) with `fill`."""
         pad = math.ceil(blur * 3) + 2
         x0, y0 = max(0, math.floor(bbox[0]) - pad), max(0, math.floor(bbox[1]) - pad)
@@ -243,8 +254,9 @@ class Canvas:
         colour, alpha = fill_image(fill, 0, 0, (self.w, self.h))
         self.img.paste(colour, (0, 0), alpha)
 
-    def polygon(self, pts: Sequence[Pt], fill: Fill, alpha: float = 1.0, blur: float = 0.0,
-                clip: Image.Image | None = None) -> None:
+    def polygon(
+        self, pts: Sequence[Pt], fill: Fill, alpha: float = 1.0, blur: float = 0.0, clip: Image.Image | None = None
+    ) -> None:
         if len(pts) < 3:
             return
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
@@ -254,15 +266,30 @@ class Canvas:
 
         self.paint(draw, (min(xs), min(ys), max(xs), max(ys)), fill, alpha, blur, clip)
 
-    def ellipse(self, c: Pt, rx: float, ry: float, fill: Fill, alpha: float = 1.0, blur: float = 0.0,
-                clip: Image.Image | None = None) -> None:
+    def ellipse(
+        self,
+        c: Pt,
+        rx: float,
+        ry: float,
+        fill: Fill,
+        alpha: float = 1.0,
+        blur: float = 0.0,
+        clip: Image.Image | None = None,
+    ) -> None:
         def draw(d: ImageDraw.ImageDraw, ox: int, oy: int) -> None:
             d.ellipse((c[0] - rx - ox, c[1] - ry - oy, c[0] + rx - ox, c[1] + ry - oy), fill=255)
 
         self.paint(draw, (c[0] - rx, c[1] - ry, c[0] + rx, c[1] + ry), fill, alpha, blur, clip)
 
-    def line(self, pts: Sequence[Pt], width: float, fill: Fill, alpha: float = 1.0, blur: float = 0.0,
-             clip: Image.Image | None = None) -> None:
+    def line(
+        self,
+        pts: Sequence[Pt],
+        width: float,
+        fill: Fill,
+        alpha: float = 1.0,
+        blur: float = 0.0,
+        clip: Image.Image | None = None,
+    ) -> None:
         if len(pts) < 2:
             return
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
@@ -273,8 +300,16 @@ class Canvas:
         box = (min(xs) - width, min(ys) - width, max(xs) + width, max(ys) + width)
         self.paint(draw, box, fill, alpha, blur, clip)
 
-    def text(self, xy: Pt, s: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, fill: Fill,
-             anchor: str = "la", alpha: float = 1.0, blur: float = 0.0) -> None:
+    def text(
+        self,
+        xy: Pt,
+        s: str,
+        font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+        fill: Fill,
+        anchor: str = "la",
+        alpha: float = 1.0,
+        blur: float = 0.0,
+    ) -> None:
         box = ImageDraw.Draw(self.img).textbbox(xy, s, font=font, anchor=anchor)
 
         def draw(d: ImageDraw.ImageDraw, ox: int, oy: int) -> None:
@@ -301,8 +336,10 @@ def font(size: int, bold: bool = True) -> ImageFont.FreeTypeFont | ImageFont.Ima
 
 def arc(c: Pt, rx: float, ry: float, a0: float, a1: float, n: int = 48) -> list[Pt]:
     """Points on an ellipse from angle a0 to a1 (radians, y axis pointing down the picture)."""
-    return [(c[0] + rx * math.cos(a0 + (a1 - a0) * i / n), c[1] + ry * math.sin(a0 + (a1 - a0) * i / n))
-            for i in range(n + 1)]
+    return [
+        (c[0] + rx * math.cos(a0 + (a1 - a0) * i / n), c[1] + ry * math.sin(a0 + (a1 - a0) * i / n))
+        for i in range(n + 1)
+    ]
 
 
 # ----------------------------------------------------------------------------- the car's body
@@ -319,15 +356,62 @@ REAR_TAPER, FRONT_TAPER = 0.50, 4.10  # where the body starts rounding off in pl
 STEERING_CENTRE = (2.7, 0.37, 0.93)  # left-hand drive
 STEERING_AXIS = unit((-0.9, 0.0, 0.42))  # towards the driver's chest
 
-TOP = Curve([(0.0, 0.74), (0.03, 0.92), (0.09, 1.00), (0.30, 1.035), (0.70, 1.05), (0.80, 1.075),
-             (0.95, 1.16), (1.15, 1.26), (1.45, 1.37), (1.72, 1.41), (2.10, 1.42), (2.42, 1.40), (2.70, 1.27),
-             (3.00, 1.11), (3.30, 0.955), (3.45, 0.905), (3.90, 0.86), (4.30, 0.80), (4.42, 0.77),
-             (4.49, 0.72), (4.52, 0.60)])
-BELT = Curve([(0.0, 0.72), (0.03, 0.90), (0.09, 0.975), (0.40, 1.0), (1.20, 1.0), (2.00, 0.975),
-              (3.00, 0.94), (3.35, 0.915), (3.90, 0.835), (4.30, 0.775), (4.42, 0.745), (4.49, 0.70),
-              (4.52, 0.58)])
-BOTTOM = Curve([(0.0, 0.36), (0.04, 0.29), (0.15, 0.265), (0.60, 0.24), (1.40, 0.18), (3.30, 0.17),
-                (4.10, 0.17), (4.40, 0.19), (4.49, 0.25), (4.52, 0.34)])
+TOP = Curve(
+    [
+        (0.0, 0.74),
+        (0.03, 0.92),
+        (0.09, 1.00),
+        (0.30, 1.035),
+        (0.70, 1.05),
+        (0.80, 1.075),
+        (0.95, 1.16),
+        (1.15, 1.26),
+        (1.45, 1.37),
+        (1.72, 1.41),
+        (2.10, 1.42),
+        (2.42, 1.40),
+        (2.70, 1.27),
+        (3.00, 1.11),
+        (3.30, 0.955),
+        (3.45, 0.905),
+        (3.90, 0.86),
+        (4.30, 0.80),
+        (4.42, 0.77),
+        (4.49, 0.72),
+        (4.52, 0.60),
+    ]
+)
+BELT = Curve(
+    [
+        (0.0, 0.72),
+        (0.03, 0.90),
+        (0.09, 0.975),
+        (0.40, 1.0),
+        (1.20, 1.0),
+        (2.00, 0.975),
+        (3.00, 0.94),
+        (3.35, 0.915),
+        (3.90, 0.835),
+        (4.30, 0.775),
+        (4.42, 0.745),
+        (4.49, 0.70),
+        (4.52, 0.58),
+    ]
+)
+BOTTOM = Curve(
+    [
+        (0.0, 0.36),
+        (0.04, 0.29),
+        (0.15, 0.265),
+        (0.60, 0.24),
+        (1.40, 0.18),
+        (3.30, 0.17),
+        (4.10, 0.17),
+        (4.40, 0.19),
+        (4.49, 0.25),
+        (4.52, 0.34),
+    ]
+)
 
 
 def plan_taper(x: float, z: float) -> float:
@@ -360,8 +444,16 @@ def half_section(x: float) -> list[Pt]:
     green = clamp((zt - zbelt - 0.05) / 0.33)  # 0 over the hood and trunk, 1 under the roof
     y5 = lerp(0.86, 0.70, green)
     z5 = zbelt + (zt - zbelt) * lerp(0.55, 1.0, green) - 0.055 * green
-    ctrl = [(0.0, zb), (0.93, zb), (0.985, zb + min(0.10, 0.3 * h)), (1.0, zbelt - min(0.12, 0.3 * h)),
-            (0.975, zbelt), (y5, z5), (0.5 * y5, zt - 0.25 * (zt - z5)), (0.0, zt)]
+    ctrl = [
+        (0.0, zb),
+        (0.93, zb),
+        (0.985, zb + min(0.10, 0.3 * h)),
+        (1.0, zbelt - min(0.12, 0.3 * h)),
+        (0.975, zbelt),
+        (y5, z5),
+        (0.5 * y5, zt - 0.25 * (zt - z5)),
+        (0.0, zt),
+    ]
     return [(y * HALF_W * plan_taper(x, z), z) for y, z in chaikin(ctrl, 3)]
 
 
@@ -467,7 +559,7 @@ class Body:
 def in_arch(p: Vec) -> bool:
     if abs(p[1]) < 0.55:
         return False
-    return any((p[0] - ax) ** 2 + (p[2] - ARCH_Z) ** 2 < ARCH_R ** 2 for ax in (REAR_AXLE, FRONT_AXLE))
+    return any((p[0] - ax) ** 2 + (p[2] - ARCH_Z) ** 2 < ARCH_R**2 for ax in (REAR_AXLE, FRONT_AXLE))
 
 
 @cache
@@ -520,8 +612,9 @@ class Camera:
         return dot(n, sub(self.pos, p)) > 0
 
 
-def warp(texture: Image.Image, to_canvas: list[list[float]], box: Sequence[float],
-         fill: Colour | None = None) -> tuple[Image.Image, tuple[int, int]]:
+def warp(
+    texture: Image.Image, to_canvas: list[list[float]], box: Sequence[float], fill: Colour | None = None
+) -> tuple[Image.Image, tuple[int, int]]:
     """Map texture (whose pixel (s, t) sits at to_canvas @ (s, t, 1)) into the canvas rectangle box."""
     x0, y0 = max(0, math.floor(box[0])), max(0, math.floor(box[1]))
     x1, y1 = min(W, math.ceil(box[2])), min(H, math.ceil(box[3]))
@@ -531,8 +624,9 @@ def warp(texture: Image.Image, to_canvas: list[list[float]], box: Sequence[float
     inv = mat_inv(mat_mul(mat_inv(shift), to_canvas))
     k = inv[2][2]
     coeffs = tuple(v / k for row in inv for v in row)[:8]
-    out = texture.transform((x1 - x0, y1 - y0), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC,
-                            fillcolor=fill)
+    out = texture.transform(
+        (x1 - x0, y1 - y0), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC, fillcolor=fill
+    )
     return out, (x0, y0)
 
 
@@ -569,10 +663,12 @@ def shade_paint(n: Vec, p: Vec, eye: Vec, base: Colour = PAINT) -> Colour:
     fres = min(0.7, 0.045 + 0.955 * (1 - ndv) ** 5)
     light = 0.55 + 0.35 * n[2] + 0.55 * max(0.0, dot(n, SUN))
     glint = max(0.0, dot(r, SUN))
-    flake = glint ** 10 * 70
-    spec = glint ** 120 * 220
-    return tuple(round(clamp(b * light * (1 - fres) + e * fres + flake * k + spec, 0, 255))
-                 for b, e, k in zip(base, env, (0.45, 0.6, 1.0)))
+    flake = glint**10 * 70
+    spec = glint**120 * 220
+    return tuple(
+        round(clamp(b * light * (1 - fres) + e * fres + flake * k + spec, 0, 255))
+        for b, e, k in zip(base, env, (0.45, 0.6, 1.0))
+    )
 
 
 # ----------------------------------------------------------------------------- drawing the car
@@ -642,8 +738,9 @@ def ground_texture() -> tuple[Image.Image, Image.Image]:
     """Top-down asphalt around the car (sharp and pre-blurred for the distance), with lines and shadow."""
     size = (GROUND_TEXELS, GROUND_TEXELS)
     rng = random.Random(7)
-    tone = ImageChops.add(blotches(size, 40, 1).point(lambda v: v // 6),
-                          blotches(size, 220, 2).point(lambda v: v // 10))
+    tone = ImageChops.add(
+        blotches(size, 40, 1).point(lambda v: v // 6), blotches(size, 220, 2).point(lambda v: v // 10)
+    )
     tex = Canvas(Image.merge("RGB", [tone.point(lambda v, o=o: 62 + v + o) for o in (0, 1, 4)]))
     for _ in range(7):  # sealed cracks: dark wandering lines
         x, y = rng.uniform(-24, 28), rng.uniform(-26, 26)
@@ -674,15 +771,20 @@ def ground_texture() -> tuple[Image.Image, Image.Image]:
     for xa, xb in ((18.2, 26.0), (-26.0, -13.4)):
         tex.polygon(to_px([(xa, -28), (xb, -28), (xb, 28), (xa, 28)]), (84, 104, 58))
         edge = xa if xa > 0 else xb
-        tex.polygon(to_px([(edge - 0.15, -28), (edge + 0.15, -28), (edge + 0.15, 28), (edge - 0.15, 28)]),
-                    (170, 168, 160))
+        tex.polygon(
+            to_px([(edge - 0.15, -28), (edge + 0.15, -28), (edge + 0.15, 28), (edge - 0.15, 28)]), (170, 168, 160)
+        )
     # The car's own shadow: soft ambient occlusion, a faint offset sun shadow and dark tyre contacts.
     shade = Canvas((255, 255, 255), size)
-    shade.polygon(to_px([(0.05, -0.85), (4.47, -0.85), (4.47, 0.85), (0.05, 0.85)]), (150, 150, 150),
-                  blur=0.35 / GROUND_RES)
+    shade.polygon(
+        to_px([(0.05, -0.85), (4.47, -0.85), (4.47, 0.85), (0.05, 0.85)]), (150, 150, 150), blur=0.35 / GROUND_RES
+    )
     dx, dy = -0.3 * SUN[0] / SUN[2], -0.3 * SUN[1] / SUN[2]
-    shade.polygon(to_px([(0.2 + dx, -0.75 + dy), (4.3 + dx, -0.75 + dy), (4.3 + dx, 0.75 + dy), (0.2 + dx, 0.75 + dy)]),
-                  (95, 95, 95), blur=0.25 / GROUND_RES)
+    shade.polygon(
+        to_px([(0.2 + dx, -0.75 + dy), (4.3 + dx, -0.75 + dy), (4.3 + dx, 0.75 + dy), (0.2 + dx, 0.75 + dy)]),
+        (95, 95, 95),
+        blur=0.25 / GROUND_RES,
+    )
     shade.polygon(to_px([(0.3, -0.62), (4.25, -0.62), (4.25, 0.62), (0.3, 0.62)]), (70, 70, 70), blur=0.2 / GROUND_RES)
     for ax in (REAR_AXLE, FRONT_AXLE):
         for s in (-1, 1):
@@ -707,8 +809,14 @@ def draw_sky(cv: Canvas, cam: Camera) -> None:
         cx, cy = cam.project(add(cam.pos, scale(d, 100.0)))
         for _ in range(5):
             r = rng.uniform(0.05, 0.12) * cam.focal
-            cv.ellipse((cx + rng.uniform(-1.5, 1.5) * r, cy + rng.uniform(-0.3, 0.3) * r), r, r * 0.45,
-                       (247, 248, 250), alpha=0.45, blur=r * 0.4)
+            cv.ellipse(
+                (cx + rng.uniform(-1.5, 1.5) * r, cy + rng.uniform(-0.3, 0.3) * r),
+                r,
+                r * 0.45,
+                (247, 248, 250),
+                alpha=0.45,
+                blur=r * 0.4,
+            )
 
 
 def draw_ground(cv: Canvas, cam: Camera) -> None:
@@ -738,8 +846,12 @@ def draw_ground(cv: Canvas, cam: Camera) -> None:
     speckled = ImageChops.add(img, Image.merge("RGB", (grain,) * 3), 1.0, -128)
     img = Image.composite(speckled, img, ramp(img.size, (0, row(20.0)), (0, row(2.5))))
     cv.img.paste(img.resize((W, H - 2 * top), Image.Resampling.BILINEAR), (0, 2 * top))
-    haze, alpha = fill_image(Linear((0, 2 * row(70.0)), (0, 2 * row(15.0)), (
-        (0.0, (200, 204, 208, 200)), (1.0, (200, 204, 208, 0)))), 0, 0, (W, H - 2 * top))
+    haze, alpha = fill_image(
+        Linear((0, 2 * row(70.0)), (0, 2 * row(15.0)), ((0.0, (200, 204, 208, 200)), (1.0, (200, 204, 208, 0)))),
+        0,
+        0,
+        (W, H - 2 * top),
+    )
     cv.img.paste(haze, (0, 2 * top), alpha)
 
 
@@ -771,22 +883,36 @@ def wheel_texture() -> Image.Image:
     c = (n / 2, n / 2)
     cv = Canvas((0, 0, 0), (n, n))
     tyre = TYRE_R * k
-    cv.ellipse(c, tyre, tyre, Radial(c, (tyre, tyre), ((0.0, (30, 30, 32)), (0.72, (40, 40, 42)),
-                                                        (0.88, (34, 34, 36)), (1.0, (16, 16, 18)))))
+    cv.ellipse(
+        c,
+        tyre,
+        tyre,
+        Radial(c, (tyre, tyre), ((0.0, (30, 30, 32)), (0.72, (40, 40, 42)), (0.88, (34, 34, 36)), (1.0, (16, 16, 18)))),
+    )
     cv.ellipse(c, tyre, tyre, Linear((0, 0), (0, n), ((0.0, (255, 255, 255, 38)), (0.6, (255, 255, 255, 0)))))
     cv.ellipse(c, tyre * 0.9, tyre * 0.9, (20, 20, 22), alpha=0.5, blur=3)
     cv.ellipse(c, tyre * 0.895, tyre * 0.895, (38, 38, 40))
     for radius, shade in ((0.93, (48, 48, 50)), (0.765, (26, 26, 28))):
         cv.line(arc(c, tyre * radius, tyre * radius, 0, math.tau, 180), 2.5, shade, alpha=0.8)
     band = (RIM_R + 0.5 * (TYRE_R - RIM_R)) * k
-    for angle, words in ((-math.pi / 2, "ALL SEASON  M+S"), (math.pi / 2, "225/45 R17 91W"),
-                         (math.pi, "TUBELESS RADIAL"), (0.0, "DOT 4X7F 2408")):
+    for angle, words in (
+        (-math.pi / 2, "ALL SEASON  M+S"),
+        (math.pi / 2, "225/45 R17 91W"),
+        (math.pi, "TUBELESS RADIAL"),
+        (0.0, "DOT 4X7F 2408"),
+    ):
         _arc_text(cv, c, band, angle, words, 42, (64, 64, 66))
     rim = RIM_R * k
     cv.ellipse(c, rim, rim, Radial(c, (rim, rim), ((0.0, (18, 18, 20)), (0.8, (40, 40, 44)), (1.0, (70, 70, 74)))))
     disc = 0.155 * k
-    cv.ellipse(c, disc, disc, Radial(c, (disc, disc), ((0.0, (70, 70, 72)), (0.5, (118, 116, 112)),
-                                                       (0.95, (96, 94, 92)), (1.0, (52, 52, 54)))))
+    cv.ellipse(
+        c,
+        disc,
+        disc,
+        Radial(
+            c, (disc, disc), ((0.0, (70, 70, 72)), (0.5, (118, 116, 112)), (0.95, (96, 94, 92)), (1.0, (52, 52, 54)))
+        ),
+    )
     cal = arc(c, disc * 1.02, disc * 1.02, math.radians(195), math.radians(245), 16)
     cal += arc(c, disc * 0.62, disc * 0.62, math.radians(245), math.radians(195), 16)
     cv.polygon(cal, (46, 48, 52))
@@ -798,21 +924,47 @@ def wheel_texture() -> Image.Image:
             p0 = (c[0] + 0.06 * k * math.cos(a - 0.5 * off), c[1] + 0.06 * k * math.sin(a - 0.5 * off))
             p1 = (c[0] + (RIM_R - 0.012) * k * math.cos(a), c[1] + (RIM_R - 0.012) * k * math.sin(a))
             nx, ny = -math.sin(a), math.cos(a)
-            poly = [(p0[0] + nx * hub_w, p0[1] + ny * hub_w), (p1[0] + nx * rim_w, p1[1] + ny * rim_w),
-                    (p1[0] - nx * rim_w, p1[1] - ny * rim_w), (p0[0] - nx * hub_w, p0[1] - ny * hub_w)]
+            poly = [
+                (p0[0] + nx * hub_w, p0[1] + ny * hub_w),
+                (p1[0] + nx * rim_w, p1[1] + ny * rim_w),
+                (p1[0] - nx * rim_w, p1[1] - ny * rim_w),
+                (p0[0] - nx * hub_w, p0[1] - ny * hub_w),
+            ]
             lit = 0.5 + 0.5 * -math.sin(a)  # spokes pointing up catch more sky
             cv.polygon([(x + 6, y + 8) for x, y in poly], (10, 10, 12), alpha=0.6, blur=6)
-            cv.polygon(poly, Linear(p0, p1, ((0.0, mix((150, 152, 156), (206, 208, 212), lit)),
-                                             (1.0, mix((118, 120, 124), (178, 180, 184), lit)))))
+            cv.polygon(
+                poly,
+                Linear(
+                    p0,
+                    p1,
+                    (
+                        (0.0, mix((150, 152, 156), (206, 208, 212), lit)),
+                        (1.0, mix((118, 120, 124), (178, 180, 184), lit)),
+                    ),
+                ),
+            )
             edge = [poly[2], poly[3]] if off > 0 else [poly[0], poly[1]]
             cv.line(edge, 5, (236, 238, 240), alpha=0.5 * lit + 0.2)
     lip = arc(c, rim, rim, 0, math.tau, 180)
-    cv.line(lip, 0.02 * k, Linear((0, c[1] - rim), (0, c[1] + rim), ((0.0, (228, 230, 232)), (0.5, (168, 170, 174)),
-                                                                      (1.0, (110, 112, 116)))))
+    cv.line(
+        lip,
+        0.02 * k,
+        Linear(
+            (0, c[1] - rim), (0, c[1] + rim), ((0.0, (228, 230, 232)), (0.5, (168, 170, 174)), (1.0, (110, 112, 116)))
+        ),
+    )
     cv.line(arc(c, rim - 0.011 * k, rim - 0.011 * k, 0, math.tau, 180), 3, (60, 60, 64), alpha=0.7)
     hub = 0.07 * k
-    cv.ellipse(c, hub, hub, Radial((c[0] - hub * 0.3, c[1] - hub * 0.4), (hub * 1.6, hub * 1.6),
-                                   ((0.0, (214, 216, 220)), (1.0, (120, 122, 126)))))
+    cv.ellipse(
+        c,
+        hub,
+        hub,
+        Radial(
+            (c[0] - hub * 0.3, c[1] - hub * 0.4),
+            (hub * 1.6, hub * 1.6),
+            ((0.0, (214, 216, 220)), (1.0, (120, 122, 126))),
+        ),
+    )
     for i in range(5):
         a = math.tau * (i + 0.5) / 5 - math.pi / 2
         bx, by = c[0] + 0.048 * k * math.cos(a), c[1] + 0.048 * k * math.sin(a)
@@ -853,8 +1005,10 @@ def draw_tread(cv: Canvas, cam: Camera, ax: float, s: int, clip: Image.Image | N
         (ya, ra), (yb, rb) = bands[b], bands[b + 1]
         for i in range(segs):
             a0, a1 = math.tau * i / segs, math.tau * (i + 1) / segs
-            quad = [(ax + TYRE_R * r * math.cos(a), y, TYRE_R + TYRE_R * r * math.sin(a))
-                    for (y, r), a in (((ya, ra), a0), ((ya, ra), a1), ((yb, rb), a1), ((yb, rb), a0))]
+            quad = [
+                (ax + TYRE_R * r * math.cos(a), y, TYRE_R + TYRE_R * r * math.sin(a))
+                for (y, r), a in (((ya, ra), a0), ((ya, ra), a1), ((yb, rb), a1), ((yb, rb), a0))
+            ]
             am = (a0 + a1) / 2
             tilt = (rb - ra) * 3
             n = unit((math.cos(am), s * tilt, math.sin(am)))
@@ -874,8 +1028,10 @@ def draw_wheel(cv: Canvas, cam: Camera, ax: float, s: int, clip: Image.Image | N
     if outer_visible:
         res = 2 * TYRE_R / WHEEL_TEX
         to_canvas = cam.plane((ax - s * TYRE_R, y_out, 2 * TYRE_R), (s * res, 0.0, 0.0), (0.0, 0.0, -res))
-        ring = [cam.project((ax + TYRE_R * math.cos(a), y_out, TYRE_R + TYRE_R * math.sin(a)))
-                for a in (math.tau * i / 32 for i in range(32))]
+        ring = [
+            cam.project((ax + TYRE_R * math.cos(a), y_out, TYRE_R + TYRE_R * math.sin(a)))
+            for a in (math.tau * i / 32 for i in range(32))
+        ]
         xs, ys = [p[0] for p in ring], [p[1] for p in ring]
         face, at = warp(wheel_texture(), to_canvas, (min(xs) - 4, min(ys) - 4, max(xs) + 4, max(ys) + 4))
         mask = face.getchannel("A")
@@ -883,10 +1039,14 @@ def draw_wheel(cv: Canvas, cam: Camera, ax: float, s: int, clip: Image.Image | N
             mask = ImageChops.multiply(mask, clip.crop((at[0], at[1], at[0] + face.width, at[1] + face.height)))
         cv.img.paste(face.convert("RGB"), at, mask)
     else:
-        ring = [cam.project((ax + TYRE_R * 0.97 * math.cos(a), y_in, TYRE_R + TYRE_R * 0.97 * math.sin(a)))
-                for a in (math.tau * i / 48 for i in range(48))]
-        hub = [cam.project((ax + RIM_R * math.cos(a), y_in + s * 0.05, TYRE_R + RIM_R * math.sin(a)))
-               for a in (math.tau * i / 48 for i in range(48))]
+        ring = [
+            cam.project((ax + TYRE_R * 0.97 * math.cos(a), y_in, TYRE_R + TYRE_R * 0.97 * math.sin(a)))
+            for a in (math.tau * i / 48 for i in range(48))
+        ]
+        hub = [
+            cam.project((ax + RIM_R * math.cos(a), y_in + s * 0.05, TYRE_R + RIM_R * math.sin(a)))
+            for a in (math.tau * i / 48 for i in range(48))
+        ]
         cv.polygon(ring, (26, 26, 28), clip=clip)
         cv.polygon(hub, (40, 40, 43), clip=clip)
 
@@ -913,8 +1073,12 @@ class Surface:
         e = 0.01
         p, pu, pv = self.at(u, v), self.at(u + e, v), self.at(u, v + e)
         n = unit(cross(sub(pu, p), sub(pv, p)))
-        outward = {"side": (0.0, float(self.s), 0.0), "top": (0.0, 0.0, 1.0), "front": (1.0, 0.0, 0.0),
-                   "rear": (-1.0, 0.0, 0.0)}[self.kind]
+        outward = {
+            "side": (0.0, float(self.s), 0.0),
+            "top": (0.0, 0.0, 1.0),
+            "front": (1.0, 0.0, 0.0),
+            "rear": (-1.0, 0.0, 0.0),
+        }[self.kind]
         return n if dot(n, outward) >= 0 else scale(n, -1.0)
 
     def facing(self, cam: Camera, uv: Sequence[Pt]) -> bool:
@@ -984,8 +1148,16 @@ def crease(cv: Canvas, cam: Camera, surf: Surface, uv: Sequence[Pt]) -> None:
     cv.line([(x, y + 1.5 * w) for x, y in proj], 2 * w, (2, 6, 14), alpha=0.35, blur=w)
 
 
-DLO = [(3.12, 0.962), (2.46, 1.322), (2.0, 1.342), (1.66, 1.333), (1.43, 1.245), (1.27, 1.11),
-       (1.21, 1.045), (1.27, 1.012)]  # the side glass outline, with the Hofmeister kink at the back
+DLO = [
+    (3.12, 0.962),
+    (2.46, 1.322),
+    (2.0, 1.342),
+    (1.66, 1.333),
+    (1.43, 1.245),
+    (1.27, 1.11),
+    (1.21, 1.045),
+    (1.27, 1.012),
+]  # the side glass outline, with the Hofmeister kink at the back
 
 
 def draw_flank(cv: Canvas, cam: Camera, s: int) -> None:
@@ -1013,8 +1185,12 @@ def draw_flank(cv: Canvas, cam: Camera, s: int) -> None:
     cv.line(belt, w * 0.8, (235, 238, 242), alpha=0.5)
     # Doors, bumpers and sills.
     seam(cv, cam, surf, [(3.30, 0.93), (3.33, 0.60), (3.32, 0.44), (2.37, 0.435), (2.37, 0.96)])
-    seam(cv, cam, surf, [(2.35, 0.96), (2.35, 0.435), (1.62, 0.44), (1.45, 0.53), (1.36, 0.63), (1.33, 0.78),
-                         (1.30, 0.99)])
+    seam(
+        cv,
+        cam,
+        surf,
+        [(2.35, 0.96), (2.35, 0.435), (1.62, 0.44), (1.45, 0.53), (1.36, 0.63), (1.33, 0.78), (1.30, 0.99)],
+    )
     seam(cv, cam, surf, [(4.02, 0.60), (4.10, 0.645), (4.18, 0.67)])
     seam(cv, cam, surf, [(0.72, 0.60), (0.40, 0.62), (0.03, 0.64)])
     crease(cv, cam, surf, [(4.2, 0.775), (3.3, 0.82), (2.4, 0.845), (1.4, 0.868), (0.5, 0.882), (0.12, 0.878)])
@@ -1027,8 +1203,15 @@ def draw_flank(cv: Canvas, cam: Camera, s: int) -> None:
         seam(cv, cam, surf, densify(ellipse_uv((0.70, 0.895), 0.075, 0.062, 24)), closed=True, strength=0.8)
     markers = ((4.28, 0.52, (220, 120, 20)), (0.22, 0.54, (150, 20, 22)))  # US-market side reflectors
     for x, z, colour in markers:
-        cv.polygon(surf.project(cam, densify([(x - 0.06, z - 0.015), (x + 0.06, z - 0.015), (x + 0.06, z + 0.015),
-                                              (x - 0.06, z + 0.015)], 0.01)), colour)
+        cv.polygon(
+            surf.project(
+                cam,
+                densify(
+                    [(x - 0.06, z - 0.015), (x + 0.06, z - 0.015), (x + 0.06, z + 0.015), (x - 0.06, z + 0.015)], 0.01
+                ),
+            ),
+            colour,
+        )
 
 
 def arch_outline(ax: float) -> list[Pt]:
@@ -1046,8 +1229,12 @@ def wheel_clip(cam: Camera, ax: float, s: int) -> Image.Image:
     y = s * (HALF_W + 0.005)
     pts = [(x, y, z) for x, z in arch_outline(ax)]
     x_front, x_rear = pts[-1][0], pts[0][0]
-    pts += [(x_front + 0.7, y, BOTTOM(x_front)), (x_front + 0.7, y, -0.5), (x_rear - 0.7, y, -0.5),
-            (x_rear - 0.7, y, BOTTOM(x_rear))]
+    pts += [
+        (x_front + 0.7, y, BOTTOM(x_front)),
+        (x_front + 0.7, y, -0.5),
+        (x_rear - 0.7, y, -0.5),
+        (x_rear - 0.7, y, BOTTOM(x_rear)),
+    ]
     return polygon_mask([cam.project(p) for p in pts])
 
 
@@ -1059,10 +1246,16 @@ def draw_arch(cv: Canvas, cam: Camera, ax: float, s: int) -> None:
         return
     pts = surf.project(cam, outline)
     top = cam.project(surf.at(ax, ARCH_Z + ARCH_R))
-    cv.polygon(pts, Linear(top, (top[0], top[1] + px(cam, surf.at(ax, 0.3), 0.5)),
-                           ((0.0, (8, 8, 10)), (1.0, (22, 22, 24)))))
-    lip = surf.project(cam, [(ax + (ARCH_R + 0.012) * math.cos(a), ARCH_Z + (ARCH_R + 0.012) * math.sin(a))
-                             for a in (math.pi * (0.08 + 0.84 * i / 30) for i in range(31))])
+    cv.polygon(
+        pts, Linear(top, (top[0], top[1] + px(cam, surf.at(ax, 0.3), 0.5)), ((0.0, (8, 8, 10)), (1.0, (22, 22, 24))))
+    )
+    lip = surf.project(
+        cam,
+        [
+            (ax + (ARCH_R + 0.012) * math.cos(a), ARCH_Z + (ARCH_R + 0.012) * math.sin(a))
+            for a in (math.pi * (0.08 + 0.84 * i / 30) for i in range(31))
+        ],
+    )
     cv.line(lip, px(cam, surf.at(ax, 0.7), 0.01), (120, 140, 180), alpha=0.35, blur=2)
 
 
@@ -1101,16 +1294,26 @@ def draw_top(cv: Canvas, cam: Camera) -> None:
         pts = top.project(cam, ws)
         cv.polygon(pts, glossy_fill(cam, top, (2.55, 0.0), (3.3, 0.0), tint, 0.12))
         clip = polygon_mask(pts)
-        cv.polygon(top.project(cam, densify([(2.52, -0.55), (2.52, 0.55), (2.62, 0.56), (2.62, -0.56)], 0.03)),
-                   (5, 5, 6), alpha=0.85, clip=clip)  # the dotted frit along the header
-        cv.polygon(top.project(cam, densify([(2.63, -0.06), (2.63, 0.06), (2.70, 0.05), (2.70, -0.05)], 0.02)),
-                   (10, 10, 12), alpha=0.8, clip=clip)  # rear-view mirror behind the glass
+        cv.polygon(
+            top.project(cam, densify([(2.52, -0.55), (2.52, 0.55), (2.62, 0.56), (2.62, -0.56)], 0.03)),
+            (5, 5, 6),
+            alpha=0.85,
+            clip=clip,
+        )  # the dotted frit along the header
+        cv.polygon(
+            top.project(cam, densify([(2.63, -0.06), (2.63, 0.06), (2.70, 0.05), (2.70, -0.05)], 0.02)),
+            (10, 10, 12),
+            alpha=0.8,
+            clip=clip,
+        )  # rear-view mirror behind the glass
         # Behind the tint: the dashboard top, the steering wheel rim and the VIN plate on the driver's side.
         dash = [cam.project(p) for p in ((3.25, -0.7, 0.99), (3.25, 0.7, 0.99), (2.85, 0.7, 1.05), (2.85, -0.7, 1.05))]
         cv.polygon(dash, (40, 40, 43), alpha=0.5, clip=clip)
         down = unit(cross(STEERING_AXIS, (0.0, 1.0, 0.0)))
-        rim = [cam.project(add(STEERING_CENTRE, add((0.0, 0.19 * math.cos(a), 0.0), scale(down, 0.19 * math.sin(a)))))
-               for a in (math.tau * i / 48 for i in range(49))]
+        rim = [
+            cam.project(add(STEERING_CENTRE, add((0.0, 0.19 * math.cos(a), 0.0), scale(down, 0.19 * math.sin(a)))))
+            for a in (math.tau * i / 48 for i in range(49))
+        ]
         cv.line(rim, px(cam, STEERING_CENTRE, 0.035), (6, 6, 7), alpha=0.35, blur=4, clip=clip)
         plate = [cam.project(p) for p in ((3.24, 0.48, 0.995), (3.24, 0.62, 0.995), (3.2, 0.62, 1.0), (3.2, 0.48, 1.0))]
         cv.polygon(plate, (170, 172, 176), alpha=0.55, clip=clip)
@@ -1125,8 +1328,11 @@ def draw_top(cv: Canvas, cam: Camera) -> None:
             cv.polygon(top.project(cam, streak), (225, 232, 240), alpha=0.12, blur=16, clip=clip)
         for y0, y1 in ((-0.62, -0.06), (-0.02, 0.52)):  # wipers parked along the cowl
             blade = top.project(cam, densify([(3.28, y0), (3.24, y1)], 0.05, False))
-            cv.line([(x, y - px(cam, top.at(3.26, y0), 0.012)) for x, y in blade],
-                    px(cam, top.at(3.26, y0), 0.016), (8, 8, 9))
+            cv.line(
+                [(x, y - px(cam, top.at(3.26, y0), 0.012)) for x, y in blade],
+                px(cam, top.at(3.26, y0), 0.016),
+                (8, 8, 9),
+            )
     rw = densify([(0.93, -0.62), (1.60, -0.54), (1.60, 0.54), (0.93, 0.62)], 0.03)
     if top.facing(cam, rw):
         pts = top.project(cam, rw)
@@ -1134,10 +1340,14 @@ def draw_top(cv: Canvas, cam: Camera) -> None:
         clip = polygon_mask(pts)
         for i in range(9):  # demister lines
             x = 1.02 + i * 0.055
-            cv.line(top.project(cam, densify([(x, -0.5), (x, 0.5)], 0.05, False)), 1.5, (40, 30, 28), alpha=0.5,
-                    clip=clip)
-        cv.polygon(top.project(cam, densify([(1.53, -0.16), (1.53, 0.16), (1.56, 0.16), (1.56, -0.16)], 0.02)),
-                   (90, 14, 16), clip=clip)
+            cv.line(
+                top.project(cam, densify([(x, -0.5), (x, 0.5)], 0.05, False)), 1.5, (40, 30, 28), alpha=0.5, clip=clip
+            )
+        cv.polygon(
+            top.project(cam, densify([(1.53, -0.16), (1.53, 0.16), (1.56, 0.16), (1.56, -0.16)], 0.02)),
+            (90, 14, 16),
+            clip=clip,
+        )
     sunroof = densify([(1.95, -0.42), (2.42, -0.42), (2.42, 0.42), (1.95, 0.42)], 0.03)
     if top.facing(cam, sunroof):
         cv.polygon(top.project(cam, sunroof), glossy_fill(cam, top, (2.4, 0.0), (1.96, 0.0), (8, 10, 13), 0.12))
@@ -1157,10 +1367,27 @@ def draw_top(cv: Canvas, cam: Camera) -> None:
         draw_roundel(cv, c, r, clamp(squash, 0.1, 1.0))
 
 
-HEADLIGHT = [(0.33, 0.697), (0.31, 0.752), (0.55, 0.757), (0.76, 0.748), (0.845, 0.737), (0.875, 0.718),
-             (0.868, 0.700), (0.76, 0.684), (0.50, 0.670)]
-KIDNEY = [(0.035, 0.665), (0.035, 0.76), (0.05, 0.775), (0.19, 0.775), (0.215, 0.76), (0.205, 0.675),
-          (0.185, 0.654), (0.06, 0.652)]
+HEADLIGHT = [
+    (0.33, 0.697),
+    (0.31, 0.752),
+    (0.55, 0.757),
+    (0.76, 0.748),
+    (0.845, 0.737),
+    (0.875, 0.718),
+    (0.868, 0.700),
+    (0.76, 0.684),
+    (0.50, 0.670),
+]
+KIDNEY = [
+    (0.035, 0.665),
+    (0.035, 0.76),
+    (0.05, 0.775),
+    (0.19, 0.775),
+    (0.215, 0.76),
+    (0.205, 0.675),
+    (0.185, 0.654),
+    (0.06, 0.652),
+]
 
 
 @cache
@@ -1192,8 +1419,9 @@ def draw_plate(cv: Canvas, cam: Camera, front: bool, z_top: float) -> None:
     s = 1.0 if front else -1.0
     origin = (x, -s * 0.1525, z_top)
     to_canvas = cam.plane(origin, (0.0, s * res, 0.0), (0.0, 0.0, -res))
-    corners = [cam.project((x, -s * 0.1525 + s * a, z_top - b))
-               for a, b in ((0, 0), (0.305, 0), (0.305, 0.152), (0, 0.152))]
+    corners = [
+        cam.project((x, -s * 0.1525 + s * a, z_top - b)) for a, b in ((0, 0), (0.305, 0), (0.305, 0.152), (0, 0.152))
+    ]
     cv.polygon([(p[0] + 6, p[1] + 8) for p in corners], (0, 0, 0), alpha=0.5, blur=6)
     xs, ys = [p[0] for p in corners], [p[1] for p in corners]
     img, at = warp(tex, to_canvas, (min(xs) - 2, min(ys) - 2, max(xs) + 2, max(ys) + 2))
@@ -1217,17 +1445,29 @@ def draw_nose(cv: Canvas, cam: Camera) -> None:
             cv.line(ring + ring[:1], px(cam, surf.at(cy, 0.7), 0.007), (226, 232, 240), clip=clip)
             inner = surf.project(cam, ellipse_uv((cy, 0.715), r * 0.45, r * 0.45))
             glow = px(cam, surf.at(cy, 0.715), r * 0.45)
-            cv.polygon(inner, Radial(cam.project(surf.at(cy, 0.7)), (glow, glow),
-                                     ((0.0, (200, 206, 214)), (1.0, (40, 44, 50)))), clip=clip)
-        cv.polygon(surf.project(cam, densify([(0.34, 0.672), (0.60, 0.664), (0.60, 0.676), (0.34, 0.684)], 0.01)),
-                   (210, 140, 50), alpha=0.7, clip=clip)
+            cv.polygon(
+                inner,
+                Radial(cam.project(surf.at(cy, 0.7)), (glow, glow), ((0.0, (200, 206, 214)), (1.0, (40, 44, 50)))),
+                clip=clip,
+            )
+        cv.polygon(
+            surf.project(cam, densify([(0.34, 0.672), (0.60, 0.664), (0.60, 0.676), (0.34, 0.684)], 0.01)),
+            (210, 140, 50),
+            alpha=0.7,
+            clip=clip,
+        )
         # Oxidised polycarbonate: a milky, yellowed film over the whole lens.
         cv.polygon(pts, (214, 204, 168), alpha=0.38, clip=clip)
         for i in range(3):
             spot = surf.project(cam, ellipse_uv((0.42 + 0.16 * i, 0.71 + 0.015 * (i % 2)), 0.09, 0.03))
             cv.polygon(spot, (232, 226, 200), alpha=0.22, blur=8, clip=clip)
-        cv.polygon(surf.project(cam, densify([(0.33, 0.745), (0.84, 0.73), (0.84, 0.738), (0.33, 0.752)], 0.02)),
-                   (250, 250, 250), alpha=0.35, blur=3, clip=clip)
+        cv.polygon(
+            surf.project(cam, densify([(0.33, 0.745), (0.84, 0.73), (0.84, 0.738), (0.33, 0.752)], 0.02)),
+            (250, 250, 250),
+            alpha=0.35,
+            blur=3,
+            clip=clip,
+        )
         cv.line(pts + pts[:1], px(cam, surf.at(0.55, 0.7), 0.005), (6, 8, 12), alpha=0.9)
         kidney = densify(KIDNEY, 0.012)
         kpts = surf.project(cam, kidney)
@@ -1237,8 +1477,11 @@ def draw_nose(cv: Canvas, cam: Camera) -> None:
             y = 0.045 + i * 0.015
             slat = surf.project(cam, [(y, 0.64), (y, 0.78)])
             cv.line(slat, px(cam, surf.at(y, 0.7), 0.006), (58, 60, 64), clip=kclip)
-        cv.line(kpts + kpts[:1], px(cam, surf.at(0.12, 0.7), 0.012),
-                glossy_fill(cam, surf, (0.12, 0.775), (0.12, 0.655), (170, 172, 176), 0.6))
+        cv.line(
+            kpts + kpts[:1],
+            px(cam, surf.at(0.12, 0.7), 0.012),
+            glossy_fill(cam, surf, (0.12, 0.775), (0.12, 0.655), (170, 172, 176), 0.6),
+        )
         fog = surf.project(cam, densify([(0.50, 0.22), (0.76, 0.22), (0.75, 0.365), (0.53, 0.38)], 0.015))
         cv.polygon(fog, (14, 14, 16))
         lens = surf.project(cam, ellipse_uv((0.66, 0.315), 0.036, 0.036))
@@ -1259,8 +1502,16 @@ def draw_nose(cv: Canvas, cam: Camera) -> None:
     draw_plate(cv, cam, True, 0.54)
 
 
-TAIL_OUTER = [(0.54, 0.805), (0.54, 0.935), (0.72, 0.94), (0.84, 0.93), (0.875, 0.89), (0.87, 0.79), (0.80, 0.76),
-              (0.76, 0.80)]
+TAIL_OUTER = [
+    (0.54, 0.805),
+    (0.54, 0.935),
+    (0.72, 0.94),
+    (0.84, 0.93),
+    (0.875, 0.89),
+    (0.87, 0.79),
+    (0.80, 0.76),
+    (0.76, 0.80),
+]
 TAIL_INNER = [(0.30, 0.85), (0.30, 0.93), (0.52, 0.935), (0.52, 0.805)]
 
 
@@ -1286,8 +1537,9 @@ def draw_tail(cv: Canvas, cam: Camera) -> None:
     seam(cv, cam, tail, [(0.53, 0.945), (0.53, 0.66), (-0.53, 0.66), (-0.53, 0.945)])
     bumper = [(0.53, 0.655), (0.58, 0.70), (0.64, 0.755), (0.72, 0.77), (0.88, 0.775)]
     seam(cv, cam, tail, [(-y, z) for y, z in reversed(bumper)] + bumper, strength=0.7)
-    cv.polygon(tail.project(cam, densify([(-0.70, 0.36), (0.70, 0.36), (0.66, 0.31), (-0.66, 0.31)], 0.02)),
-               (16, 16, 18))
+    cv.polygon(
+        tail.project(cam, densify([(-0.70, 0.36), (0.70, 0.36), (0.66, 0.31), (-0.66, 0.31)], 0.02)), (16, 16, 18)
+    )
     badge = tail.at(0.0, 0.905)
     draw_roundel(cv, cam.project(badge), px(cam, badge, 0.035))
     draw_plate(cv, cam, False, 0.60)
@@ -1316,8 +1568,9 @@ def pitch_up(v: Vec, pitch: float) -> Vec:
     return (x * math.cos(pitch) - z * math.sin(pitch), y, x * math.sin(pitch) + z * math.cos(pitch))
 
 
-def superquadric(centre: Vec, radii: Vec, e: float = 0.6, pitch: float = 0.0,
-                 nu: int = 28, nv: int = 14) -> list[list[Vec]]:
+def superquadric(
+    centre: Vec, radii: Vec, e: float = 0.6, pitch: float = 0.0, nu: int = 28, nv: int = 14
+) -> list[list[Vec]]:
     """A rounded box (e < 1) or ellipsoid (e = 1) as a grid of points."""
     grid = []
     for j in range(nv + 1):
@@ -1325,8 +1578,11 @@ def superquadric(centre: Vec, radii: Vec, e: float = 0.6, pitch: float = 0.0,
         row = []
         for i in range(nu + 1):
             u = math.tau * i / nu
-            local = (radii[0] * spow(math.cos(v), e) * spow(math.cos(u), e),
-                     radii[1] * spow(math.cos(v), e) * spow(math.sin(u), e), radii[2] * spow(math.sin(v), e))
+            local = (
+                radii[0] * spow(math.cos(v), e) * spow(math.cos(u), e),
+                radii[1] * spow(math.cos(v), e) * spow(math.sin(u), e),
+                radii[2] * spow(math.sin(v), e),
+            )
             row.append(add(centre, pitch_up(local, pitch)))
         grid.append(row)
     return grid
@@ -1350,8 +1606,9 @@ def mesh_faces(cam: Camera, grid: list[list[Vec]], inside: Callable[[Vec], Vec],
     return faces
 
 
-def blob_faces(cam: Camera, centre: Vec, radii: Vec, e: float, shader: Shader, pitch: float = 0.0,
-               nu: int = 28, nv: int = 14) -> list[Face]:
+def blob_faces(
+    cam: Camera, centre: Vec, radii: Vec, e: float, shader: Shader, pitch: float = 0.0, nu: int = 28, nv: int = 14
+) -> list[Face]:
     """The visible faces of one rounded box."""
     return mesh_faces(cam, superquadric(centre, radii, e, pitch=pitch, nu=nu, nv=nv), lambda _: centre, shader)
 
@@ -1413,9 +1670,11 @@ BUILDINGS = (
     Building(32.0, 58.0, -46.0, -20.0, 14.0, (172, 176, 182), 4),
     Building(40.0, 60.0, 10.0, 36.0, 6.0, (150, 120, 100), 1),
 )
-TREES = tuple([(float(x), -27.0 + (x % 3)) for x in range(-24, 34, 6)]
-              + [(23.0 + (y % 2), float(y)) for y in range(-18, 30, 7)]
-              + [(-30.0 - (y % 4), float(y)) for y in range(-26, 30, 8)])
+TREES = tuple(
+    [(float(x), -27.0 + (x % 3)) for x in range(-24, 34, 6)]
+    + [(23.0 + (y % 2), float(y)) for y in range(-18, 30, 7)]
+    + [(-30.0 - (y % 4), float(y)) for y in range(-26, 30, 8)]
+)
 POLES = ((8.5, 9.5), (8.5, -9.5), (-10.5, 13.0), (-10.5, -14.0), (15.0, -22.0), (-4.0, 25.0))
 
 
@@ -1449,8 +1708,10 @@ def draw_building(cv: Canvas, cam: Camera, b: Building) -> None:
                 p = [(lerp(xa, xb, t), lerp(ya, yb, t), z) for t, z in ((t0, z0), (t1, z0), (t1, z1), (t0, z1))]
                 pts = [cam.project(q) for q in p]
                 cv.polygon(pts, Linear(pts[3], pts[0], ((0.0, mix(glass, HAZE, 0.35)), (1.0, glass))))
-        eave = [cam.project(p) for p in ((xa, ya, b.height - 0.5), (xb, yb, b.height - 0.5), (xb, yb, b.height),
-                                         (xa, ya, b.height))]
+        eave = [
+            cam.project(p)
+            for p in ((xa, ya, b.height - 0.5), (xb, yb, b.height - 0.5), (xb, yb, b.height), (xa, ya, b.height))
+        ]
         cv.polygon(eave, hazed((90, 92, 96), dist))
 
 
@@ -1485,8 +1746,10 @@ def draw_pole(cv: Canvas, cam: Camera, x: float, y: float) -> None:
     dist = math.dist(cam.pos[:2], (x, y))
     colour = hazed((118, 120, 124), dist)
     cv.line([cam.project((x, y, 0.0)), cam.project((x, y, 9.0))], px(cam, (x, y, 4.0), 0.16), colour)
-    head = [cam.project(p) for p in ((x - 0.3, y - 0.3, 9.0), (x + 0.9, y - 0.3, 9.0), (x + 0.9, y + 0.3, 9.2),
-                                      (x - 0.3, y + 0.3, 9.2))]
+    head = [
+        cam.project(p)
+        for p in ((x - 0.3, y - 0.3, 9.0), (x + 0.9, y - 0.3, 9.0), (x + 0.9, y + 0.3, 9.2), (x - 0.3, y + 0.3, 9.2))
+    ]
     cv.polygon(head, hazed((70, 72, 76), dist))
 
 
@@ -1499,8 +1762,9 @@ def draw_surroundings(cv: Canvas, cam: Camera) -> None:
         items.append((math.dist(cam.pos[:2], centre), lambda b=b: draw_building(cv, cam, b)))
     for x, y in TREES:
         seed = rng.random()
-        items.append((math.dist(cam.pos[:2], (x, y)),
-                      lambda x=x, y=y, seed=seed: draw_tree(cv, cam, x, y, random.Random(seed))))
+        items.append(
+            (math.dist(cam.pos[:2], (x, y)), lambda x=x, y=y, seed=seed: draw_tree(cv, cam, x, y, random.Random(seed)))
+        )
     for x, y in POLES:
         items.append((math.dist(cam.pos[:2], (x, y)), lambda x=x, y=y: draw_pole(cv, cam, x, y)))
     for _, draw in sorted(items, key=lambda item: -item[0]):
@@ -1549,8 +1813,13 @@ def paint_damage(cv: Canvas, d: Damage, rng: random.Random) -> None:
         cv.ellipse((cx, cy + r * 0.15), r, r * 0.62, (0, 2, 8), alpha=0.45, blur=r * 0.35)
         crescent = arc((cx, cy - r * 0.1), r * 0.85, r * 0.5, math.pi * 1.1, math.pi * 1.9, 20)
         cv.line(crescent, 3 * k, (200, 215, 240), alpha=0.55, blur=k * 1.5)
-        cv.line(arc((cx, cy + r * 0.2), r * 0.8, r * 0.42, math.pi * 0.15, math.pi * 0.85, 20), 2 * k,
-                (120, 140, 180), alpha=0.3, blur=k * 2)
+        cv.line(
+            arc((cx, cy + r * 0.2), r * 0.8, r * 0.42, math.pi * 0.15, math.pi * 0.85, 20),
+            2 * k,
+            (120, 140, 180),
+            alpha=0.3,
+            blur=k * 2,
+        )
         cv.line([(cx - r * 0.5, cy - r * 0.05), (cx + r * 0.45, cy + r * 0.08)], 1.2 * k, (225, 230, 240), alpha=0.5)
     elif d.kind == "scratch":
         length = 64 * k
@@ -1602,40 +1871,60 @@ class Exterior:
 
 # Camera placements were solved so that PAVE's sample marker coordinates land on the named parts.
 EXTERIORS = {
-    "04_TVL": Exterior((2.136, 4.813, 1.1), (2.136, 0.0, -0.666), (
-        Damage("WHEEL_FRONT_LEFT", 17.43, 27.37, "scuff", -40),
-        Damage("DOOR_REAR_LEFT", 59.84, 24.76, "dent"),
-        Damage("DOOR_REAR_LEFT", 60.88, 23.56, "scratch", -8))),
+    "04_TVL": Exterior(
+        (2.136, 4.813, 1.1),
+        (2.136, 0.0, -0.666),
+        (
+            Damage("WHEEL_FRONT_LEFT", 17.43, 27.37, "scuff", -40),
+            Damage("DOOR_REAR_LEFT", 59.84, 24.76, "dent"),
+            Damage("DOOR_REAR_LEFT", 60.88, 23.56, "scratch", -8),
+        ),
+    ),
     "10_FLF": Exterior((5.9, 3.05, 1.45), (2.3, 0.1, 0.22)),
-    "05_IC5": Exterior((6.534, -0.185, 0.897), (2.216, 0.188, -0.75), (
-        Damage("LIGHT_HEAD_FRONT_LEFT", 72.03, 21.54, "haze"),
-        Damage("LIGHT_HEAD_FRONT_RIGHT", 27.52, 22.14, "haze"),
-        Damage("BUMPER_FRONT_UNIQUE", 20.72, 37.92, "scrape", 10),
-        Damage("BUMPER_FRONT_UNIQUE", 19.45, 23.49, "scratch", 4),
-        Damage("BUMPER_FRONT_UNIQUE", 47.25, 40.91, "scrape", -3),
-        Damage("BUMPER_FRONT_UNIQUE", 36.05, 26.93, "crack"),
-        Damage("BUMPER_FRONT_UNIQUE", 50.11, 26.40, "scratch", 6),
-        Damage("HOOD_FRONT_UNIQUE", 43.01, 12.86, "chips"),
-        Damage("HOOD_FRONT_UNIQUE", 54.30, 13.76, "scratch", -12),
-        Damage("HOUSING_MIRROR_LEFT", 70.16, 8.38, "scuff", 15))),
+    "05_IC5": Exterior(
+        (6.534, -0.185, 0.897),
+        (2.216, 0.188, -0.75),
+        (
+            Damage("LIGHT_HEAD_FRONT_LEFT", 72.03, 21.54, "haze"),
+            Damage("LIGHT_HEAD_FRONT_RIGHT", 27.52, 22.14, "haze"),
+            Damage("BUMPER_FRONT_UNIQUE", 20.72, 37.92, "scrape", 10),
+            Damage("BUMPER_FRONT_UNIQUE", 19.45, 23.49, "scratch", 4),
+            Damage("BUMPER_FRONT_UNIQUE", 47.25, 40.91, "scrape", -3),
+            Damage("BUMPER_FRONT_UNIQUE", 36.05, 26.93, "crack"),
+            Damage("BUMPER_FRONT_UNIQUE", 50.11, 26.40, "scratch", 6),
+            Damage("HOOD_FRONT_UNIQUE", 43.01, 12.86, "chips"),
+            Damage("HOOD_FRONT_UNIQUE", 54.30, 13.76, "scratch", -12),
+            Damage("HOUSING_MIRROR_LEFT", 70.16, 8.38, "scuff", 15),
+        ),
+    ),
     "11_FRT": Exterior((5.9, -3.05, 1.45), (2.3, -0.1, 0.22)),
-    "07_R0Q": Exterior((2.337, -4.814, 1.1), (2.337, 0.0, -0.666), (
-        Damage("DOOR_FRONT_RIGHT", 55.95, 22.29, "dent"),
-        Damage("BUMPER_FRONT_UNIQUE", 86.84, 26.10, "scrape", -6),
-        Damage("BUMPER_FRONT_UNIQUE", 87.88, 32.24, "scuff", 20),
-        Damage("DOOR_REAR_RIGHT", 42.11, 26.85, "scratch", 3),
-        Damage("DOOR_REAR_RIGHT", 42.41, 24.38, "dent"),
-        Damage("ROCKER_PANEL_RIGHT", 34.93, 32.01, "scrape", 2),
-        Damage("QUARTER_PANEL_RIGHT", 16.16, 22.51, "dent"),
-        Damage("QUARTER_PANEL_RIGHT", 24.68, 13.16, "scratch", 25),
-        Damage("QUARTER_PANEL_RIGHT", 22.84, 23.98, "scrape", -4),
-        Damage("QUARTER_PANEL_RIGHT", 24.21, 20.73, "dent"),
-        Damage("WHEEL_REAR_RIGHT", 22.90, 27.33, "scuff", 35))),
+    "07_R0Q": Exterior(
+        (2.337, -4.814, 1.1),
+        (2.337, 0.0, -0.666),
+        (
+            Damage("DOOR_FRONT_RIGHT", 55.95, 22.29, "dent"),
+            Damage("BUMPER_FRONT_UNIQUE", 86.84, 26.10, "scrape", -6),
+            Damage("BUMPER_FRONT_UNIQUE", 87.88, 32.24, "scuff", 20),
+            Damage("DOOR_REAR_RIGHT", 42.11, 26.85, "scratch", 3),
+            Damage("DOOR_REAR_RIGHT", 42.41, 24.38, "dent"),
+            Damage("ROCKER_PANEL_RIGHT", 34.93, 32.01, "scrape", 2),
+            Damage("QUARTER_PANEL_RIGHT", 16.16, 22.51, "dent"),
+            Damage("QUARTER_PANEL_RIGHT", 24.68, 13.16, "scratch", 25),
+            Damage("QUARTER_PANEL_RIGHT", 22.84, 23.98, "scrape", -4),
+            Damage("QUARTER_PANEL_RIGHT", 24.21, 20.73, "dent"),
+            Damage("WHEEL_REAR_RIGHT", 22.90, 27.33, "scuff", 35),
+        ),
+    ),
     "12_RRT": Exterior((-1.75, -3.1, 1.45), (2.2, -0.1, 0.22)),
-    "08_U9T": Exterior((-1.85, 0.135, 1.1), (2.069, -0.086, -0.706), (
-        Damage("BUMPER_REAR_UNIQUE", 76.36, 25.88, "scrape", 5),
-        Damage("BUMPER_REAR_UNIQUE", 67.46, 30.82, "crack"),
-        Damage("TRUNK_REAR_UNIQUE", 48.62, 28.35, "dent"))),
+    "08_U9T": Exterior(
+        (-1.85, 0.135, 1.1),
+        (2.069, -0.086, -0.706),
+        (
+            Damage("BUMPER_REAR_UNIQUE", 76.36, 25.88, "scrape", 5),
+            Damage("BUMPER_REAR_UNIQUE", 67.46, 30.82, "crack"),
+            Damage("TRUNK_REAR_UNIQUE", 48.62, 28.35, "dent"),
+        ),
+    ),
     "13_RLF": Exterior((-1.75, 3.1, 1.45), (2.2, 0.1, 0.22)),
     "09_WSH": Exterior((4.5, 0.4, 1.42), (2.9, 0.0, 1.12)),
     "06_TIR": Exterior((3.98, 1.72, 0.5), (3.74, 0.86, 0.31)),
@@ -1682,8 +1971,9 @@ def vignette() -> Image.Image:
 def finish(img: Image.Image, seed: int) -> Image.Image:
     """Reduce to output size and add what a phone photo has: slight warmth, vignette and sensor grain."""
     out = img.reduce(SS)  # a box filter is exactly right for averaging the supersamples
-    out = Image.merge("RGB", [ch.point(lambda v, g=g: min(255, round(v * g)))
-                              for ch, g in zip(out.split(), (1.02, 1.0, 0.97))])
+    out = Image.merge(
+        "RGB", [ch.point(lambda v, g=g: min(255, round(v * g))) for ch, g in zip(out.split(), (1.02, 1.0, 0.97))]
+    )
     out = ImageChops.multiply(out, vignette())
     grain = noise((OUT_W, OUT_H), seed, 0.7).point(lambda v: round(128 + (v - 128) * 0.07))
     return ImageChops.add(out, Image.merge("RGB", (grain,) * 3), 1.0, -128)
@@ -1706,9 +1996,11 @@ def vin_label() -> Image.Image:
     cv.text((w - 80, 70), "DATE: 09/08", font(62), ink, anchor="ra")
     cv.text((80, 170), "GVWR: 2100 KG (4630 LB)", mid, ink)
     cv.text((80, 240), "GAWR FRT: 975 KG (2150 LB)      GAWR RR: 1170 KG (2579 LB)", mid, ink)
-    lines = ("THIS VEHICLE CONFORMS TO ALL APPLICABLE U.S. FEDERAL MOTOR VEHICLE SAFETY,",
-             "BUMPER, AND THEFT PREVENTION STANDARDS IN EFFECT ON THE DATE OF",
-             "MANUFACTURE SHOWN ABOVE.")
+    lines = (
+        "THIS VEHICLE CONFORMS TO ALL APPLICABLE U.S. FEDERAL MOTOR VEHICLE SAFETY,",
+        "BUMPER, AND THEFT PREVENTION STANDARDS IN EFFECT ON THE DATE OF",
+        "MANUFACTURE SHOWN ABOVE.",
+    )
     for i, text in enumerate(lines):
         cv.text((80, 340 + i * 56), text, small, ink)
     cv.text((80, 560), "VIN:", font(92), ink)
@@ -1750,8 +2042,12 @@ def render_vin() -> Image.Image:
     face = [cam.project(corner(a, b)) for a, b in ((-0.4, -0.3), (0.4, -0.3), (0.4, 0.3), (-0.4, 0.3))]
     cv.polygon(face, Linear((0, 0), (W, H), ((0.0, (22, 40, 86)), (0.45, (12, 26, 62)), (1.0, (6, 14, 36)))))
     cv.polygon([(W * 0.05, 0), (W * 0.3, 0), (W * 0.75, H), (W * 0.52, H)], (150, 170, 210), alpha=0.16, blur=90)
-    cv.polygon([(-50, H * 0.8), (W * 0.4, H * 0.55), (W * 0.45, H * 0.62), (-50, H * 0.95)], (120, 140, 190),
-               alpha=0.1, blur=60)
+    cv.polygon(
+        [(-50, H * 0.8), (W * 0.4, H * 0.55), (W * 0.45, H * 0.62), (-50, H * 0.95)],
+        (120, 140, 190),
+        alpha=0.1,
+        blur=60,
+    )
     for i in range(9):  # spot welds along the pinch flange
         b = -0.1 + i * 0.03
         p = cam.project(corner(0.066, b))
@@ -1773,8 +2069,10 @@ def render_vin() -> Image.Image:
     xs, ys = [p[0] for p in quad], [p[1] for p in quad]
     img, at = warp(label, to_canvas, (min(xs) - 2, min(ys) - 2, max(xs) + 2, max(ys) + 2))
     cv.img.paste(img.convert("RGB"), at, img.getchannel("A"))
-    cv.polygon(quad, Linear(quad[0], quad[2], ((0.0, (255, 255, 255, 0)), (0.45, (255, 255, 255, 70)),
-                                               (0.6, (255, 255, 255, 0)))))
+    cv.polygon(
+        quad,
+        Linear(quad[0], quad[2], ((0.0, (255, 255, 255, 0)), (0.45, (255, 255, 255, 70)), (0.6, (255, 255, 255, 0)))),
+    )
     # Shallow depth of field: the far end of the pillar is soft.
     soft = cv.img.filter(ImageFilter.GaussianBlur(7))
     return Image.composite(soft, cv.img, ramp((W, H), (W * 0.55, 0), (W, 0)))
@@ -1786,15 +2084,33 @@ def dial_point(c: Pt, r: float, angle: float) -> Pt:
     return (c[0] + r * math.sin(a), c[1] - r * math.cos(a))
 
 
-def draw_dial(cv: Canvas, c: Pt, r: float, top: float, major: float, minor: float, label_every: float,
-              red_from: float | None, caption: str, reading: float) -> None:
+def draw_dial(
+    cv: Canvas,
+    c: Pt,
+    r: float,
+    top: float,
+    major: float,
+    minor: float,
+    label_every: float,
+    red_from: float | None,
+    caption: str,
+    reading: float,
+) -> None:
     """A round gauge: chrome bezel, black face, ticks, numerals and a lit orange needle."""
 
     def sweep(v: float) -> float:
         return -135 + 270 * v / top
 
-    cv.ellipse(c, r * 1.08, r * 1.08, Linear((c[0], c[1] - r), (c[0], c[1] + r), (
-        (0.0, (214, 216, 220)), (0.45, (92, 94, 98)), (0.55, (60, 62, 66)), (1.0, (170, 172, 176)))))
+    cv.ellipse(
+        c,
+        r * 1.08,
+        r * 1.08,
+        Linear(
+            (c[0], c[1] - r),
+            (c[0], c[1] + r),
+            ((0.0, (214, 216, 220)), (0.45, (92, 94, 98)), (0.55, (60, 62, 66)), (1.0, (170, 172, 176))),
+        ),
+    )
     cv.ellipse(c, r * 1.02, r * 1.02, (6, 6, 8))
     cv.ellipse(c, r, r, Radial(c, (r, r), ((0.0, (30, 30, 34)), (0.8, (16, 16, 19)), (1.0, (8, 8, 10)))))
     if red_from is not None:
@@ -1818,8 +2134,12 @@ def draw_dial(cv: Canvas, c: Pt, r: float, top: float, major: float, minor: floa
     side_a, side_b = dial_point(c, r * 0.035, a + 90), dial_point(c, r * 0.035, a - 90)
     cv.polygon([tip, side_a, tail, side_b], (255, 140, 60), alpha=0.5, blur=r * 0.03)
     cv.polygon([tip, side_a, tail, side_b], (246, 104, 36))
-    cv.ellipse(c, r * 0.11, r * 0.11, Radial((c[0], c[1] - r * 0.04), (r * 0.12, r * 0.12), (
-        (0.0, (70, 70, 74)), (1.0, (14, 14, 16)))))
+    cv.ellipse(
+        c,
+        r * 0.11,
+        r * 0.11,
+        Radial((c[0], c[1] - r * 0.04), (r * 0.12, r * 0.12), ((0.0, (70, 70, 74)), (1.0, (14, 14, 16)))),
+    )
 
 
 def draw_lcd(cv: Canvas, box: tuple[float, float, float, float], lines: Sequence[tuple[str, int]]) -> None:
@@ -1841,32 +2161,58 @@ def render_cluster() -> Image.Image:
     face = [(W * 0.05, H * 0.2), (W * 0.95, H * 0.2), (W * 0.98, H * 0.9), (W * 0.02, H * 0.9)]
     cv.polygon(face, (8, 8, 10))
     cv.polygon([(0, 0), (W, 0), (W, H * 0.26), (W * 0.5, H * 0.32), (0, H * 0.26)], (0, 0, 0), alpha=0.6, blur=60)
-    cv.polygon([(-20, -20), (W + 20, -20), (W + 20, H * 0.17), (W * 0.5, H * 0.22), (-20, H * 0.17)],
-               Linear((0, 0), (0, H * 0.2), ((0.0, (44, 44, 46)), (1.0, (24, 24, 26)))))
+    cv.polygon(
+        [(-20, -20), (W + 20, -20), (W + 20, H * 0.17), (W * 0.5, H * 0.22), (-20, H * 0.17)],
+        Linear((0, 0), (0, H * 0.2), ((0.0, (44, 44, 46)), (1.0, (24, 24, 26)))),
+    )
     r = W * 0.19
     speedo, tacho = (W * 0.3, H * 0.53), (W * 0.7, H * 0.53)
     draw_dial(cv, speedo, r, 160, 20, 10, 20, None, "mph", 0)
     draw_dial(cv, tacho, r, 7, 1, 0.5, 1, 6.5, "1/min x1000", 0.75)
-    draw_lcd(cv, (speedo[0] - r * 0.34, speedo[1] + r * 0.3, speedo[0] + r * 0.34, speedo[1] + r * 0.6),
-             (("87,412 mi", round(r * 0.1)), ("TRIP A   235.8", round(r * 0.06))))
-    draw_lcd(cv, (tacho[0] - r * 0.34, tacho[1] + r * 0.3, tacho[0] + r * 0.34, tacho[1] + r * 0.6),
-             (("10:42", round(r * 0.1)), ("+68\u00b0F    D", round(r * 0.06))))
+    draw_lcd(
+        cv,
+        (speedo[0] - r * 0.34, speedo[1] + r * 0.3, speedo[0] + r * 0.34, speedo[1] + r * 0.6),
+        (("87,412 mi", round(r * 0.1)), ("TRIP A   235.8", round(r * 0.06))),
+    )
+    draw_lcd(
+        cv,
+        (tacho[0] - r * 0.34, tacho[1] + r * 0.3, tacho[0] + r * 0.34, tacho[1] + r * 0.6),
+        (("10:42", round(r * 0.1)), ("+68\u00b0F    D", round(r * 0.06))),
+    )
     for i, colour in enumerate(((220, 40, 30), (240, 170, 20), (220, 40, 30))):  # bulb check at ignition
         cv.ellipse((W * 0.5 + (i - 1) * r * 0.16, H * 0.72), r * 0.035, r * 0.035, colour)
     # The cluster glass: a broad soft reflection and a crisp arc where its curved edge catches the light.
-    cv.polygon([(W * 0.1, H * 0.2), (W * 0.45, H * 0.2), (W * 0.3, H * 0.9), (W * 0.0, H * 0.9)],
-               (230, 235, 240), alpha=0.07, blur=80)
-    cv.line(arc((W * 0.5, H * 1.6), W * 0.62, H * 1.36, math.pi * 1.25, math.pi * 1.75, 60), 10, (240, 240, 240),
-            alpha=0.25, blur=4)
+    cv.polygon(
+        [(W * 0.1, H * 0.2), (W * 0.45, H * 0.2), (W * 0.3, H * 0.9), (W * 0.0, H * 0.9)],
+        (230, 235, 240),
+        alpha=0.07,
+        blur=80,
+    )
+    cv.line(
+        arc((W * 0.5, H * 1.6), W * 0.62, H * 1.36, math.pi * 1.25, math.pi * 1.75, 60),
+        10,
+        (240, 240, 240),
+        alpha=0.25,
+        blur=4,
+    )
     # The steering wheel rim and its spokes, close to the lens and out of focus.
     wheel = Canvas(cv.img)
     rim = arc((W * 0.5, H * 1.75), W * 0.75, H * 0.95, math.pi * 1.05, math.pi * 1.95, 90)
-    wheel.line(rim, H * 0.11, Linear((0, H * 0.78), (0, H * 0.95), ((0.0, (46, 44, 42)), (0.4, (22, 21, 20)),
-                                                                      (1.0, (8, 8, 8)))))
+    wheel.line(
+        rim,
+        H * 0.11,
+        Linear((0, H * 0.78), (0, H * 0.95), ((0.0, (46, 44, 42)), (0.4, (22, 21, 20)), (1.0, (8, 8, 8)))),
+    )
     wheel.line([(x, y - H * 0.045) for x, y in rim], 12, (90, 88, 84), alpha=0.5)
     for side in (-1, 1):
-        wheel.polygon([(W * 0.5 + side * W * 0.22, H), (W * 0.5 + side * W * 0.58, H * 0.93),
-                       (W * 0.5 + side * W * 0.62, H + 20)], (16, 16, 17))
+        wheel.polygon(
+            [
+                (W * 0.5 + side * W * 0.22, H),
+                (W * 0.5 + side * W * 0.58, H * 0.93),
+                (W * 0.5 + side * W * 0.62, H + 20),
+            ],
+            (16, 16, 17),
+        )
     soft = wheel.img.filter(ImageFilter.GaussianBlur(18))
     return Image.composite(soft, wheel.img, ramp((W, H), (0, H * 0.8), (0, H * 0.9)))
 
@@ -1907,8 +2253,15 @@ def quad_on(cam: Camera, corners: Sequence[Vec]) -> list[Pt]:
     return [cam.project(p) for p in corners]
 
 
-def stitching(cv: Canvas, cam: Camera, centre: Vec, tilt: float, face: Callable[[float, float], Vec],
-              span: float, pleats: Sequence[float]) -> None:
+def stitching(
+    cv: Canvas,
+    cam: Camera,
+    centre: Vec,
+    tilt: float,
+    face: Callable[[float, float], Vec],
+    span: float,
+    pleats: Sequence[float],
+) -> None:
     """The seams of a pleated leather insert: two long ones and a few across, on one face of a seat part."""
 
     def at(a: float, b: float) -> Vec:
@@ -1931,8 +2284,14 @@ def render_interior() -> Image.Image:
     cv.fill(Linear((0, 0), (0, H * 0.6), ((0.0, (250, 251, 252)), (1.0, (208, 216, 220)))))
     rng = random.Random(23)
     for _ in range(16):
-        cv.ellipse((rng.uniform(0, W), rng.uniform(0.1, 0.45) * H), W * rng.uniform(0.03, 0.09), H * 0.06,
-                   (160, 176, 150), alpha=0.35, blur=70)
+        cv.ellipse(
+            (rng.uniform(0, W), rng.uniform(0.1, 0.45) * H),
+            W * rng.uniform(0.03, 0.09),
+            H * 0.06,
+            (160, 176, 150),
+            alpha=0.35,
+            blur=70,
+        )
     leather, plastic = (30, 29, 29), (36, 36, 38)
     shell = [  # headliner, passenger door card, floor: flat panels
         ([(1.55, -0.72, 1.37), (2.75, -0.68, 1.37), (2.75, 0.72, 1.37), (1.55, 0.75, 1.37)], (176, 173, 166)),
@@ -1945,21 +2304,31 @@ def render_interior() -> Image.Image:
         pts = quad_on(cam, corners)
         cv.polygon(pts, Linear(pts[0], pts[2], ((0.0, colour), (1.0, mix(colour, (0, 0, 0), 0.45)))))
     for s in (1, -1):  # A-pillars and the far B-pillar
-        cv.polygon(quad_on(cam, [(3.08, s * 0.72, 0.98), (3.0, s * 0.72, 0.98), (2.5, s * 0.64, 1.38),
-                                 (2.58, s * 0.64, 1.38)]), (58, 58, 60))
-    cv.polygon(quad_on(cam, [(1.82, -0.76, 0.95), (1.95, -0.76, 0.95), (1.95, -0.7, 1.38), (1.82, -0.7, 1.38)]),
-               (70, 70, 72))
+        cv.polygon(
+            quad_on(
+                cam, [(3.08, s * 0.72, 0.98), (3.0, s * 0.72, 0.98), (2.5, s * 0.64, 1.38), (2.58, s * 0.64, 1.38)]
+            ),
+            (58, 58, 60),
+        )
+    cv.polygon(
+        quad_on(cam, [(1.82, -0.76, 0.95), (1.95, -0.76, 0.95), (1.95, -0.7, 1.38), (1.82, -0.7, 1.38)]), (70, 70, 72)
+    )
     faces: list[Face] = []
     faces += blob_faces(cam, (3.15, 0.0, 0.81), (0.3, 0.79, 0.2), 0.3, cabin_shader(cam, plastic), nu=96, nv=40)
     faces += blob_faces(cam, (2.93, 0.37, 1.0), (0.12, 0.2, 0.07), 0.5, cabin_shader(cam, (26, 26, 28)))  # cluster hood
     faces += blob_faces(cam, (2.86, 0.0, 0.6), (0.08, 0.15, 0.2), 0.3, cabin_shader(cam, (24, 24, 26)))  # centre stack
     faces += blob_faces(cam, (2.4, 0.0, 0.36), (0.45, 0.12, 0.16), 0.3, cabin_shader(cam, (26, 26, 28)))  # console
     for y in (0.37, -0.37):  # seats: cushion, bolsters, back, back bolsters, head restraint
-        parts = [((2.22, y, 0.45), (0.27, 0.24, 0.07), 0.08), ((1.93, y, 0.86), (0.07, 0.25, 0.34), 0.3),
-                 ((1.79, y, 1.27), (0.05, 0.13, 0.1), 0.3)]
+        parts = [
+            ((2.22, y, 0.45), (0.27, 0.24, 0.07), 0.08),
+            ((1.93, y, 0.86), (0.07, 0.25, 0.34), 0.3),
+            ((1.79, y, 1.27), (0.05, 0.13, 0.1), 0.3),
+        ]
         for side in (1, -1):
-            parts += [((2.22, y + side * 0.2, 0.5), (0.26, 0.06, 0.075), 0.08),
-                      ((1.97, y + side * 0.21, 0.84), (0.075, 0.06, 0.3), 0.3)]
+            parts += [
+                ((2.22, y + side * 0.2, 0.5), (0.26, 0.06, 0.075), 0.08),
+                ((1.97, y + side * 0.21, 0.84), (0.075, 0.06, 0.3), 0.3),
+            ]
         for centre, radii, tilt in parts:
             faces += blob_faces(cam, centre, radii, 0.45, cabin_shader(cam, leather, 0.06), tilt, nu=48, nv=24)
     draw_faces(cv, faces, 8 * SS)
@@ -1967,13 +2336,16 @@ def render_interior() -> Image.Image:
         stitching(cv, cam, (2.22, y, 0.45), 0.08, lambda a, b: (a, b, 0.07), 0.22, (-0.06, 0.08))
         stitching(cv, cam, (1.93, y, 0.86), 0.3, lambda a, b: (0.07, b, a), 0.28, (-0.04, 0.14))
     # Sun through the open door, falling across the driver's cushion.
-    patch = [add((2.22, 0.37, 0.45), pitch_up((dx, dy, 0.071), 0.08))
-             for dx, dy in ((-0.2, 0.22), (0.1, 0.22), (0.2, -0.05), (-0.1, -0.05))]
+    patch = [
+        add((2.22, 0.37, 0.45), pitch_up((dx, dy, 0.071), 0.08))
+        for dx, dy in ((-0.2, 0.22), (0.1, 0.22), (0.2, -0.05), (-0.1, -0.05))
+    ]
     cv.polygon(quad_on(cam, patch), (255, 244, 226), alpha=0.12, blur=px(cam, patch[0], 0.03))
     # Dashboard details: screen, vents, aluminium strip, radio buttons.
-    cv.polygon(quad_on(cam, [(2.99, -0.13, 1.02), (2.99, 0.13, 1.02), (3.04, 0.13, 1.12), (3.04, -0.13, 1.12)]),
-               Linear(cam.project((2.99, 0, 1.02)), cam.project((3.04, 0, 1.12)),
-                      ((0.0, (18, 20, 26)), (1.0, (52, 56, 64)))))
+    cv.polygon(
+        quad_on(cam, [(2.99, -0.13, 1.02), (2.99, 0.13, 1.02), (3.04, 0.13, 1.12), (3.04, -0.13, 1.12)]),
+        Linear(cam.project((2.99, 0, 1.02)), cam.project((3.04, 0, 1.12)), ((0.0, (18, 20, 26)), (1.0, (52, 56, 64)))),
+    )
     face_x = 2.85  # the dashboard's upright face
     for y0, y1 in ((-0.16, -0.03), (0.03, 0.16), (0.58, 0.7)):
         vent = quad_on(cam, [(face_x, y0, 0.86), (face_x, y1, 0.86), (face_x, y1, 0.95), (face_x, y0, 0.95)])
@@ -1991,15 +2363,21 @@ def render_interior() -> Image.Image:
     # The steering wheel, its boss and spokes, on a column angled up towards the driver.
     centre, normal = STEERING_CENTRE, STEERING_AXIS
     tilt = -math.atan2(normal[2], -normal[0])
-    wheel_faces = blob_faces(cam, add(centre, (0.16, 0.0, -0.07)), (0.13, 0.05, 0.05), 0.6,
-                             cabin_shader(cam, (18, 18, 19)), tilt)  # the column
+    wheel_faces = blob_faces(
+        cam, add(centre, (0.16, 0.0, -0.07)), (0.13, 0.05, 0.05), 0.6, cabin_shader(cam, (18, 18, 19)), tilt
+    )  # the column
     down = unit(cross(normal, (0.0, 1.0, 0.0)))
-    for offset, radii in (((0.0, 0.11, 0.0), (0.015, 0.085, 0.026)), ((0.0, -0.11, 0.0), (0.015, 0.085, 0.026)),
-                          (scale(down, 0.11), (0.015, 0.026, 0.085))):
-        wheel_faces += blob_faces(cam, add(centre, offset), radii, 0.5, cabin_shader(cam, (120, 122, 126), 0.3), tilt,
-                                  nu=20, nv=10)
-    wheel_faces += blob_faces(cam, add(centre, scale(normal, 0.02)), (0.035, 0.075, 0.068), 0.5,
-                              cabin_shader(cam, (24, 24, 25), 0.06), tilt)
+    for offset, radii in (
+        ((0.0, 0.11, 0.0), (0.015, 0.085, 0.026)),
+        ((0.0, -0.11, 0.0), (0.015, 0.085, 0.026)),
+        (scale(down, 0.11), (0.015, 0.026, 0.085)),
+    ):
+        wheel_faces += blob_faces(
+            cam, add(centre, offset), radii, 0.5, cabin_shader(cam, (120, 122, 126), 0.3), tilt, nu=20, nv=10
+        )
+    wheel_faces += blob_faces(
+        cam, add(centre, scale(normal, 0.02)), (0.035, 0.075, 0.068), 0.5, cabin_shader(cam, (24, 24, 25), 0.06), tilt
+    )
     ring = torus(centre, normal, 0.19, 0.018)
 
     def ring_core(p: Vec) -> Vec:
@@ -2024,8 +2402,21 @@ CLOSE_UPS: dict[str, Callable[[], Image.Image]] = {
     "02_INT": render_interior,
     "03_CLU": render_cluster,
 }
-ORDER = ("01_V1N", "02_INT", "03_CLU", "04_TVL", "10_FLF", "05_IC5", "11_FRT", "07_R0Q", "12_RRT", "08_U9T",
-         "13_RLF", "09_WSH", "06_TIR")
+ORDER = (
+    "01_V1N",
+    "02_INT",
+    "03_CLU",
+    "04_TVL",
+    "10_FLF",
+    "05_IC5",
+    "11_FRT",
+    "07_R0Q",
+    "12_RRT",
+    "08_U9T",
+    "13_RLF",
+    "09_WSH",
+    "06_TIR",
+)
 
 
 def make_photo(job: tuple[str, bool]) -> tuple[str, bytes]:
@@ -2039,8 +2430,11 @@ def make_photo(job: tuple[str, bool]) -> tuple[str, bytes]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true",
-                        help=f"mark the damage coordinates with red crosses and write to {CHECK_DIR} instead")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"mark the damage coordinates with red crosses and write to {CHECK_DIR} instead",
+    )
     args = parser.parse_args(argv)
     target = CHECK_DIR if args.check else IMAGES_DIR
     target.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 API_KEY, API_SECRET, USERNAME = "key-7d1f", "secret-c0ffee-4b1d", "acme-fleet"
@@ -106,13 +106,12 @@ class FakePave:
     def _signature_ok(handler: http.server.BaseHTTPRequestHandler) -> bool:
         stamp, token = handler.headers.get("API-Timestamp", ""), handler.headers.get("API-Token", "")
         try:
-            moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except ValueError:
             return False
-        if abs((datetime.now(timezone.utc) - moment).total_seconds()) > TOKEN_LIFETIME:
+        if abs((datetime.now(UTC) - moment).total_seconds()) > TOKEN_LIFETIME:
             return False
-        expected = hmac.new(API_SECRET.encode(), f"{USERNAME}:{API_KEY}@{stamp}".encode(),
-                            hashlib.sha256).hexdigest()
+        expected = hmac.new(API_SECRET.encode(), f"{USERNAME}:{API_KEY}@{stamp}".encode(), hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected, token)
 
     # ---- the image origin --------------------------------------------------------------------

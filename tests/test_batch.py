@@ -21,9 +21,14 @@ from .fake_pave import API_KEY, API_SECRET, USERNAME, Reply, slow
 
 
 def run_batch(pave, tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out", *args],
-                          cwd=tmp_path, env=batch_env(pave, tmp_path, **(env or {})), capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out", *args],
+        cwd=tmp_path,
+        env=batch_env(pave, tmp_path, **(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_keys_file_allows_comments_blanks_and_repeats(tmp_path: Path) -> None:
@@ -43,7 +48,14 @@ def test_a_mixed_batch_writes_what_it_can_and_reports_the_rest(pave, tmp_path: P
     assert "batch: 3 written, 0 skipped, 3 failed" in result.stdout
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
-        "GOOD-1.json", "GOOD-1.pdf", "GOOD-2.json", "GOOD-2.pdf", "GOOD-3.json", "GOOD-3.pdf", "batch-summary.json"]
+        "GOOD-1.json",
+        "GOOD-1.pdf",
+        "GOOD-2.json",
+        "GOOD-2.pdf",
+        "GOOD-3.json",
+        "GOOD-3.pdf",
+        "batch-summary.json",
+    ]
     summary = json.loads((out / "batch-summary.json").read_text())
     keys_order = ["GOOD-1", "LATE-1", "GONE-404", "GOOD-2", "../../etc/passwd", "GOOD-3"]
     assert [s["session_key"] for s in summary["sessions"]] == keys_order
@@ -94,10 +106,16 @@ def test_all_good_exits_zero(pave, tmp_path: Path) -> None:
     assert "batch: 1 written, 0 skipped, 0 failed" in result.stdout
 
 
-
 def batch_env(pave, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "PAVE_API_SECRET": API_SECRET,
-            "PAVE_USERNAME": USERNAME, "XDG_CACHE_HOME": str(tmp_path / "cache"), **extra}
+    return {
+        **os.environ,
+        "PAVE_BASE_URL": pave.api_url,
+        "PAVE_API_KEY": API_KEY,
+        "PAVE_API_SECRET": API_SECRET,
+        "PAVE_USERNAME": USERNAME,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        **extra,
+    }
 
 
 def slow_sessions(pave, tmp_path: Path, count: int, seconds: float = 1.0) -> list[str]:
@@ -116,8 +134,13 @@ def start_batch(pave, tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str]
     log = tmp_path / "stderr.txt"
     process = subprocess.Popen(
         [sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out", "--jobs", "2", *args],
-        cwd=tmp_path, env=batch_env(pave, tmp_path), stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
-        start_new_session=True)
+        cwd=tmp_path,
+        env=batch_env(pave, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=log.open("w"),
+        text=True,
+        start_new_session=True,
+    )
     return process, log
 
 
@@ -267,9 +290,24 @@ def test_warnings_reach_stderr_and_the_summary_and_each_report_has_its_summary_j
 
     # Beside each PDF, the same summary JSON as `report --summary-json`.
     assert broken["summary"] == str(Path("out") / "BROKEN-1.json")
-    report = subprocess.run([sys.executable, "-m", "reportgen.cli", "report", "BROKEN-1", "-o", "single.pdf",
-                             "--summary-json", "single.json"], cwd=tmp_path, capture_output=True, text=True,
-                            env=batch_env(pave, tmp_path, SOURCE_DATE_EPOCH="1700000000"), timeout=120)
+    report = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reportgen.cli",
+            "report",
+            "BROKEN-1",
+            "-o",
+            "single.pdf",
+            "--summary-json",
+            "single.json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=batch_env(pave, tmp_path, SOURCE_DATE_EPOCH="1700000000"),
+        timeout=120,
+    )
     assert report.returncode == 0, report.stderr
     assert (out / "BROKEN-1.json").read_bytes() == (tmp_path / "single.json").read_bytes()
     assert json.loads((out / "BROKEN-1.json").read_text())["warnings"] == broken["warnings"]
@@ -286,9 +324,13 @@ def test_warnings_show_above_the_progress_bar_on_a_terminal(pave, tmp_path: Path
     del pave.images["BROKEN-1_04_left.jpg"]
     (tmp_path / "keys.txt").write_text("BROKEN-1\n")
     primary, secondary = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out"],
-                               cwd=tmp_path, env=batch_env(pave, tmp_path, COLUMNS="200"),
-                               stdout=subprocess.PIPE, stderr=secondary)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out"],
+        cwd=tmp_path,
+        env=batch_env(pave, tmp_path, COLUMNS="200"),
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+    )
     os.close(secondary)
     screen = b""
     while True:
@@ -329,7 +371,13 @@ def test_a_corrupt_summary_is_kept_aside_with_a_warning(pave, tmp_path: Path) ->
 def test_an_output_folder_that_cannot_be_made_is_one_line(pave, tmp_path: Path) -> None:
     (tmp_path / "keys.txt").write_text("ONLY-1\n")
     (tmp_path / "blocker").write_text("a file, not a folder")
-    result = subprocess.run([sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "blocker/out"],
-                            cwd=tmp_path, env=batch_env(pave, tmp_path), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "blocker/out"],
+        cwd=tmp_path,
+        env=batch_env(pave, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("reportgen: error: cannot write blocker/out") and result.stderr.count("\n") == 1

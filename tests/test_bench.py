@@ -9,9 +9,22 @@ from .conftest import REPO
 
 
 def test_benchmark_smoke_run_prints_every_case() -> None:
-    result = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--smoke"], capture_output=True,
-                            text=True, timeout=600, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr
-    for case in ("1 sample, cold CLI", "2 sample, warm", "2b naive", "3 13 photos", "4 10 photos",
-                 "5 scaling", "6 batch", "7 PDF size"):
+    for case in (
+        "1 sample, cold CLI",
+        "2 sample, warm",
+        "2b naive",
+        "3 13 photos",
+        "4 10 photos",
+        "5 scaling",
+        "6 batch",
+        "7 PDF size",
+    ):
         assert case in result.stdout, case

@@ -40,8 +40,7 @@ def toml_value(value: Any) -> str:
     return str(value)
 
 
-def write_brand(folder: Path, text: str | None = None, *, file_name: str = "brand.toml",
-                **values: Any) -> Path:
+def write_brand(folder: Path, text: str | None = None, *, file_name: str = "brand.toml", **values: Any) -> Path:
     """A brand file in folder, from raw TOML text or from key = value pairs."""
     file = folder / file_name
     file.parent.mkdir(parents=True, exist_ok=True)
@@ -91,10 +90,15 @@ def test_relative_brand_path_resolves_logo_next_to_the_file(tmp_path: Path, monk
 
 
 def test_text_fields_are_kept_trimmed(tmp_path: Path) -> None:
-    loaded = load_brand(write_brand(tmp_path, name="  Acme Cars  ", title="Inspection", footer="Acme · Oslo",
-                                    contact="hi@acme.example"))
+    loaded = load_brand(
+        write_brand(tmp_path, name="  Acme Cars  ", title="Inspection", footer="Acme · Oslo", contact="hi@acme.example")
+    )
     assert (loaded.name, loaded.title, loaded.footer, loaded.contact) == (
-        "Acme Cars", "Inspection", "Acme · Oslo", "hi@acme.example")
+        "Acme Cars",
+        "Inspection",
+        "Acme · Oslo",
+        "hi@acme.example",
+    )
 
 
 # --- file-level errors -----------------------------------------------------------------------------
@@ -119,8 +123,9 @@ def test_non_utf8_brand_file(tmp_path: Path) -> None:
         load_brand(file)
 
 
-@pytest.mark.parametrize("text", ['colour = "#ffffff"\n', 'primary_colour = "#ffffff"\n', "[theme]\nx = 1\n",
-                                  'Name = "Acme"\n'])
+@pytest.mark.parametrize(
+    "text", ['colour = "#ffffff"\n', 'primary_colour = "#ffffff"\n', "[theme]\nx = 1\n", 'Name = "Acme"\n']
+)
 def test_unknown_key(tmp_path: Path, text: str) -> None:
     key = re.match(r"\[?(\w+)", text).group(1)
     with pytest.raises(ConfigError, match=re.escape(key)):
@@ -131,15 +136,18 @@ def test_unknown_key(tmp_path: Path, text: str) -> None:
 
 
 @pytest.mark.parametrize("key", ["primary_color", "accent_color"])
-@pytest.mark.parametrize("colour", ["red", "#12345", "#fff;}body{", "#ggg", "#1234567", "fff", "#", "",
-                                    "rgb(1,2,3)", "#fff #000", "#fff\n}", 123])
+@pytest.mark.parametrize(
+    "colour",
+    ["red", "#12345", "#fff;}body{", "#ggg", "#1234567", "fff", "#", "", "rgb(1,2,3)", "#fff #000", "#fff\n}", 123],
+)
 def test_bad_colours_are_refused(tmp_path: Path, key: str, colour: Any) -> None:
     with pytest.raises(ConfigError, match=key):
         load_brand(write_brand(tmp_path, **{key: colour}))
 
 
-@pytest.mark.parametrize(("colour", "expected"),
-                         [("#abc", "#aabbcc"), ("#F0A", "#ff00aa"), ("#0E3A53", "#0e3a53"), (" #123456 ", "#123456")])
+@pytest.mark.parametrize(
+    ("colour", "expected"), [("#abc", "#aabbcc"), ("#F0A", "#ff00aa"), ("#0E3A53", "#0e3a53"), (" #123456 ", "#123456")]
+)
 def test_good_colours_are_six_digit_lowercase_hex(tmp_path: Path, colour: str, expected: str) -> None:
     loaded = load_brand(write_brand(tmp_path, primary_color=colour, accent_color=colour))
     assert loaded.primary_color == expected and loaded.accent_color == expected

@@ -22,22 +22,38 @@ _ABSENT = object()
 def results_body(session_key: Any = "TST-FROM-HOTSPOTS", *, urls: tuple[str, ...] = ()) -> dict[str, Any]:
     session = {} if session_key is None else {"session_key": session_key}
     data = [
-        {"photo_code": 4, "photo_label": "Left", "url": url,
-         "inspection_data": [{"component": "DOOR_REAR_LEFT", "damage_name": "SCRAPED_MINOR",
-                              "coodrs": {"x": 10, "y": 20}}]}
+        {
+            "photo_code": 4,
+            "photo_label": "Left",
+            "url": url,
+            "inspection_data": [
+                {"component": "DOOR_REAR_LEFT", "damage_name": "SCRAPED_MINOR", "coodrs": {"x": 10, "y": 20}}
+            ],
+        }
         for url in urls
     ]
     return {"success": True, "data": data, "session": session, "vehicle": {"vin": "VIN1"}}
 
 
-def write_bundle(tmp_path: Path, *, hotspots: Any = _ABSENT, photos: Any = None, session: Any = None,
-                 manifest: Any = None, images: dict[str, bytes] | None = None,
-                 name: str = "bundle") -> Path:
+def write_bundle(
+    tmp_path: Path,
+    *,
+    hotspots: Any = _ABSENT,
+    photos: Any = None,
+    session: Any = None,
+    manifest: Any = None,
+    images: dict[str, bytes] | None = None,
+    name: str = "bundle",
+) -> Path:
     """A bundle directory; bodies are JSON values, str (written as is) or bytes (written raw)."""
     root = tmp_path / name
     root.mkdir(parents=True)
-    bodies = {"hotspots.json": results_body() if hotspots is _ABSENT else hotspots,
-              "photos.json": photos, "session.json": session, "bundle.json": manifest}
+    bodies = {
+        "hotspots.json": results_body() if hotspots is _ABSENT else hotspots,
+        "photos.json": photos,
+        "session.json": session,
+        "bundle.json": manifest,
+    }
     for file, body in bodies.items():
         if body is None:
             continue
@@ -101,8 +117,7 @@ def test_missing_hotspots(tmp_path: Path) -> None:
         load_bundle(root)
 
 
-FILES = {"hotspots": "hotspots.json", "photos": "photos.json", "session": "session.json",
-         "manifest": "bundle.json"}
+FILES = {"hotspots": "hotspots.json", "photos": "photos.json", "session": "session.json", "manifest": "bundle.json"}
 
 
 @pytest.mark.parametrize("body", list(FILES))
@@ -155,11 +170,14 @@ def test_utf8_with_byte_order_mark_is_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("body", "big"),
-    [("hotspots", {"data": [], "message": "x" * 5000}), ("photos", [{"approved_message": "x" * 5000}]),
-     ("session", {"status": "x" * 5000}), ("manifest", {"notes": {"a": "x" * 5000}})],
+    [
+        ("hotspots", {"data": [], "message": "x" * 5000}),
+        ("photos", [{"approved_message": "x" * 5000}]),
+        ("session", {"status": "x" * 5000}),
+        ("manifest", {"notes": {"a": "x" * 5000}}),
+    ],
 )
-def test_json_over_the_size_limit_is_refused_naming_the_file(tmp_path: Path, monkeypatch, body: str,
-                                                             big: Any) -> None:
+def test_json_over_the_size_limit_is_refused_naming_the_file(tmp_path: Path, monkeypatch, body: str, big: Any) -> None:
     root = write_bundle(tmp_path, **{body: big})
     monkeypatch.setattr(bundle_module, "MAX_JSON_BYTES", 1000)
     with pytest.raises(InvalidBundleError, match=re.escape(str(root / FILES[body]))):
@@ -202,8 +220,7 @@ def test_empty_photos_list_is_not_the_same_as_no_photos_file(tmp_path: Path) -> 
 
 
 def test_session_file_fills_gaps_but_hotspots_wins(tmp_path: Path) -> None:
-    session = {"session_key": "TST-FROM-SESSION", "status": "COMPLETE",
-               "vehicle": {"vin": "OTHERVIN", "trim": "328i"}}
+    session = {"session_key": "TST-FROM-SESSION", "status": "COMPLETE", "vehicle": {"vin": "OTHERVIN", "trim": "328i"}}
     loaded = load_bundle(write_bundle(tmp_path, session=session))
     assert loaded.results.vehicle.vin == "VIN1"
     assert loaded.results.vehicle.trim == "328i"
@@ -228,16 +245,16 @@ def test_session_file_fills_gaps_but_hotspots_wins(tmp_path: Path) -> None:
         (None, None, "not a key", ""),
     ],
 )
-def test_session_key_resolution_order(tmp_path: Path, manifest_key: Any, hotspots_key: Any,
-                                      dir_name: str, expected: str) -> None:
+def test_session_key_resolution_order(
+    tmp_path: Path, manifest_key: Any, hotspots_key: Any, dir_name: str, expected: str
+) -> None:
     manifest = None if manifest_key is None else {"format": 1, "session_key": manifest_key}
     root = write_bundle(tmp_path, hotspots=results_body(hotspots_key), manifest=manifest, name=dir_name)
     assert load_bundle(root).session_key == expected
 
 
 def test_session_key_from_session_file_when_hotspots_has_none(tmp_path: Path) -> None:
-    root = write_bundle(tmp_path, hotspots=results_body(None), session={"session_key": "TST-SESSION"},
-                        name="TST-DIR")
+    root = write_bundle(tmp_path, hotspots=results_body(None), session={"session_key": "TST-SESSION"}, name="TST-DIR")
     assert load_bundle(root).session_key == "TST-SESSION"
 
 
@@ -265,8 +282,9 @@ def test_image_path_is_the_url_basename_in_images(tmp_path: Path) -> None:
 def test_manifest_names_the_file_for_a_url(tmp_path: Path) -> None:
     url = f"{CDN}/photo.jpg"
     manifest = {"session_key": "TST-1", "images": {url: "photo-1a2b3c4d.jpg", "other": 7, "x": None}}
-    root = write_bundle(tmp_path, manifest=manifest,
-                        images={"photo.jpg": b"wrong one", "photo-1a2b3c4d.jpg": b"right one"})
+    root = write_bundle(
+        tmp_path, manifest=manifest, images={"photo.jpg": b"wrong one", "photo-1a2b3c4d.jpg": b"right one"}
+    )
     loaded = load_bundle(root)
     assert loaded.image_path(url) == (root / "images" / "photo-1a2b3c4d.jpg").resolve()
     assert loaded.image_path("other") is None
@@ -286,14 +304,32 @@ def test_encoded_traversal_in_url_never_leaves_images(tmp_path: Path) -> None:
     target.write_text("secret")
     (root / "passwd").write_text("secret")
     loaded = load_bundle(root)
-    for url in (f"{CDN}/..%2F..%2Fetc%2Fpasswd", f"{CDN}/..%2Fpasswd", f"{CDN}/%2E%2E%2Fpasswd",
-                f"{CDN}/..%5C..%5Cpasswd", "file:///etc/passwd", f"{CDN}/..", f"{CDN}/%2e%2e"):
+    for url in (
+        f"{CDN}/..%2F..%2Fetc%2Fpasswd",
+        f"{CDN}/..%2Fpasswd",
+        f"{CDN}/%2E%2E%2Fpasswd",
+        f"{CDN}/..%5C..%5Cpasswd",
+        "file:///etc/passwd",
+        f"{CDN}/..",
+        f"{CDN}/%2e%2e",
+    ):
         found = loaded.image_path(url)
         assert found is None or found.parent == (root / "images").resolve(), url
 
 
-@pytest.mark.parametrize("name", ["../secret.jpg", "../../secret.jpg", "..", ".", "sub/../../secret.jpg",
-                                  "/tmp/secret.jpg", "images/../secret.jpg", ""])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../secret.jpg",
+        "../../secret.jpg",
+        "..",
+        ".",
+        "sub/../../secret.jpg",
+        "/tmp/secret.jpg",
+        "images/../secret.jpg",
+        "",
+    ],
+)
 def test_manifest_entry_never_leaves_images(tmp_path: Path, name: str) -> None:
     url = f"{CDN}/photo.jpg"
     root = write_bundle(tmp_path, manifest={"images": {url: name}}, images={"photo.jpg": b"x"})

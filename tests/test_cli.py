@@ -17,8 +17,14 @@ from .conftest import SAMPLE_BRAND, damage, hotspots, jpeg_bytes, photo
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """A real process, so exit codes and stderr are exactly what a user sees."""
-    return subprocess.run([sys.executable, "-m", "reportgen.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120, env={**os.environ, "PYTHONWARNINGS": ""})
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**os.environ, "PYTHONWARNINGS": ""},
+    )
 
 
 def good_bundle(make_bundle) -> Path:
@@ -79,8 +85,19 @@ def test_a_failed_render_keeps_the_previous_file(tmp_path: Path, make_bundle) ->
 
 
 def test_html_format_writes_one_self_contained_file(tmp_path: Path, make_bundle) -> None:
-    result = CliRunner().invoke(main, ["render", str(good_bundle(make_bundle)), "--format", "html",
-                                       "-o", str(tmp_path / "r.html"), "--brand", str(SAMPLE_BRAND)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "render",
+            str(good_bundle(make_bundle)),
+            "--format",
+            "html",
+            "-o",
+            str(tmp_path / "r.html"),
+            "--brand",
+            str(SAMPLE_BRAND),
+        ],
+    )
     assert result.exit_code == 0, result.output
     html = (tmp_path / "r.html").read_text()
     assert "Deep scratch" in html and "data:image/jpeg;base64," in html and "file:" not in html
@@ -94,8 +111,10 @@ def test_bad_brand_file_is_an_error_not_a_crash(tmp_path: Path, make_bundle) -> 
 
 
 def test_help_does_not_import_weasyprint() -> None:
-    code = "import sys; from reportgen.cli import main; sys.argv=['reportgen','--help']\n" \
-           "try:\n main()\nexcept SystemExit: pass\nprint('weasyprint' in sys.modules)"
+    code = (
+        "import sys; from reportgen.cli import main; sys.argv=['reportgen','--help']\n"
+        "try:\n main()\nexcept SystemExit: pass\nprint('weasyprint' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().endswith("False")
 
@@ -114,14 +133,18 @@ def test_the_output_suffix_chooses_the_format(tmp_path: Path, make_bundle) -> No
     assert html.lstrip().lower().startswith("<!doctype html") and "Deep scratch" in html
 
 
-@pytest.mark.parametrize("args, message", [
-    (["-o", "x.pdf", "--format", "html"], "-o x.pdf names a PDF file but --format is html"),
-    (["-o", "x.html", "--format", "pdf"], "-o x.html names a HTML file but --format is pdf"),
-    (["--format", "html", "--pdfa"], "--pdfa makes an archival PDF"),
-    (["-o", "x.htm", "--pdfa"], "--pdfa makes an archival PDF"),
-])
-def test_contradicting_format_options_are_usage_errors(tmp_path: Path, make_bundle, args: list[str],
-                                                       message: str) -> None:
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-o", "x.pdf", "--format", "html"], "-o x.pdf names a PDF file but --format is html"),
+        (["-o", "x.html", "--format", "pdf"], "-o x.html names a HTML file but --format is pdf"),
+        (["--format", "html", "--pdfa"], "--pdfa makes an archival PDF"),
+        (["-o", "x.htm", "--pdfa"], "--pdfa makes an archival PDF"),
+    ],
+)
+def test_contradicting_format_options_are_usage_errors(
+    tmp_path: Path, make_bundle, args: list[str], message: str
+) -> None:
     result = run("render", str(good_bundle(make_bundle)), *args, cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and list(tmp_path.glob("x.*")) == []

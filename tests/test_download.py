@@ -17,8 +17,7 @@ NO_RETRY = RetryPolicy(attempts=1)
 
 def fetch(pave, tmp_path: Path, names: list[str], **policy: object) -> dict[str, object]:
     targets = {f"{pave.image_url}/cdn/{name}": name for name in names}
-    results = download_photos(targets, tmp_path / "images",
-                              policy=DownloadPolicy(**{"retry": NO_RETRY, **policy}))
+    results = download_photos(targets, tmp_path / "images", policy=DownloadPolicy(**{"retry": NO_RETRY, **policy}))
     return {result.url.rsplit("/", 1)[-1]: result for result in results}
 
 
@@ -48,16 +47,19 @@ def test_concurrency_is_bounded(pave, tmp_path: Path) -> None:
     assert pave.max_image_concurrency <= 2
 
 
-@pytest.mark.parametrize("name, behaviour, problem", [
-    ("missing.jpg", None, "HTTP 404"),
-    ("page.jpg", b"<!DOCTYPE html><html><body>Error</body></html>", "not a JPEG, PNG or WebP"),
-    ("endless.jpg", endless, "larger than 1 MiB"),
-    ("huge.jpg", declared_huge, "larger than 1 MiB"),
-    ("file.jpg", redirect("file:///etc/passwd"), "refused URL scheme 'file'"),
-    ("ftp.jpg", redirect("ftp://127.0.0.1/x.jpg"), "refused URL scheme 'ftp'"),
-    ("loop.jpg", redirect("/cdn/loop.jpg"), "more than 5 redirects"),
-    ("reset.jpg", reset_mid_body, "download failed"),
-])
+@pytest.mark.parametrize(
+    "name, behaviour, problem",
+    [
+        ("missing.jpg", None, "HTTP 404"),
+        ("page.jpg", b"<!DOCTYPE html><html><body>Error</body></html>", "not a JPEG, PNG or WebP"),
+        ("endless.jpg", endless, "larger than 1 MiB"),
+        ("huge.jpg", declared_huge, "larger than 1 MiB"),
+        ("file.jpg", redirect("file:///etc/passwd"), "refused URL scheme 'file'"),
+        ("ftp.jpg", redirect("ftp://127.0.0.1/x.jpg"), "refused URL scheme 'ftp'"),
+        ("loop.jpg", redirect("/cdn/loop.jpg"), "more than 5 redirects"),
+        ("reset.jpg", reset_mid_body, "download failed"),
+    ],
+)
 def test_bad_photos_fail_with_a_reason_and_leave_no_file(pave, tmp_path: Path, name, behaviour, problem) -> None:
     if behaviour is not None:
         pave.images[name] = behaviour

@@ -72,24 +72,32 @@ def test_a_code_like_nothing_known_gets_no_suggestion(tmp_path: Path) -> None:
 
 def test_an_unknown_top_level_key_is_refused_with_the_closest_key(tmp_path: Path) -> None:
     message = refusal(tmp_path, "labor_rate = 80\n")
-    assert message.startswith(f'rate card {tmp_path / "rates.toml"}: unknown key "labor_rate", '
-                              'did you mean "labour_rate"? (known: currency, ')
+    assert message.startswith(
+        f'rate card {tmp_path / "rates.toml"}: unknown key "labor_rate", did you mean "labour_rate"? (known: currency, '
+    )
 
 
 def test_severities_are_matched_without_case(tmp_path: Path) -> None:
     # "Minor" used to be stored as is and never matched the damage's "minor": default hours, silently.
     card = load_rate_card(card_file(tmp_path, "default_hours = 9\n[hours.REFINISH]\nMinor = 2\n"))
-    line, = estimate(card, [PricedDamage(1, "HOOD_FRONT_UNIQUE", "minor", "Refinish", "1 inch")]).lines
+    (line,) = estimate(card, [PricedDamage(1, "HOOD_FRONT_UNIQUE", "minor", "Refinish", "1 inch")]).lines
     assert (line.hours, line.total, line.note) == (Decimal("2"), Decimal("190.00"), "")
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ("[hours.Refinish]\nminor = 1\n[hours.refinish]\nmajor = 2\n",
-     '[hours."refinish"]: the same repair method as [hours."Refinish"]'),
-    ("[hours.Refinish]\nminor = 1\nMINOR = 2\n", '[hours."Refinish"]: severity "minor" is given twice'),
-    ("[parts]\nBUMPER_FRONT_UNIQUE = 1\nbumper_front_unique = 2\n",
-     '[parts]: component code "BUMPER_FRONT_UNIQUE" is given twice'),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "[hours.Refinish]\nminor = 1\n[hours.refinish]\nmajor = 2\n",
+            '[hours."refinish"]: the same repair method as [hours."Refinish"]',
+        ),
+        ("[hours.Refinish]\nminor = 1\nMINOR = 2\n", '[hours."Refinish"]: severity "minor" is given twice'),
+        (
+            "[parts]\nBUMPER_FRONT_UNIQUE = 1\nbumper_front_unique = 2\n",
+            '[parts]: component code "BUMPER_FRONT_UNIQUE" is given twice',
+        ),
+    ],
+)
 def test_one_name_in_two_spellings_is_refused(tmp_path: Path, body: str, expected: str) -> None:
     assert expected in refusal(tmp_path, body)
 
@@ -97,26 +105,29 @@ def test_one_name_in_two_spellings_is_refused(tmp_path: Path, body: str, expecte
 # ---- types and ranges -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ("[hours.Refinish]\nminor = true\n", '[hours."Refinish"]: minor must be a number, not true'),
-    ('[hours.Refinish]\nmajor = "lots"\n', '[hours."Refinish"]: major must be a number, not "lots"'),
-    ("[hours.Refinish]\nmedium = -1.5\n", '[hours."Refinish"]: medium must be a number of zero or more, not -1.5'),
-    ("[hours.Refinish]\nmedium = nan\n", '[hours."Refinish"]: medium must be a number of zero or more'),
-    ("[hours.Refinish]\nmedium = inf\n", '[hours."Refinish"]: medium must be a number of zero or more'),
-    ("[hours.Refinish]\nmedium = 1e300\n", '[hours."Refinish"]: medium must be at most 1,000,000,000'),
-    ("[hours.Refinish]\nmedium = [1]\n", '[hours."Refinish"]: medium must be a number, not [1]'),
-    ("[parts]\nDOOR_REAR_LEFT = -10\n", "[parts]: DOOR_REAR_LEFT must be a number of zero or more, not -10"),
-    ("[parts]\nDOOR_REAR_LEFT = false\n", "[parts]: DOOR_REAR_LEFT must be a number, not false"),
-    ("[hours]\nRefinish = 1.5\n", '[hours]: "Refinish" must be a table of hours by severity'),
-    ("hours = 3\n", "hours must be a table of repair methods"),
-    ("parts = 3\n", "parts must map component codes to prices"),
-    ("default_hours = true\n", "default_hours must be a number, not true"),
-    ('locale = "xx_YY"\n', 'unknown locale "xx_YY"'),
-    ("locale = 5\n", "unknown locale 5"),
-    ('extra_components = "SPOILER"\n', 'extra_components must be a list of texts, not "SPOILER"'),
-    ('extra_components = ["rear spoiler"]\n', 'extra_components: "rear spoiler" is not a component code'),
-    ('extra_repair_methods = [""]\n', "extra_repair_methods must be a list of texts"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("[hours.Refinish]\nminor = true\n", '[hours."Refinish"]: minor must be a number, not true'),
+        ('[hours.Refinish]\nmajor = "lots"\n', '[hours."Refinish"]: major must be a number, not "lots"'),
+        ("[hours.Refinish]\nmedium = -1.5\n", '[hours."Refinish"]: medium must be a number of zero or more, not -1.5'),
+        ("[hours.Refinish]\nmedium = nan\n", '[hours."Refinish"]: medium must be a number of zero or more'),
+        ("[hours.Refinish]\nmedium = inf\n", '[hours."Refinish"]: medium must be a number of zero or more'),
+        ("[hours.Refinish]\nmedium = 1e300\n", '[hours."Refinish"]: medium must be at most 1,000,000,000'),
+        ("[hours.Refinish]\nmedium = [1]\n", '[hours."Refinish"]: medium must be a number, not [1]'),
+        ("[parts]\nDOOR_REAR_LEFT = -10\n", "[parts]: DOOR_REAR_LEFT must be a number of zero or more, not -10"),
+        ("[parts]\nDOOR_REAR_LEFT = false\n", "[parts]: DOOR_REAR_LEFT must be a number, not false"),
+        ("[hours]\nRefinish = 1.5\n", '[hours]: "Refinish" must be a table of hours by severity'),
+        ("hours = 3\n", "hours must be a table of repair methods"),
+        ("parts = 3\n", "parts must map component codes to prices"),
+        ("default_hours = true\n", "default_hours must be a number, not true"),
+        ('locale = "xx_YY"\n', 'unknown locale "xx_YY"'),
+        ("locale = 5\n", "unknown locale 5"),
+        ('extra_components = "SPOILER"\n', 'extra_components must be a list of texts, not "SPOILER"'),
+        ('extra_components = ["rear spoiler"]\n', 'extra_components: "rear spoiler" is not a component code'),
+        ('extra_repair_methods = [""]\n', "extra_repair_methods must be a list of texts"),
+    ],
+)
 def test_wrong_types_and_ranges_are_one_line_naming_the_key(tmp_path: Path, body: str, expected: str) -> None:
     message = refusal(tmp_path, body)
     assert message.startswith(f"rate card {tmp_path / 'rates.toml'}: ") and expected in message
@@ -130,8 +141,10 @@ def test_currency_must_be_an_iso_4217_code(tmp_path: Path, currency: str) -> Non
         load_rate_card(path)
 
 
-@pytest.mark.parametrize(("body", "expected"), [('currency = "EUR"\n', "labour_rate is missing"),
-                                              ("labour_rate = 80\n", "currency is missing")])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [('currency = "EUR"\n', "labour_rate is missing"), ("labour_rate = 80\n", "currency is missing")],
+)
 def test_a_missing_key_says_it_is_missing(tmp_path: Path, body: str, expected: str) -> None:
     path = tmp_path / "rates.toml"
     path.write_text(body)
@@ -143,7 +156,9 @@ def test_a_missing_key_says_it_is_missing(tmp_path: Path, body: str, expected: s
 
 
 def test_declared_new_codes_are_accepted_and_priced(tmp_path: Path, make_bundle) -> None:
-    card = card_file(tmp_path, """
+    card = card_file(
+        tmp_path,
+        """
 extra_repair_methods = ["Wheel Refurbish"]
 extra_components = ["SPOILER_REAR_UNIQUE", "bumper_lower_front_unique"]
 [hours."Wheel Refurbish"]
@@ -154,10 +169,17 @@ major = 1
 SPOILER_REAR_UNIQUE = 260.00
 BUMPER_LOWER_FRONT_UNIQUE = 50
 DOOR_REAR_LEFT = 780
-""")
-    body = hotspots(photo(5, "Front", "https://cdn.example/f.jpg",
-        damage("SPOILER_REAR_UNIQUE", "CRACKED_MAJOR", repair_method="Replace"),
-        damage("WHEEL_FRONT_LEFT", "SCUFFED_MINOR", repair_method="Wheel Refurbish")))
+""",
+    )
+    body = hotspots(
+        photo(
+            5,
+            "Front",
+            "https://cdn.example/f.jpg",
+            damage("SPOILER_REAR_UNIQUE", "CRACKED_MAJOR", repair_method="Replace"),
+            damage("WHEEL_FRONT_LEFT", "SCUFFED_MINOR", repair_method="Wheel Refurbish"),
+        )
+    )
     report = render_bundle(make_bundle(body), rates=card)
     lines = {line["number"]: line for line in report.summary["estimate"]["lines"]}
     by_component = {d["component_code"]: d["number"] for d in report.summary["damages"]}
@@ -208,8 +230,14 @@ def test_the_readmes_rate_card_example_loads(tmp_path: Path) -> None:
 
 
 def cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "reportgen.cli", *args], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=180, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), **env},
+    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -230,9 +258,19 @@ def test_render_with_a_typo_exits_1_with_the_readmes_line_and_writes_nothing(tmp
 def test_report_checks_the_rate_card_before_downloading_anything(pave, tmp_path: Path) -> None:
     add_session(pave, "TST-LIVE1")
     (tmp_path / "rates.toml").write_text(HEAD + "[hours.Refinish]\nminr = 1.5\n")
-    result = cli(tmp_path, "report", "TST-LIVE1", "--rates", "rates.toml", "--keep-bundle", "kept",
-                 PAVE_BASE_URL=pave.api_url, PAVE_API_KEY=API_KEY, PAVE_API_SECRET=API_SECRET,
-                 PAVE_USERNAME=USERNAME)
+    result = cli(
+        tmp_path,
+        "report",
+        "TST-LIVE1",
+        "--rates",
+        "rates.toml",
+        "--keep-bundle",
+        "kept",
+        PAVE_BASE_URL=pave.api_url,
+        PAVE_API_KEY=API_KEY,
+        PAVE_API_SECRET=API_SECRET,
+        PAVE_USERNAME=USERNAME,
+    )
     assert 'unknown severity "minr"' in assert_one_line_error(result)
     assert pave.api_log == [] and pave.image_log == []
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "cache") == ["rates.toml"]
@@ -242,9 +280,21 @@ def test_batch_with_a_typo_exits_1_before_rendering(pave, tmp_path: Path) -> Non
     add_session(pave, "TST-LIVE1")
     (tmp_path / "keys.txt").write_text("TST-LIVE1\n")
     (tmp_path / "rates.toml").write_text(HEAD + "[parts]\nBUMPER_FRONT_UNIQE = 400\n")
-    result = cli(tmp_path, "batch", "keys.txt", "--rates", "rates.toml", "-d", "out", "--jobs", "1",
-                 PAVE_BASE_URL=pave.api_url, PAVE_API_KEY=API_KEY, PAVE_API_SECRET=API_SECRET,
-                 PAVE_USERNAME=USERNAME)
+    result = cli(
+        tmp_path,
+        "batch",
+        "keys.txt",
+        "--rates",
+        "rates.toml",
+        "-d",
+        "out",
+        "--jobs",
+        "1",
+        PAVE_BASE_URL=pave.api_url,
+        PAVE_API_KEY=API_KEY,
+        PAVE_API_SECRET=API_SECRET,
+        PAVE_USERNAME=USERNAME,
+    )
     assert 'unknown component code "BUMPER_FRONT_UNIQE"' in assert_one_line_error(result)
     assert pave.api_log == [] and not (tmp_path / "out").exists()
 
@@ -258,14 +308,22 @@ def test_the_vocabulary_knows_every_repair_method_and_component_of_the_sample_se
 
 def test_a_gap_in_the_card_is_named_for_its_keeper_and_worded_for_the_customer(tmp_path: Path) -> None:
     card = load_rate_card(card_file(tmp_path, "default_hours = 1\n[hours.Refinish]\nminor = 2\n"))
-    lines = estimate(card, [
-        PricedDamage(1, "HOOD_FRONT_UNIQUE", "major", "Refinish", "2 inches"),
-        PricedDamage(2, "BUMPER_FRONT_UNIQUE", "major", "Replace", "6 inches"),
-        PricedDamage(3, "HOOD_FRONT_UNIQUE", "minor", "Refinish", "1/8 inch - NAAA Acceptable"),
-    ]).lines
+    lines = estimate(
+        card,
+        [
+            PricedDamage(1, "HOOD_FRONT_UNIQUE", "major", "Refinish", "2 inches"),
+            PricedDamage(2, "BUMPER_FRONT_UNIQUE", "major", "Replace", "6 inches"),
+            PricedDamage(3, "HOOD_FRONT_UNIQUE", "minor", "Refinish", "1/8 inch - NAAA Acceptable"),
+        ],
+    ).lines
     assert [line.note for line in lines] == [
-        "standard labour time", "standard labour time; part price to be confirmed", ""]
+        "standard labour time",
+        "standard labour time; part price to be confirmed",
+        "",
+    ]
     assert lines[0].gap == "no 'Refinish' hours for severity 'major'; default_hours (1) used"
-    assert lines[1].gap == ("no hours for repair method 'Replace'; default_hours (1) used; "
-                            "no part price for component 'BUMPER_FRONT_UNIQUE'")
+    assert lines[1].gap == (
+        "no hours for repair method 'Replace'; default_hours (1) used; "
+        "no part price for component 'BUMPER_FRONT_UNIQUE'"
+    )
     assert lines[2].gap == "" and lines[2].hours == Decimal("2")

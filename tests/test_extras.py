@@ -31,7 +31,9 @@ def rates_file(tmp_path: Path, body: str) -> Path:
 
 
 def test_estimate_prices_labour_parts_and_normal_wear(tmp_path: Path, make_bundle) -> None:
-    card = rates_file(tmp_path, """
+    card = rates_file(
+        tmp_path,
+        """
 currency = "EUR"
 locale = "de_DE"
 labour_rate = 80
@@ -43,12 +45,21 @@ major = 3
 major = 2
 [parts]
 BUMPER_FRONT_UNIQUE = 400.50
-""")
-    body = hotspots(photo(5, "Front", "https://cdn.example/f.jpg",
-        damage("HOOD_FRONT_UNIQUE", "SCRATCH_MINOR", repair_method="Refinish", tolerance="1 inch"),
-        damage("BUMPER_FRONT_UNIQUE", "CRACKED_MAJOR", repair_method="Replace", tolerance="6 inches"),
-        damage("DOOR_FRONT_LEFT", "SCRATCH_MINOR", repair_method="Refinish", tolerance="1/8 inch - NAAA Acceptable"),
-        damage("ROOF_UNIQUE", "DENT_MEDIUM", repair_method="Polish", tolerance="2 inches")))
+""",
+    )
+    body = hotspots(
+        photo(
+            5,
+            "Front",
+            "https://cdn.example/f.jpg",
+            damage("HOOD_FRONT_UNIQUE", "SCRATCH_MINOR", repair_method="Refinish", tolerance="1 inch"),
+            damage("BUMPER_FRONT_UNIQUE", "CRACKED_MAJOR", repair_method="Replace", tolerance="6 inches"),
+            damage(
+                "DOOR_FRONT_LEFT", "SCRATCH_MINOR", repair_method="Refinish", tolerance="1/8 inch - NAAA Acceptable"
+            ),
+            damage("ROOF_UNIQUE", "DENT_MEDIUM", repair_method="Polish", tolerance="2 inches"),
+        )
+    )
     report = render_bundle(make_bundle(body), rates=card)
     estimate = report.summary["estimate"]
     lines = {line["number"]: line for line in estimate["lines"]}
@@ -60,8 +71,9 @@ BUMPER_FRONT_UNIQUE = 400.50
     assert wear["total"] == "0" and not wear["chargeable"] and wear["note"] == "normal wear and tear"
     # The customer reads plain words; whoever keeps the rate card learns what it lacks.
     assert unknown["note"] == "standard labour time" and unknown["total"] == "0.00"
-    assert report.warnings[-1] == (f"rate card {card}: damage {unknown['number']}: no hours for repair method "
-                                   "'Polish'; default_hours (0) used")
+    assert report.warnings[-1] == (
+        f"rate card {card}: damage {unknown['number']}: no hours for repair method 'Polish'; default_hours (0) used"
+    )
     assert not any(warning.startswith("rate card") for warning in report.warnings[:-1])
     assert "no hours" not in report.html and "standard labour time" in report.html
     assert Decimal(estimate["total"]) == Decimal("120.00") + Decimal("560.50")
@@ -70,10 +82,12 @@ BUMPER_FRONT_UNIQUE = 400.50
 
 
 def test_rate_card_errors_are_clear(tmp_path: Path) -> None:
-    for body, message in [('currency = "DOLLARS"\nlabour_rate = 1', "three-letter"),
-                          ('currency = "USD"\nlabour_rate = -5', "zero or more"),
-                          ('currency = "USD"\nlabour_rate = 5\nlocale = "xx_YY"', "unknown locale"),
-                          ('currency = "USD"\nlabour_rate = 5\nhourz = 1', "unknown key")]:
+    for body, message in [
+        ('currency = "DOLLARS"\nlabour_rate = 1', "three-letter"),
+        ('currency = "USD"\nlabour_rate = -5', "zero or more"),
+        ('currency = "USD"\nlabour_rate = 5\nlocale = "xx_YY"', "unknown locale"),
+        ('currency = "USD"\nlabour_rate = 5\nhourz = 1', "unknown key"),
+    ]:
         with pytest.raises(ConfigError, match=message):
             load_rate_card(rates_file(tmp_path, body))
     assert load_rate_card(RATES).labour_rate == Decimal("95.00")
@@ -145,9 +159,26 @@ def test_same_bundle_and_options_give_identical_bytes(tmp_path: Path) -> None:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
     outputs = []
     for name in ("a.pdf", "b.pdf"):
-        result = subprocess.run([sys.executable, "-m", "reportgen.cli", "render", str(SAMPLE_BUNDLE), "-o",
-                                 str(tmp_path / name), "--brand", str(SAMPLE_BRAND), "--rates", str(RATES), "--pdfa"],
-                                env=env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "reportgen.cli",
+                "render",
+                str(SAMPLE_BUNDLE),
+                "-o",
+                str(tmp_path / name),
+                "--brand",
+                str(SAMPLE_BRAND),
+                "--rates",
+                str(RATES),
+                "--pdfa",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         outputs.append((tmp_path / name).read_bytes())
     assert outputs[0] == outputs[1]
@@ -158,7 +189,13 @@ def test_same_bundle_and_options_give_identical_bytes(tmp_path: Path) -> None:
 def test_html_format_has_the_same_sections_as_the_pdf() -> None:
     report = render_bundle(SAMPLE_BUNDLE, rates=RATES)
     html = report.html
-    for heading in ("Summary", "Damage photos", "Damages by component", "Damage details", "Repair estimate",
-                    "Photo capture checklist"):
+    for heading in (
+        "Summary",
+        "Damage photos",
+        "Damages by component",
+        "Damage details",
+        "Repair estimate",
+        "Photo capture checklist",
+    ):
         assert f">{heading}<" in html
     assert html.count("data:image/jpeg;base64,") >= 4 + 27

@@ -18,16 +18,25 @@ from .fake_pave import API_KEY, API_SECRET, USERNAME, Reply
 
 def run(pave, tmp_path: Path, *args: str, signed: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
-        **os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY,
-        "XDG_CACHE_HOME": str(tmp_path / "cache"), **env,
+        **os.environ,
+        "PAVE_BASE_URL": pave.api_url,
+        "PAVE_API_KEY": API_KEY,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        **env,
     }
     if signed:
         environment.update(PAVE_API_SECRET=API_SECRET, PAVE_USERNAME=USERNAME)
     else:
         environment.pop("PAVE_API_SECRET", None)
         environment.pop("PAVE_USERNAME", None)
-    return subprocess.run([sys.executable, "-m", "reportgen.cli", *args], cwd=tmp_path, env=environment,
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", *args],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def pdf_text(path: Path) -> str:
@@ -56,7 +65,12 @@ def test_fetch_writes_the_bundle_and_render_reads_it(pave, tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     bundle = tmp_path / "TST-LIVE1"
     assert sorted(p.name for p in bundle.iterdir()) == [
-        "bundle.json", "hotspots.json", "images", "photos.json", "session.json"]
+        "bundle.json",
+        "hotspots.json",
+        "images",
+        "photos.json",
+        "session.json",
+    ]
     assert sorted(p.name for p in (bundle / "images").iterdir()) == ["TST-LIVE1_04_left.jpg", "TST-LIVE1_05_front.jpg"]
     manifest = json.loads((bundle / "bundle.json").read_text())
     assert manifest["session_key"] == "TST-LIVE1" and len(manifest["images"]) == 2
@@ -112,7 +126,9 @@ def test_outcomes_and_exit_codes(pave, tmp_path: Path) -> None:
 
 def test_no_damage_gives_a_report_that_says_so(pave, tmp_path: Path) -> None:
     add_session(pave)
-    pave.queued["/v1/hotspots/TST-LIVE1"] = [Reply(200, '{"success": false, "data": []\n"message\u201d: \u201cNo damages found on the vehicle"}')]
+    pave.queued["/v1/hotspots/TST-LIVE1"] = [
+        Reply(200, '{"success": false, "data": []\n"message\u201d: \u201cNo damages found on the vehicle"}')
+    ]
     result = run(pave, tmp_path, "report", "TST-LIVE1")
     assert result.returncode == 0, result.stderr
     assert "No damages found on the vehicle" in pdf_text(tmp_path / "TST-LIVE1.pdf")
@@ -160,8 +176,12 @@ def slow_session(pave, key: str, *, fast: int, slow_photos: int, stall: float) -
     from .fake_pave import Session, slow
 
     names = [f"{key}_{i:02d}.jpg" for i in range(fast + slow_photos)]
-    body = hotspots(*[photo(i + 1, f"Photo {i}", f"{pave.image_url}/cdn/{name}", damage(description=f"Scratch {i}"))
-                      for i, name in enumerate(names)])
+    body = hotspots(
+        *[
+            photo(i + 1, f"Photo {i}", f"{pave.image_url}/cdn/{name}", damage(description=f"Scratch {i}"))
+            for i, name in enumerate(names)
+        ]
+    )
     body["session"]["session_key"] = key
     pave.sessions[key] = Session(body, [], {"session_key": key, "status": "COMPLETE"})
     for i, name in enumerate(names):
@@ -180,7 +200,9 @@ def test_timeout_bounds_the_whole_report_and_no_download_starts_after_it(pave, t
     result = run(pave, tmp_path, "report", "TST-SLOW", "--timeout", f"{limit:g}", "--no-cache")
     wall = time.monotonic() - started
     assert result.returncode == 0, result.stderr
-    assert wall < limit + startup + margin(startup), f"took {wall:.1f} s with --timeout {limit:g} ({startup:.1f} s to start)"
+    assert wall < limit + startup + margin(startup), (
+        f"took {wall:.1f} s with --timeout {limit:g} ({startup:.1f} s to start)"
+    )
     network_end = started + startup + limit * 2 / 3
     late = [path for path, _, when in pave.image_log if when > network_end]
     assert late == [], f"downloads started after the fetch's deadline: {late}"
@@ -196,9 +218,17 @@ def test_a_report_that_cannot_be_rendered_in_time_fails_and_leaves_nothing(pave,
     from .conftest import damage, hotspots, photo
     from .fake_pave import Session
 
-    body = hotspots(*[photo(p + 1, f"Photo {p}", f"{pave.image_url}/cdn/gone{p}.jpg",
-                            *[damage(description=f"Scratch {p}-{d}", x=d % 100, y=d * 7 % 100) for d in range(100)])
-                      for p in range(10)])
+    body = hotspots(
+        *[
+            photo(
+                p + 1,
+                f"Photo {p}",
+                f"{pave.image_url}/cdn/gone{p}.jpg",
+                *[damage(description=f"Scratch {p}-{d}", x=d % 100, y=d * 7 % 100) for d in range(100)],
+            )
+            for p in range(10)
+        ]
+    )
     body["session"]["session_key"] = "TST-BIG"
     pave.sessions["TST-BIG"] = Session(body, [], {"session_key": "TST-BIG", "status": "COMPLETE"})
     startup = startup_time(pave, tmp_path)
@@ -232,8 +262,10 @@ def test_a_missing_session_record_is_information_not_a_warning(pave, tmp_path: P
     pave.sessions["TST-LIVE1"].session = None  # PAVE answers 404 for the record, as some accounts do
     result = run(pave, tmp_path, "report", "TST-LIVE1")
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ("reportgen: note: PAVE has no session record for TST-LIVE1: the vehicle details "
-                             "come from the damage results alone\n")
+    assert result.stderr == (
+        "reportgen: note: PAVE has no session record for TST-LIVE1: the vehicle details "
+        "come from the damage results alone\n"
+    )
     assert "not found" not in result.stderr and "warning" not in result.stderr
 
 
@@ -242,5 +274,6 @@ def test_a_failing_session_record_is_still_a_warning(pave, tmp_path: Path) -> No
     pave.queued["/v1/sessions/TST-LIVE1"] = [Reply(500, {"message": "boom"})]
     result = run(pave, tmp_path, "fetch", "TST-LIVE1")
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ("reportgen: warning: vehicle details unavailable: GET /v1/sessions/TST-LIVE1 "
-                             "failed with HTTP 500: boom\n")
+    assert result.stderr == (
+        "reportgen: warning: vehicle details unavailable: GET /v1/sessions/TST-LIVE1 failed with HTTP 500: boom\n"
+    )

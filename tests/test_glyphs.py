@@ -31,8 +31,9 @@ def _pdf_fonts(pdf: bytes) -> set[str]:
 
 
 def _pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True, timeout=60).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
 
 
 def _bundle(make_bundle, model: str, description: str = "Scratch") -> Path:
@@ -66,7 +67,8 @@ def test_missing_characters_are_listed_once_in_order_and_invisible_ones_ignored(
 
 
 def test_japanese_chinese_and_korean_vehicle_text_is_drawn_in_the_embedded_fallback(
-        make_bundle, tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    make_bundle, tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
     report = render_bundle(_bundle(make_bundle, f"Octavia Combi — {CJK}", description="右前ドアの傷 문 긁힘"))
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         output = report.write(tmp_path / "cjk.pdf")
@@ -92,7 +94,9 @@ def test_characters_no_font_covers_are_warned_once_on_stderr_and_in_the_summary(
     output = tmp_path / "out.pdf"
     result = subprocess.run(
         [sys.executable, "-m", "reportgen.cli", "render", str(bundle), "-o", str(output)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if "fonts cannot draw" in line]

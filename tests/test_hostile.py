@@ -39,10 +39,22 @@ def squeezed(text: str) -> str:
 
 
 def hostile_body() -> dict:
-    damages = [damage(component=text, name=text, description=f"D{i} {text}", tolerance=text, repair_method=text,
-                      x=(i * 7) % 100, y=(i * 13) % 100) for i, text in enumerate(STRINGS)]
-    body = hotspots(photo(5, STRINGS[0], "https://cdn.example/f.jpg", *damages),
-                    photo(7, STRINGS[3], "https://cdn.example/../../etc/passwd", damage()))
+    damages = [
+        damage(
+            component=text,
+            name=text,
+            description=f"D{i} {text}",
+            tolerance=text,
+            repair_method=text,
+            x=(i * 7) % 100,
+            y=(i * 13) % 100,
+        )
+        for i, text in enumerate(STRINGS)
+    ]
+    body = hotspots(
+        photo(5, STRINGS[0], "https://cdn.example/f.jpg", *damages),
+        photo(7, STRINGS[3], "https://cdn.example/../../etc/passwd", damage()),
+    )
     body["vehicle"].update(make=STRINGS[1], model=STRINGS[12] + " " + STRINGS[13], vin=STRINGS[2], trim=STRINGS[4])
     body["session"].update(landing_page=STRINGS[8], condition_report=STRINGS[6], session_key=STRINGS[23])
     return body
@@ -82,16 +94,40 @@ def test_wrong_types_give_a_report_or_a_clear_error(index: int, make_bundle) -> 
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(["data", "inspection_data", "coodrs", "coords", "x", "y", "photo_code", "url",
-                         "component", "damage_name", "session", "vehicle", "approved", "created_at", "success"])
-        | st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "data",
+                    "inspection_data",
+                    "coodrs",
+                    "coords",
+                    "x",
+                    "y",
+                    "photo_code",
+                    "url",
+                    "component",
+                    "damage_name",
+                    "session",
+                    "vehicle",
+                    "approved",
+                    "created_at",
+                    "success",
+                ]
+            )
+            | st.text(max_size=8),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=25,
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(results=json_values, captures=json_values)
 def test_any_json_gives_a_report_or_a_reportgen_error(make_bundle, results, captures) -> None:
     bundle = make_bundle(json.dumps(results), photos=json.dumps(captures))
@@ -103,13 +139,23 @@ def test_any_json_gives_a_report_or_a_reportgen_error(make_bundle, results, capt
 
 
 def test_ten_thousand_damages_state_the_limit_and_stay_bounded(make_bundle, tmp_path: Path) -> None:
-    photos = [photo(code, f"P{code}", f"https://cdn.example/p{code}.jpg",
-                    *[damage(x=(i * 37) % 100, y=(i * 11) % 100, description=f"Damage {code}-{i}") for i in range(1000)])
-              for code in range(1, 11)]
+    photos = [
+        photo(
+            code,
+            f"P{code}",
+            f"https://cdn.example/p{code}.jpg",
+            *[damage(x=(i * 37) % 100, y=(i * 11) % 100, description=f"Damage {code}-{i}") for i in range(1000)],
+        )
+        for code in range(1, 11)
+    ]
     bundle = make_bundle(hotspots(*photos), images={f"p{c}.jpg": jpeg_bytes(640, 480) for c in range(1, 11)})
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = subprocess.run([sys.executable, "-m", "reportgen.cli", "render", str(bundle), "-o",
-                             str(tmp_path / "big.pdf")], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", "render", str(bundle), "-o", str(tmp_path / "big.pdf")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     assert "this session has 10,000 damages; the report lists the first 1,000" in result.stderr
     text = pdf_text((tmp_path / "big.pdf").read_bytes())
@@ -119,19 +165,48 @@ def test_ten_thousand_damages_state_the_limit_and_stay_bounded(make_bundle, tmp_
 
 
 def test_urls_sharing_a_basename_get_distinct_files() -> None:
-    names = unique_file_names(["https://a.example/x/photo.jpg", "https://b.example/y/photo.jpg",
-                               "https://c.example/../../etc/passwd", "https://d.example/"])
+    names = unique_file_names(
+        [
+            "https://a.example/x/photo.jpg",
+            "https://b.example/y/photo.jpg",
+            "https://c.example/../../etc/passwd",
+            "https://d.example/",
+        ]
+    )
     assert len(set(names.values())) == 4
     assert all("/" not in name and not name.startswith(".") for name in names.values())
 
 
 def test_secrets_never_appear_even_with_debug(pave, tmp_path: Path) -> None:
     add_session(pave)
-    env = {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "PAVE_API_SECRET": API_SECRET,
-           "PAVE_USERNAME": USERNAME, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    result = subprocess.run([sys.executable, "-m", "reportgen.cli", "--debug", "report", "TST-LIVE1",
-                             "--keep-bundle", "kept", "--summary-json", "s.json", "--pdfa"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "PAVE_BASE_URL": pave.api_url,
+        "PAVE_API_KEY": API_KEY,
+        "PAVE_API_SECRET": API_SECRET,
+        "PAVE_USERNAME": USERNAME,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reportgen.cli",
+            "--debug",
+            "report",
+            "TST-LIVE1",
+            "--keep-bundle",
+            "kept",
+            "--summary-json",
+            "s.json",
+            "--pdfa",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "debug" in result.stderr  # --debug did log
     for secret in (API_KEY, API_SECRET):
@@ -146,8 +221,11 @@ def test_killing_a_render_never_leaves_a_truncated_pdf(tmp_path: Path) -> None:
     target.write_bytes(b"%PDF-1.7 previous report\n%%EOF\n")
     previous = target.read_bytes()
     for delay in (0.8, 1.6, 2.4, 3.2):
-        process = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "render", str(SAMPLE_BUNDLE), "-o",
-                                    str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reportgen.cli", "render", str(SAMPLE_BUNDLE), "-o", str(target)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -159,12 +237,24 @@ def test_killing_a_render_never_leaves_a_truncated_pdf(tmp_path: Path) -> None:
 def test_a_hanging_photo_host_is_cut_off_by_the_timeout(pave, tmp_path: Path) -> None:
     add_session(pave)
     pave.images["TST-LIVE1_05_front.jpg"] = slow(jpeg_bytes(), 60)
-    env = {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "PAVE_API_SECRET": API_SECRET,
-           "PAVE_USERNAME": USERNAME, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env = {
+        **os.environ,
+        "PAVE_BASE_URL": pave.api_url,
+        "PAVE_API_KEY": API_KEY,
+        "PAVE_API_SECRET": API_SECRET,
+        "PAVE_USERNAME": USERNAME,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
     started = time.monotonic()
     # --timeout now bounds the whole command (issue 12 item 8): 12 s leaves 4 s to render on a busy machine.
-    result = subprocess.run([sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "--timeout", "12"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "--timeout", "12"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     assert "photo TST-LIVE1_05_front.jpg not downloaded" in result.stderr

@@ -50,18 +50,22 @@ def test_marker_ring_and_numbered_disc_are_drawn_in_the_severity_colour() -> Non
 
     ring = 0.45 * radius  # the middle of the ring's stroke
     ring_pixels = [
-        drawn.getpixel((round(600 + ring * math.cos(a)), round(450 + ring * math.sin(a))))
-        for a in (0.3, 2.0, 3.5, 5.0)
+        drawn.getpixel((round(600 + ring * math.cos(a)), round(450 + ring * math.sin(a)))) for a in (0.3, 2.0, 3.5, 5.0)
     ]
     assert sum(is_close(p, RED) for p in ring_pixels) >= 3
     # The damage itself, inside the ring, is left visible.
     assert drawn.getpixel((600, 450)) == (128, 128, 128)
 
     cx, cy = placed.label
-    disc = [drawn.getpixel((round(cx + dx), round(cy + dy))) for dx, dy in ((-0.7 * radius, 0), (0, 0.75 * radius), (0.7 * radius, -0.2 * radius))]
+    disc = [
+        drawn.getpixel((round(cx + dx), round(cy + dy)))
+        for dx, dy in ((-0.7 * radius, 0), (0, 0.75 * radius), (0.7 * radius, -0.2 * radius))
+    ]
     assert all(is_close(p, RED) for p in disc)
     # The number is written in the text colour inside the disc.
-    inner = drawn.crop((round(cx - radius * 0.5), round(cy - radius * 0.5), round(cx + radius * 0.5), round(cy + radius * 0.5)))
+    inner = drawn.crop(
+        (round(cx - radius * 0.5), round(cy - radius * 0.5), round(cx + radius * 0.5), round(cy + radius * 0.5))
+    )
     assert any(min(inner.getpixel((x, y))) > 220 for x in range(inner.width) for y in range(inner.height))
 
 
@@ -71,8 +75,11 @@ def test_markers_change_only_the_pixels_around_them() -> None:
     drawn = imaging.draw_markers(base, [marker(3, 20, 30), marker(4, 80, 70)], FONT)
     assert base.tobytes() == before.tobytes()  # the caller's image is not drawn on
     radius = 1400 * 0.0165
-    changed = Image.frombytes("L", drawn.size, bytes(
-        a != b for a, b in zip(drawn.convert("L").tobytes(), before.convert("L").tobytes(), strict=True)))
+    changed = Image.frombytes(
+        "L",
+        drawn.size,
+        bytes(a != b for a, b in zip(drawn.convert("L").tobytes(), before.convert("L").tobytes(), strict=True)),
+    )
     box = changed.getbbox()
     assert box is not None
     # Marks stay within a few disc radii of their damages: a corner and the centre are untouched.
@@ -89,8 +96,10 @@ def test_close_up_rings_the_damage_without_covering_it() -> None:
     centre = imaging.CLOSEUP_EDGE / 2
     assert all(abs(a - b) <= 12 for a, b in zip(image.getpixel((centre, centre)), (90, 120, 150), strict=True))
     ring = imaging.CLOSEUP_EDGE * 0.09 - 2  # the middle of the coloured stroke, drawn inwards
-    on_ring = [image.getpixel((round(centre + ring * math.cos(a)), round(centre + ring * math.sin(a))))
-               for a in (0.2, 1.7, 3.3, 4.9)]
+    on_ring = [
+        image.getpixel((round(centre + ring * math.cos(a)), round(centre + ring * math.sin(a))))
+        for a in (0.2, 1.7, 3.3, 4.9)
+    ]
     assert sum(is_close(p, RED, 60) for p in on_ring) >= 3
 
 
@@ -123,7 +132,7 @@ def test_close_damages_get_discs_that_do_not_cover_each_other() -> None:
     placed = imaging.place_labels(markers, (1400, 1050), radius)
     labels = [p.label for p in placed]
     for i, a in enumerate(labels):
-        for b in labels[i + 1:]:
+        for b in labels[i + 1 :]:
             assert math.dist(a, b) >= 2 * radius, "two numbered discs overlap"
         for p in placed:
             # No disc hides another damage's ring.
@@ -172,18 +181,22 @@ def test_encoded_photo_carries_no_exif_and_is_baseline_jpeg(tmp_path: Path) -> N
 def test_a_source_jpeg_comment_is_not_copied_into_any_encoded_image(tmp_path: Path) -> None:
     source = write(tmp_path, "c.jpg", jpeg_bytes(900, 600, comment=b"PRIVATE-NOTE-42"))
     [result] = imaging.process_photos(
-        [imaging.PhotoJob(source, (marker(1, 50, 50),), thumbnail=True, closeups=frozenset({1}))], FONT)
+        [imaging.PhotoJob(source, (marker(1, 50, 50),), thumbnail=True, closeups=frozenset({1}))], FONT
+    )
     encoded = [result.photo, result.thumbnail, *result.closeups.values()]
     assert len(encoded) == 3
     for image in encoded:
         assert image is not None and b"PRIVATE-NOTE-42" not in image.data
 
 
-@pytest.mark.parametrize("mode, fill, expect", [
-    ("CMYK", (0, 0, 0, 0), (255, 255, 255)),
-    ("L", 100, (100, 100, 100)),
-    ("P", 0, None),
-])
+@pytest.mark.parametrize(
+    "mode, fill, expect",
+    [
+        ("CMYK", (0, 0, 0, 0), (255, 255, 255)),
+        ("L", 100, (100, 100, 100)),
+        ("P", 0, None),
+    ],
+)
 def test_jpeg_and_palette_modes_become_rgb(tmp_path: Path, mode: str, fill: object, expect: object) -> None:
     fmt = "PNG" if mode == "P" else "JPEG"
     path = write(tmp_path, f"m.{fmt.lower()}", save(Image.new(mode, (64, 48), fill), fmt))
@@ -209,12 +222,15 @@ def test_webp_is_accepted(tmp_path: Path) -> None:
     assert imaging.open_photo(path, 1400).size == (64, 48)
 
 
-@pytest.mark.parametrize("name, data, reason", [
-    ("gif.jpg", save(Image.new("RGB", (10, 10)), "GIF"), "not a JPEG, PNG or WebP"),
-    ("page.jpg", b"<!DOCTYPE html><html><body>404 Not Found</body></html>", "not a JPEG, PNG or WebP"),
-    ("trunc.jpg", jpeg_bytes(800, 600)[:900], "truncated"),
-    ("empty.jpg", b"", "empty"),
-])
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("gif.jpg", save(Image.new("RGB", (10, 10)), "GIF"), "not a JPEG, PNG or WebP"),
+        ("page.jpg", b"<!DOCTYPE html><html><body>404 Not Found</body></html>", "not a JPEG, PNG or WebP"),
+        ("trunc.jpg", jpeg_bytes(800, 600)[:900], "truncated"),
+        ("empty.jpg", b"", "empty"),
+    ],
+)
 def test_unusable_files_raise_image_error_with_a_reason(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
     path = write(tmp_path, name, data)
     with pytest.raises(ImageError, match=reason):
@@ -239,8 +255,9 @@ def test_truncated_photos_stay_errors_after_a_pdf_was_made(tmp_path: Path) -> No
 
 def _noise(width: int, height: int) -> Image.Image:
     # Noise, not a flat colour: its coded data is long and full of 0xFF bytes, as a real photo's is.
-    return Image.merge("RGB", [Image.effect_noise((width, height), 70).point(lambda v, k=k: (v * k) % 256)
-                               for k in (1, 3, 7)])
+    return Image.merge(
+        "RGB", [Image.effect_noise((width, height), 70).point(lambda v, k=k: (v * k) % 256) for k in (1, 3, 7)]
+    )
 
 
 def _exif_with_thumbnail() -> bytes:

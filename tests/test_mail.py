@@ -19,8 +19,8 @@ from click.testing import CliRunner
 
 from reportgen import render_bundle
 from reportgen.cli import main
-from reportgen.mail import MailContext, attachment_name, parse_smtp_url
 from reportgen.errors import ConfigError
+from reportgen.mail import MailContext, attachment_name, parse_smtp_url
 
 from .conftest import add_session, damage, hotspots, jpeg_bytes, photo
 from .fake_pave import API_KEY, API_SECRET, USERNAME
@@ -53,9 +53,28 @@ def free_port() -> int:
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -78,8 +97,13 @@ def send(pdf: Path, *args: str, cert: Path | None = None) -> subprocess.Complete
     env = {**os.environ, "REPORTGEN_MAIL_FROM": "Northwind Service <service@northwind.example>"}
     if cert:
         env["SSL_CERT_FILE"] = str(cert)
-    return subprocess.run([sys.executable, "-m", "reportgen.cli", "email", str(pdf), *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", "email", str(pdf), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def parts(raw: bytes):
@@ -95,8 +119,17 @@ def test_plain_smtp_delivers_both_bodies_and_the_exact_pdf(report_pdf) -> None:
     inbox = Inbox()
     server = start(inbox, auth_require_tls=False)
     try:
-        result = send(pdf, "--to", "Ann Driver <ann@example.com>", "--cc", "fleet@example.com",
-                      "--bcc", "audit@example.com", "--smtp", f"smtp://office:{PASSWORD}@127.0.0.1:{server.port}")
+        result = send(
+            pdf,
+            "--to",
+            "Ann Driver <ann@example.com>",
+            "--cc",
+            "fleet@example.com",
+            "--bcc",
+            "audit@example.com",
+            "--smtp",
+            f"smtp://office:{PASSWORD}@127.0.0.1:{server.port}",
+        )
     finally:
         server.stop()
     assert result.returncode == 0, result.stderr
@@ -120,13 +153,21 @@ def test_starttls_and_smtps_with_a_trusted_certificate(report_pdf, certificate) 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     # aiosmtpd does not see that an SMTPS socket is TLS, so it must be told AUTH is safe there.
-    for scheme, options in (("smtp+starttls", {"tls_context": context, "require_starttls": True}),
-                            ("smtps", {"ssl_context": context, "auth_require_tls": False})):
+    for scheme, options in (
+        ("smtp+starttls", {"tls_context": context, "require_starttls": True}),
+        ("smtps", {"ssl_context": context, "auth_require_tls": False}),
+    ):
         inbox = Inbox()
         server = start(inbox, **options)
         try:
-            result = send(pdf, "--to", "ann@example.com", "--smtp",
-                          f"{scheme}://office:{PASSWORD}@127.0.0.1:{server.port}", cert=cert)
+            result = send(
+                pdf,
+                "--to",
+                "ann@example.com",
+                "--smtp",
+                f"{scheme}://office:{PASSWORD}@127.0.0.1:{server.port}",
+                cert=cert,
+            )
         finally:
             server.stop()
         assert result.returncode == 0, (scheme, result.stderr)
@@ -177,7 +218,12 @@ def test_usage_errors_for_mail(report_pdf) -> None:
 
 def test_smtp_urls() -> None:
     settings = parse_smtp_url("smtp+starttls://me%40corp:p%40ss@mail.example:2525")
-    assert (settings.host, settings.port, settings.username, settings.password) == ("mail.example", 2525, "me@corp", "p@ss")
+    assert (settings.host, settings.port, settings.username, settings.password) == (
+        "mail.example",
+        2525,
+        "me@corp",
+        "p@ss",
+    )
     assert parse_smtp_url("smtps://mail.example").port == 465
     assert "p@ss" not in repr(settings)
     for bad in ("http://mail.example", "smtp://", "smtp://host:notaport"):
@@ -199,15 +245,37 @@ def test_report_command_emails_the_fetched_report(pave, tmp_path: Path) -> None:
     add_session(pave)
     inbox = Inbox()
     server = start(inbox, auth_require_tls=False)
-    env = {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "PAVE_API_SECRET": API_SECRET,
-           "PAVE_USERNAME": USERNAME, "XDG_CACHE_HOME": str(tmp_path / "cache"),
-           "REPORTGEN_SMTP_URL": f"smtp://office:{PASSWORD}@127.0.0.1:{server.port}",
-           "REPORTGEN_MAIL_FROM": "service@northwind.example"}
+    env = {
+        **os.environ,
+        "PAVE_BASE_URL": pave.api_url,
+        "PAVE_API_KEY": API_KEY,
+        "PAVE_API_SECRET": API_SECRET,
+        "PAVE_USERNAME": USERNAME,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "REPORTGEN_SMTP_URL": f"smtp://office:{PASSWORD}@127.0.0.1:{server.port}",
+        "REPORTGEN_MAIL_FROM": "service@northwind.example",
+    }
     try:
-        result = subprocess.run([sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "--email-to",
-                                 "ann@example.com, Bob <bob@example.com>", "--email-to", "cy@example.com",
-                                 "--summary-json", "s.json"], cwd=tmp_path, env=env,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "reportgen.cli",
+                "report",
+                "TST-LIVE1",
+                "--email-to",
+                "ann@example.com, Bob <bob@example.com>",
+                "--email-to",
+                "cy@example.com",
+                "--summary-json",
+                "s.json",
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         server.stop()
     assert result.returncode == 0, result.stderr
@@ -224,13 +292,22 @@ def test_report_to_stdout_and_by_mail_keeps_stdout_the_pdf_alone(pave, tmp_path:
     add_session(pave)
     inbox = Inbox()
     server = start(inbox, auth_require_tls=False)
-    env = {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "XDG_CACHE_HOME": str(tmp_path / "c"),
-           "REPORTGEN_SMTP_URL": f"smtp://office:{PASSWORD}@127.0.0.1:{server.port}",
-           "REPORTGEN_MAIL_FROM": "service@northwind.example"}
+    env = {
+        **os.environ,
+        "PAVE_BASE_URL": pave.api_url,
+        "PAVE_API_KEY": API_KEY,
+        "XDG_CACHE_HOME": str(tmp_path / "c"),
+        "REPORTGEN_SMTP_URL": f"smtp://office:{PASSWORD}@127.0.0.1:{server.port}",
+        "REPORTGEN_MAIL_FROM": "service@northwind.example",
+    }
     try:
-        result = subprocess.run([sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "-o", "-",
-                                 "--email-to", "ann@example.com"], cwd=tmp_path, env=env,
-                                capture_output=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "-o", "-", "--email-to", "ann@example.com"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
     finally:
         server.stop()
     assert result.returncode == 0, result.stderr
@@ -251,9 +328,19 @@ def test_comma_separated_and_repeated_recipients_all_receive_the_mail(report_pdf
     inbox = Inbox()
     server = start_open(inbox)
     try:
-        result = send(pdf, "--to", "a@example.com, Bea Driver <b@example.com>", "--to", "c@example.com",
-                      "--cc", "d@example.com,e@example.com", "--bcc", "f@example.com; g@example.com",
-                      "--smtp", f"smtp://127.0.0.1:{server.port}")
+        result = send(
+            pdf,
+            "--to",
+            "a@example.com, Bea Driver <b@example.com>",
+            "--to",
+            "c@example.com",
+            "--cc",
+            "d@example.com,e@example.com",
+            "--bcc",
+            "f@example.com; g@example.com",
+            "--smtp",
+            f"smtp://127.0.0.1:{server.port}",
+        )
     finally:
         server.stop()
     assert result.returncode == 0, result.stderr
@@ -277,21 +364,35 @@ def open_server():
 
 
 @pytest.mark.parametrize("option", ["--to", "--cc", "--bcc"])
-@pytest.mark.parametrize("bad", [
-    "not-an-address", "a@b@example.com", "ann smith@example.com", "ann@exa mple.com",
-    "alice@example.org)<bob@example.org>", '"boss@example.com" <mallory@evil.example>',
-    "Ann <ann@example.com>\r\nBcc: victim@example.com", "ann@example.com\nBcc: victim@example.com",
-    "ann@", "@example.com", "ann@example", "Ann <ann@example.com",
-])
-def test_an_invalid_recipient_is_refused_by_name_and_nothing_is_sent(report_pdf, open_server, monkeypatch,
-                                                                     option: str, bad: str) -> None:
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "not-an-address",
+        "a@b@example.com",
+        "ann smith@example.com",
+        "ann@exa mple.com",
+        "alice@example.org)<bob@example.org>",
+        '"boss@example.com" <mallory@evil.example>',
+        "Ann <ann@example.com>\r\nBcc: victim@example.com",
+        "ann@example.com\nBcc: victim@example.com",
+        "ann@",
+        "@example.com",
+        "ann@example",
+        "Ann <ann@example.com",
+    ],
+)
+def test_an_invalid_recipient_is_refused_by_name_and_nothing_is_sent(
+    report_pdf, open_server, monkeypatch, option: str, bad: str
+) -> None:
     pdf, _ = report_pdf
     inbox, server = open_server
     before = len(inbox.messages)
     monkeypatch.setenv("REPORTGEN_MAIL_FROM", "service@northwind.example")
     extra = [] if option == "--to" else ["--to", "ok@example.com"]
-    result = CliRunner().invoke(main, ["email", str(pdf), *extra, option, f"good@example.com, {bad}",
-                                       "--smtp", f"smtp://127.0.0.1:{server.port}"])
+    result = CliRunner().invoke(
+        main,
+        ["email", str(pdf), *extra, option, f"good@example.com, {bad}", "--smtp", f"smtp://127.0.0.1:{server.port}"],
+    )
     assert result.exit_code == 2, result.output
     assert len(inbox.messages) == before
     [error] = [line for line in result.stderr.splitlines() if "Error" in line]
@@ -309,11 +410,30 @@ def test_an_empty_recipient_list_is_refused(report_pdf, monkeypatch) -> None:
 
 def test_report_refuses_an_invalid_email_to_before_fetching(pave, tmp_path: Path) -> None:
     add_session(pave)
-    env = {**os.environ, "PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "XDG_CACHE_HOME": str(tmp_path / "c"),
-           "REPORTGEN_MAIL_FROM": "service@northwind.example"}
-    result = subprocess.run([sys.executable, "-m", "reportgen.cli", "report", "TST-LIVE1", "--email-to",
-                             "ann@example.com, bob at example.com", "--dry-run"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "PAVE_BASE_URL": pave.api_url,
+        "PAVE_API_KEY": API_KEY,
+        "XDG_CACHE_HOME": str(tmp_path / "c"),
+        "REPORTGEN_MAIL_FROM": "service@northwind.example",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reportgen.cli",
+            "report",
+            "TST-LIVE1",
+            "--email-to",
+            "ann@example.com, bob at example.com",
+            "--dry-run",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "'bob at example.com'" in result.stderr
     assert not (tmp_path / "TST-LIVE1.pdf").exists(), "the report was fetched though it could not be mailed"
 
@@ -339,15 +459,25 @@ def test_a_missing_sender_is_a_usage_error_like_a_missing_server(report_pdf) -> 
     server = start_open(inbox)
     try:
         for extra in (["--smtp", f"smtp://127.0.0.1:{server.port}"], ["--dry-run"], ["--from", "", "--dry-run"]):
-            result = subprocess.run([sys.executable, "-m", "reportgen.cli", "email", str(pdf), "--to", "ann@example.com",
-                                     *extra], env=env, capture_output=True, text=True, timeout=60)
+            result = subprocess.run(
+                [sys.executable, "-m", "reportgen.cli", "email", str(pdf), "--to", "ann@example.com", *extra],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert result.returncode == 2, (extra, result.stderr)
             assert "no sender: set REPORTGEN_MAIL_FROM or pass --from" in result.stderr
     finally:
         server.stop()
     assert inbox.messages == [] and not pdf.with_suffix(".eml").exists()
-    no_server = subprocess.run([sys.executable, "-m", "reportgen.cli", "email", str(pdf), "--to", "ann@example.com"],
-                               env=env, capture_output=True, text=True, timeout=60)
+    no_server = subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", "email", str(pdf), "--to", "ann@example.com"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert no_server.returncode == 2 and "no SMTP server" in no_server.stderr
 
 
@@ -361,9 +491,24 @@ def test_an_invalid_sender_is_a_usage_error(report_pdf) -> None:
 def test_the_default_brand_is_neutral_in_the_mail(report_pdf) -> None:
     pdf, data = report_pdf
     env = {k: v for k, v in os.environ.items() if k != "REPORTGEN_MAIL_FROM"}
-    result = subprocess.run([sys.executable, "-m", "reportgen.cli", "email", str(pdf), "--to", "ann@example.com",
-                             "--from", "service@northwind.example", "--dry-run"], env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reportgen.cli",
+            "email",
+            str(pdf),
+            "--to",
+            "ann@example.com",
+            "--from",
+            "service@northwind.example",
+            "--dry-run",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     raw = pdf.with_suffix(".eml").read_bytes()
     message, text, html, attachment = parts(raw)
@@ -381,8 +526,17 @@ def test_from_carries_the_brand_name_encoded(report_pdf, tmp_path: Path) -> None
     inbox = Inbox()
     server = start_open(inbox)
     try:
-        result = send(pdf, "--to", "ann@example.com", "--from", "service@northwind.example", "--brand", str(brand),
-                      "--smtp", f"smtp://127.0.0.1:{server.port}")
+        result = send(
+            pdf,
+            "--to",
+            "ann@example.com",
+            "--from",
+            "service@northwind.example",
+            "--brand",
+            str(brand),
+            "--smtp",
+            f"smtp://127.0.0.1:{server.port}",
+        )
     finally:
         server.stop()
     assert result.returncode == 0, result.stderr
@@ -411,8 +565,13 @@ def test_email_of_a_rendered_pdf_reads_the_summary_beside_it(tmp_path: Path, mak
     bundle = make_bundle(body, images={"f.jpg": jpeg_bytes()})
     out = tmp_path / "out"
     out.mkdir()
-    rendered = subprocess.run([sys.executable, "-m", "reportgen.cli", "render", str(bundle), "--summary-json",
-                               "TST-SESSION1.json"], cwd=out, capture_output=True, text=True, timeout=120)
+    rendered = subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", "render", str(bundle), "--summary-json", "TST-SESSION1.json"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert rendered.returncode == 0, rendered.stderr
     assert json.loads((out / "TST-SESSION1.json").read_text())["damage_count"] == 3
     result = send(out / "TST-SESSION1.pdf", "--to", "ann@example.com", "--dry-run")
@@ -423,15 +582,18 @@ def test_email_of_a_rendered_pdf_reads_the_summary_beside_it(tmp_path: Path, mak
     assert attachment.get_filename() == "2021-Honda-Civic-1HGCM82633A004352-condition-report.pdf"
 
 
-@pytest.mark.parametrize("content, complaint", [
-    ('{"schema": "reportgen.summary/1", "damage_count": ', "invalid JSON at line 1"),
-    ("[1, 2]", "not a JSON object"),
-    ('{"schema": "reportgen.batch/1"}', "not a reportgen summary"),
-    ('{"damage_count": 2}', "not a reportgen summary"),
-    ('{"schema": "reportgen.summary/1", "vehicle": ["Honda"]}', "vehicle"),
-    ('{"schema": "reportgen.summary/1", "damage_count": "two"}', "damage_count"),
-    (b"\xff\xfe{}", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "content, complaint",
+    [
+        ('{"schema": "reportgen.summary/1", "damage_count": ', "invalid JSON at line 1"),
+        ("[1, 2]", "not a JSON object"),
+        ('{"schema": "reportgen.batch/1"}', "not a reportgen summary"),
+        ('{"damage_count": 2}', "not a reportgen summary"),
+        ('{"schema": "reportgen.summary/1", "vehicle": ["Honda"]}', "vehicle"),
+        ('{"schema": "reportgen.summary/1", "damage_count": "two"}', "damage_count"),
+        (b"\xff\xfe{}", "not UTF-8"),
+    ],
+)
 def test_a_broken_summary_beside_the_pdf_is_an_error(report_pdf, content, complaint: str) -> None:
     pdf, _ = report_pdf
     summary = pdf.with_suffix(".json")
@@ -465,6 +627,11 @@ def test_without_a_summary_the_attachment_keeps_the_pdf_name(report_pdf, tmp_pat
 def test_address_forms_that_are_accepted() -> None:
     from reportgen.mail import parse_addresses
 
-    found = parse_addresses(['"Driver, Ann" <ann@example.com>; Évelyne Roux <eve@example.com>,', "x.y+z@mail.example.co.uk"])
+    found = parse_addresses(
+        ['"Driver, Ann" <ann@example.com>; Évelyne Roux <eve@example.com>,', "x.y+z@mail.example.co.uk"]
+    )
     assert [(a.display_name, a.addr_spec) for a in found] == [
-        ("Driver, Ann", "ann@example.com"), ("Évelyne Roux", "eve@example.com"), ("", "x.y+z@mail.example.co.uk")]
+        ("Driver, Ann", "ann@example.com"),
+        ("Évelyne Roux", "eve@example.com"),
+        ("", "x.y+z@mail.example.co.uk"),
+    ]

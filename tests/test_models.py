@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,13 +22,7 @@ from reportgen.models import (
 )
 
 # PAVE's documented "No Damage Found" body, exactly as printed: a missing comma and curly quotes.
-DOCS_NO_DAMAGE_TEXT = (
-    "{\n"
-    '"success": false,\n'
-    '"data": []\n'
-    '"message\u201d: \u201cNo damages found on the vehicle"\n'
-    "}"
-)
+DOCS_NO_DAMAGE_TEXT = '{\n"success": false,\n"data": []\n"message\u201d: \u201cNo damages found on the vehicle"\n}'
 
 
 def damage_body(**fields: Any) -> dict[str, Any]:
@@ -45,8 +39,12 @@ def damage_body(**fields: Any) -> dict[str, Any]:
 
 
 def results_with(*damages: dict[str, Any], **top: Any) -> dict[str, Any]:
-    photo = {"photo_code": 4, "photo_label": "Left", "url": "https://cdn.example/S/left.jpg",
-             "inspection_data": list(damages)}
+    photo = {
+        "photo_code": 4,
+        "photo_label": "Left",
+        "url": "https://cdn.example/S/left.jpg",
+        "inspection_data": list(damages),
+    }
     return {"success": True, "message": "", "data": [photo], **top}
 
 
@@ -94,8 +92,7 @@ def test_percent_coordinates_as_numbers_and_numeric_text(x: Any, y: Any, expecte
         (50, 1e6, (50.0, 100.0)),
     ],
 )
-def test_out_of_range_positions_are_moved_onto_the_photo_and_flagged(x: Any, y: Any,
-                                                                     expected: tuple) -> None:
+def test_out_of_range_positions_are_moved_onto_the_photo_and_flagged(x: Any, y: Any, expected: tuple) -> None:
     position = position_of({"x": x, "y": y})
     assert (position.x, position.y) == expected
     assert position.clamped is True
@@ -137,7 +134,7 @@ def test_non_finite_numbers_from_json_text_give_no_position() -> None:
 
 
 def test_huge_integer_coordinates_and_codes_are_unusable_not_a_crash() -> None:
-    huge = 10 ** 400  # valid JSON, well under Python's 4300-digit parsing limit
+    huge = 10**400  # valid JSON, well under Python's 4300-digit parsing limit
     body = results_with(damage_body(coodrs={"x": huge, "y": 5}))
     body["data"][0]["photo_code"] = huge
     photo = parse_results(body).photos[0]
@@ -149,8 +146,7 @@ def test_huge_integer_coordinates_and_codes_are_unusable_not_a_crash() -> None:
 
 
 def test_no_damage_body_parses_to_no_damages() -> None:
-    results = parse_results({"success": False, "data": [],
-                             "message": "No damages found on the vehicle"})
+    results = parse_results({"success": False, "data": [], "message": "No damages found on the vehicle"})
     assert results.success is False
     assert results.photos == [] and results.damage_count == 0
     assert "No damages" in results.message
@@ -187,22 +183,25 @@ def test_integer_beyond_python_digit_limit_is_invalid_data() -> None:
 
 def test_unknown_photo_codes_and_labels_are_kept() -> None:
     body = results_with(damage_body())
-    body["data"].append({"photo_code": 42, "photo_label": "Engine_Bay", "url": "u",
-                         "inspection_data": [damage_body()]})
+    body["data"].append({"photo_code": 42, "photo_label": "Engine_Bay", "url": "u", "inspection_data": [damage_body()]})
     photos = parse_results(body).photos
     assert [(p.photo_code, p.photo_label) for p in photos] == [(4, "Left"), (42, "Engine_Bay")]
 
 
-@pytest.mark.parametrize(("raw", "code"),
-                         [("7", 7), (7.0, 7), (7.5, None), ("seven", None), (True, None), (None, None)])
+@pytest.mark.parametrize(
+    ("raw", "code"), [("7", 7), (7.0, 7), (7.5, None), ("seven", None), (True, None), (None, None)]
+)
 def test_photo_codes_are_integers_or_none(raw: Any, code: int | None) -> None:
     body = {"data": [{"photo_code": raw, "inspection_data": []}]}
     assert parse_results(body).photos[0].photo_code == code
 
 
 def test_unknown_extra_fields_are_ignored() -> None:
-    body = results_with(damage_body(confidence=0.93, bbox=[1, 2, 3, 4], coodrs={"x": 1, "y": 2, "z": 3}),
-                        version="2.0", meta={"trace": ["a", {"b": None}]})
+    body = results_with(
+        damage_body(confidence=0.93, bbox=[1, 2, 3, 4], coodrs={"x": 1, "y": 2, "z": 3}),
+        version="2.0",
+        meta={"trace": ["a", {"b": None}]},
+    )
     body["data"][0]["thumbnail"] = {"url": "https://cdn.example/t.jpg"}
     body["vehicle"] = {"vin": "V1", "colour_code": 475}
     results = parse_results(body)
@@ -240,10 +239,14 @@ def test_stray_nulls_in_lists_are_dropped() -> None:
 @pytest.mark.parametrize(
     ("body", "location"),
     [
-        ({"data": [{"inspection_data": [{"description": {"text": "Scraped"}}]}]},
-         "data[0].inspection_data[0].description"),
-        ({"data": [{}, {"inspection_data": [damage_body(), damage_body(component=["DOOR"])]}]},
-         "data[1].inspection_data[1].component"),
+        (
+            {"data": [{"inspection_data": [{"description": {"text": "Scraped"}}]}]},
+            "data[0].inspection_data[0].description",
+        ),
+        (
+            {"data": [{}, {"inspection_data": [damage_body(), damage_body(component=["DOOR"])]}]},
+            "data[1].inspection_data[1].component",
+        ),
         ({"data": [{"inspection_data": ["a scratch"]}]}, "data[0].inspection_data[0]"),
         ({"data": [{"inspection_data": {"0": damage_body()}}]}, "data[0].inspection_data"),
         ({"data": [{"photo_label": ["Left"]}]}, "data[0].photo_label"),
@@ -290,8 +293,12 @@ def test_photos_body_must_be_a_list(body: Any) -> None:
 
 
 def test_numbers_and_bools_in_text_fields_are_coerced() -> None:
-    results = parse_results({"vehicle": {"year": 2009, "odom_reading": 87412.0, "vin": 123},
-                             "data": [{"inspection_data": [damage_body(tolerance=2, description=1.5)]}]})
+    results = parse_results(
+        {
+            "vehicle": {"year": 2009, "odom_reading": 87412.0, "vin": 123},
+            "data": [{"inspection_data": [damage_body(tolerance=2, description=1.5)]}],
+        }
+    )
     assert results.vehicle.year == "2009"
     assert results.vehicle.odom_reading == "87412"
     assert results.vehicle.vin == "123"
@@ -309,8 +316,9 @@ def test_numbers_in_text_fields_keep_all_their_digits(raw: float, text: str) -> 
 
 
 def test_control_characters_are_stripped() -> None:
-    found = only_damage(results_with(damage_body(description="\x00Scr\x1batch\x7f\x85\ud800",
-                                                 tolerance="\u200b1 inch\x08")))
+    found = only_damage(
+        results_with(damage_body(description="\x00Scr\x1batch\x7f\x85\ud800", tolerance="\u200b1 inch\x08"))
+    )
     assert found.description == "Scratch"
     assert "\x08" not in found.tolerance and "1 inch" in found.tolerance
 
@@ -351,8 +359,7 @@ def test_deeply_nested_values_inside_a_body_do_not_crash() -> None:
         deep_list = [deep_list]
     body = results_with(damage_body(coodrs=deep, extra=deep), meta=deep)
     assert parse_results(body).photos[0].damages[0].position is None
-    for bad in ({"data": deep_list}, results_with(damage_body(description=deep_list)),
-                {"vehicle": {"vin": deep}}):
+    for bad in ({"data": deep_list}, results_with(damage_body(description=deep_list)), {"vehicle": {"vin": deep}}):
         with pytest.raises(InvalidDataError):
             parse_results(bad)
 
@@ -361,18 +368,29 @@ def test_deeply_nested_values_inside_a_body_do_not_crash() -> None:
 
 
 def attempt(code: int, approved: bool, message: str, minute: int) -> dict[str, Any]:
-    return {"photo_code": code, "photo_label": "Interior", "url": f"https://cdn.example/{code}-{minute}.jpg",
-            "approved": approved, "approved_message": message,
-            "created_at": f"2021-05-27T07:{minute:02d}:16+00:00"}
+    return {
+        "photo_code": code,
+        "photo_label": "Interior",
+        "url": f"https://cdn.example/{code}-{minute}.jpg",
+        "approved": approved,
+        "approved_message": message,
+        "created_at": f"2021-05-27T07:{minute:02d}:16+00:00",
+    }
 
 
 def test_repeated_photo_codes_keep_every_attempt_in_order() -> None:
-    body = [attempt(2, False, "REJECTED: Wrong View", 36), attempt(1, True, "ACCEPTED", 37),
-            attempt(2, True, "ACCEPTED", 38), attempt(2, False, "REJECTED: Blurry", 39)]
+    body = [
+        attempt(2, False, "REJECTED: Wrong View", 36),
+        attempt(1, True, "ACCEPTED", 37),
+        attempt(2, True, "ACCEPTED", 38),
+        attempt(2, False, "REJECTED: Blurry", 39),
+    ]
     attempts = parse_captures(body)
     assert [(a.photo_code, a.approved, a.approved_message) for a in attempts] == [
-        (2, False, "REJECTED: Wrong View"), (1, True, "ACCEPTED"),
-        (2, True, "ACCEPTED"), (2, False, "REJECTED: Blurry"),
+        (2, False, "REJECTED: Wrong View"),
+        (1, True, "ACCEPTED"),
+        (2, True, "ACCEPTED"),
+        (2, False, "REJECTED: Blurry"),
     ]
     assert [a.url for a in attempts] == [entry["url"] for entry in body]
 
@@ -384,17 +402,32 @@ def test_wrapped_photos_body_is_accepted(key: str) -> None:
     assert len(parse_captures({key: body})) == 2
 
 
-@pytest.mark.parametrize(("raw", "flag"),
-                         [(True, True), (False, False), ("true", True), ("FALSE", False), (1, True),
-                          (0, False), ("maybe", None), (None, None), (2, None)])
+@pytest.mark.parametrize(
+    ("raw", "flag"),
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("FALSE", False),
+        (1, True),
+        (0, False),
+        ("maybe", None),
+        (None, None),
+        (2, None),
+    ],
+)
 def test_approved_flags(raw: Any, flag: bool | None) -> None:
     assert parse_captures([{"approved": raw}])[0].approved is flag
 
 
 # --- session ---------------------------------------------------------------------------------------
 
-SESSION_FIELDS = {"session_key": "UDB-CJDQF4DJYM", "status": "COMPLETE", "language": "en",
-                  "inspect_started_at": "2023-05-30T21:10:32+00:00"}
+SESSION_FIELDS = {
+    "session_key": "UDB-CJDQF4DJYM",
+    "status": "COMPLETE",
+    "language": "en",
+    "inspect_started_at": "2023-05-30T21:10:32+00:00",
+}
 VEHICLE = {"vin": "WBAPG73589A641024", "year": 2009, "make": "BMW", "trim": "328i"}
 
 
@@ -412,9 +445,8 @@ def test_parse_session_accepts_flat_and_nested_shapes(body: dict[str, Any]) -> N
     details = parse_session(body)
     assert details.session.session_key == "UDB-CJDQF4DJYM"
     assert details.session.status == "COMPLETE"
-    assert details.session.inspect_started_at == datetime(2023, 5, 30, 21, 10, 32, tzinfo=timezone.utc)
-    assert (details.vehicle.vin, details.vehicle.year, details.vehicle.trim) == (
-        "WBAPG73589A641024", "2009", "328i")
+    assert details.session.inspect_started_at == datetime(2023, 5, 30, 21, 10, 32, tzinfo=UTC)
+    assert (details.vehicle.vin, details.vehicle.year, details.vehicle.trim) == ("WBAPG73589A641024", "2009", "328i")
 
 
 def test_parse_session_rejects_non_objects_naming_the_source() -> None:
@@ -425,19 +457,25 @@ def test_parse_session_rejects_non_objects_naming_the_source() -> None:
 
 
 def test_merge_session_fills_gaps_and_results_win() -> None:
-    results = parse_results({
-        "data": [],
-        "session": {"session_key": "FROM-RESULTS", "inspect_ended_at": "2023-05-30T21:19:07+00:00"},
-        "vehicle": {"vin": "RESULTSVIN", "year": 2009, "make": "", "model": "3 SERIES"},
-    })
-    details = parse_session({"session_key": "FROM-DETAILS", "status": "COMPLETE",
-                             "inspect_ended_at": "2020-01-01T00:00:00Z",
-                             "vehicle": {"vin": "DETAILSVIN", "make": "BMW", "trim": "328i",
-                                         "model": "M3"}})
+    results = parse_results(
+        {
+            "data": [],
+            "session": {"session_key": "FROM-RESULTS", "inspect_ended_at": "2023-05-30T21:19:07+00:00"},
+            "vehicle": {"vin": "RESULTSVIN", "year": 2009, "make": "", "model": "3 SERIES"},
+        }
+    )
+    details = parse_session(
+        {
+            "session_key": "FROM-DETAILS",
+            "status": "COMPLETE",
+            "inspect_ended_at": "2020-01-01T00:00:00Z",
+            "vehicle": {"vin": "DETAILSVIN", "make": "BMW", "trim": "328i", "model": "M3"},
+        }
+    )
     merged = merge_session(results, details)
     assert merged.session.session_key == "FROM-RESULTS"
     assert merged.session.status == "COMPLETE"
-    assert merged.session.inspect_ended_at == datetime(2023, 5, 30, 21, 19, 7, tzinfo=timezone.utc)
+    assert merged.session.inspect_ended_at == datetime(2023, 5, 30, 21, 19, 7, tzinfo=UTC)
     assert (merged.vehicle.vin, merged.vehicle.model) == ("RESULTSVIN", "3 SERIES")
     assert (merged.vehicle.make, merged.vehicle.trim, merged.vehicle.year) == ("BMW", "328i", "2009")
     # The inputs are left as they were.
@@ -467,8 +505,22 @@ def test_valid_session_keys(key: str) -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["../../etc/passwd", "", " ", "UDB CJDQF4DJYM", " UDB-1", "UDB-1\n", "k" * 65, "-UDB", "UDB/1",
-     "UDB.1", "UDB%2F1", "UDB\x00", "ÜDB-1", "UDB-١"],
+    [
+        "../../etc/passwd",
+        "",
+        " ",
+        "UDB CJDQF4DJYM",
+        " UDB-1",
+        "UDB-1\n",
+        "k" * 65,
+        "-UDB",
+        "UDB/1",
+        "UDB.1",
+        "UDB%2F1",
+        "UDB\x00",
+        "ÜDB-1",
+        "UDB-١",
+    ],
 )
 def test_invalid_session_keys(key: str) -> None:
     assert not is_valid_session_key(key)
@@ -476,13 +528,19 @@ def test_invalid_session_keys(key: str) -> None:
 
 # --- timestamps ------------------------------------------------------------------------------------
 
-MOMENT = datetime(2023, 5, 30, 21, 10, 32, tzinfo=timezone.utc)
+MOMENT = datetime(2023, 5, 30, 21, 10, 32, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
     "raw",
-    ["2023-05-30T21:10:32Z", "2023-05-30T21:10:32z", "2023-05-30T21:10:32+00:00",
-     "2023-05-30T23:10:32+02:00", "2023-05-30T16:10:32-05:00", "2023-05-30T21:10:32"],
+    [
+        "2023-05-30T21:10:32Z",
+        "2023-05-30T21:10:32z",
+        "2023-05-30T21:10:32+00:00",
+        "2023-05-30T23:10:32+02:00",
+        "2023-05-30T16:10:32-05:00",
+        "2023-05-30T21:10:32",
+    ],
 )
 def test_timestamps_are_aware_and_naive_ones_are_utc(raw: str) -> None:
     moment = parse_captures([{"created_at": raw}])[0].created_at
@@ -496,15 +554,29 @@ def test_offsets_are_kept_not_discarded() -> None:
     assert moment.utcoffset() == timedelta(hours=2)
 
 
-@pytest.mark.parametrize("raw", ["garbage", "", "   ", "2023-13-45T99:00:00Z", "yesterday", True, [],
-                                 {"at": "2023-05-30T21:10:32Z"}, float("nan"), None])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "garbage",
+        "",
+        "   ",
+        "2023-13-45T99:00:00Z",
+        "yesterday",
+        True,
+        [],
+        {"at": "2023-05-30T21:10:32Z"},
+        float("nan"),
+        None,
+    ],
+)
 def test_garbage_timestamps_become_none(raw: Any) -> None:
     attempt_ = parse_captures([{"created_at": raw, "updated_at": raw}])[0]
     assert attempt_.created_at is None and attempt_.updated_at is None
 
 
 def test_session_timestamps_in_results() -> None:
-    results = parse_results({"session": {"inspect_started_at": "2023-05-30T21:10:32+00:00",
-                                         "inspect_ended_at": "not a time"}})
+    results = parse_results(
+        {"session": {"inspect_started_at": "2023-05-30T21:10:32+00:00", "inspect_ended_at": "not a time"}}
+    )
     assert results.session.inspect_started_at == MOMENT
     assert results.session.inspect_ended_at is None

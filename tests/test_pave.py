@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -38,11 +38,12 @@ def client(pave, credentials: Credentials = GOOD, **retry: object) -> tuple[Pave
 
 
 def test_signed_headers_follow_the_documented_hmac() -> None:
-    moment = datetime(2021, 5, 30, 12, 49, 19, tzinfo=timezone.utc)
+    moment = datetime(2021, 5, 30, 12, 49, 19, tzinfo=UTC)
     headers = GOOD.signed_headers(moment)
     assert headers["API-Timestamp"] == "2021-05-30T12:49:19Z" and headers["API-Key"] == API_KEY
-    expected = hmac.new(API_SECRET.encode(), f"{USERNAME}:{API_KEY}@2021-05-30T12:49:19Z".encode(),
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        API_SECRET.encode(), f"{USERNAME}:{API_KEY}@2021-05-30T12:49:19Z".encode(), hashlib.sha256
+    ).hexdigest()
     assert headers["API-Token"] == expected and re.fullmatch(r"[0-9a-f]{64}", expected)
 
 
@@ -70,7 +71,7 @@ def test_wrong_secret_and_stale_timestamps_are_refused_by_the_server(pave, monke
         api.photos("TST-LIVE1")
     assert "wrong-secret" not in str(caught.value) and API_KEY not in str(caught.value)
 
-    stale = datetime.now(timezone.utc) - timedelta(minutes=10)
+    stale = datetime.now(UTC) - timedelta(minutes=10)
     original = Credentials.signed_headers
     monkeypatch.setattr(Credentials, "signed_headers", lambda self, now=None: original(self, stale))
     api, _ = client(pave)
@@ -83,8 +84,12 @@ def test_status_codes_map_to_errors(pave) -> None:
     api, _ = client(pave)
     with pytest.raises(SessionNotFoundError, match="UNKNOWN-1 not found"):
         api.results("UNKNOWN-1")
-    pave.queued["/v1/hotspots/TST-LIVE1"] = [Reply(400, {"code": 400, "message": "This session is not yet inspected.",
-                                                         "timestamp": "2023-05-30T21:13:41.576820Z"})]
+    pave.queued["/v1/hotspots/TST-LIVE1"] = [
+        Reply(
+            400,
+            {"code": 400, "message": "This session is not yet inspected.", "timestamp": "2023-05-30T21:13:41.576820Z"},
+        )
+    ]
     with pytest.raises(NotInspectedError, match="not inspected yet"):
         api.results("TST-LIVE1")
     with pytest.raises(AuthenticationError):
@@ -134,8 +139,9 @@ def test_unreachable_and_silent_servers_become_api_errors(pave) -> None:
     with pytest.raises(APIError, match="cannot reach PAVE"):
         api.results("TST-LIVE1")
     pave.queued["/v1/hotspots/TST-LIVE1"] = [Reply(200, {}, delay=1.5)] * 2
-    api = PaveClient(GOOD, base_url=pave.api_url, timeout=httpx.Timeout(0.5),
-                     retry=RetryPolicy(attempts=2, sleep=sleeps))
+    api = PaveClient(
+        GOOD, base_url=pave.api_url, timeout=httpx.Timeout(0.5), retry=RetryPolicy(attempts=2, sleep=sleeps)
+    )
     with pytest.raises(APIError, match="did not answer in time"):
         api.results("TST-LIVE1")
 
@@ -165,5 +171,5 @@ def test_retry_after_forms(value, expected) -> None:
 
 
 def test_retry_after_as_http_date() -> None:
-    soon = datetime.now(timezone.utc) + timedelta(seconds=30)
+    soon = datetime.now(UTC) + timedelta(seconds=30)
     assert 25 <= parse_retry_after(soon.strftime("%a, %d %b %Y %H:%M:%S GMT")) <= 31

@@ -9,7 +9,7 @@ import json
 import random
 import subprocess
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
@@ -26,8 +26,14 @@ from reportgen.view import ImageAsset
 from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
 
 SAMPLE_RATES = SAMPLE_BUNDLE.parent / "rates.toml"
-CHAPTERS = ["Summary", "Damage photos", "Damages by component", "Damage details", "Repair estimate",
-            "Photo capture checklist"]
+CHAPTERS = [
+    "Summary",
+    "Damage photos",
+    "Damages by component",
+    "Damage details",
+    "Repair estimate",
+    "Photo capture checklist",
+]
 
 CANARY = "CANARY-5e1f0c"
 
@@ -180,10 +186,13 @@ def test_fetcher_serves_only_theme_fonts_logo_data_and_report_images(tmp_path: P
 
 def test_every_page_of_a_long_damage_table_names_its_component(make_bundle) -> None:
     # 70 damages on one door: its table runs over several pages.
-    damages = [damage("DOOR_FRONT_LEFT", x=10 + i % 8 * 10, y=10 + i // 8 * 9, description=f"Scratch {i + 1}")
-               for i in range(70)]
-    bundle = make_bundle(hotspots(photo(5, "Left", "https://cdn.example/left.jpg", *damages)),
-                         images={"left.jpg": jpeg_bytes(800, 600)})
+    damages = [
+        damage("DOOR_FRONT_LEFT", x=10 + i % 8 * 10, y=10 + i // 8 * 9, description=f"Scratch {i + 1}")
+        for i in range(70)
+    ]
+    bundle = make_bundle(
+        hotspots(photo(5, "Left", "https://cdn.example/left.jpg", *damages)), images={"left.jpg": jpeg_bytes(800, 600)}
+    )
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(render_bundle(bundle).pdf)).pages]
     table_pages = [text for text in pages if "TOLERANCE" in text]
     assert len(table_pages) >= 2
@@ -220,8 +229,9 @@ def test_outline_has_a_bookmark_per_chapter_and_beneath_them_one_per_photo_and_c
 def test_no_cycle_collection_runs_during_layout_and_the_collector_is_left_as_found(
     make_bundle, enabled_before: bool
 ) -> None:
-    bundle = make_bundle(hotspots(photo(1, "Front", "https://cdn.example/a.jpg", damage())),
-                         images={"a.jpg": jpeg_bytes()})
+    bundle = make_bundle(
+        hotspots(photo(1, "Front", "https://cdn.example/a.jpg", damage())), images={"a.jpg": jpeg_bytes()}
+    )
     report = render_bundle(bundle)
     html = render_html(report.view, report.theme, standalone=False)
     collections: list[int] = []
@@ -245,14 +255,20 @@ def test_no_cycle_collection_runs_during_layout_and_the_collector_is_left_as_fou
 
 def _pdf_through_weasyprints_own_parser(report, monkeypatch: pytest.MonkeyPatch) -> bytes:
     """The same report laid out from WeasyPrint's HTML5 parse of the same HTML."""
-    monkeypatch.setattr("reportgen.pdf.parse_html",
-                        lambda html, base_url, fetcher, xml=True: parse_html(html, base_url, fetcher, xml=False))
+    monkeypatch.setattr(
+        "reportgen.pdf.parse_html",
+        lambda html, base_url, fetcher, xml=True: parse_html(html, base_url, fetcher, xml=False),
+    )
     return write_pdf(render_html(report.view, report.theme, standalone=False), report.view, report.theme)
 
 
 def test_the_theme_is_read_as_xml_and_lays_out_byte_for_byte_as_with_the_html5_parser(monkeypatch) -> None:
-    report = render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND, rates=SAMPLE_BUNDLE.parent / "rates.toml",
-                           generated_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    report = render_bundle(
+        SAMPLE_BUNDLE,
+        brand=SAMPLE_BRAND,
+        rates=SAMPLE_BUNDLE.parent / "rates.toml",
+        generated_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
     html = render_html(report.view, report.theme, standalone=False)
     assert isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), _ParsedHTML)
     assert report.pdf == _pdf_through_weasyprints_own_parser(report, monkeypatch)
@@ -261,20 +277,23 @@ def test_the_theme_is_read_as_xml_and_lays_out_byte_for_byte_as_with_the_html5_p
 def test_hostile_strings_lay_out_as_with_the_html5_parser(make_bundle, monkeypatch) -> None:
     from .test_hostile import hostile_body
 
-    report = render_bundle(make_bundle(hostile_body(), images={"f.jpg": jpeg_bytes()}),
-                           generated_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    report = render_bundle(
+        make_bundle(hostile_body(), images={"f.jpg": jpeg_bytes()}),
+        generated_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
     assert report.pdf == _pdf_through_weasyprints_own_parser(report, monkeypatch)
 
 
-def test_user_templates_take_the_html5_parser_even_when_they_are_xml(make_bundle, tmp_path: Path,
-                                                                     monkeypatch) -> None:
+def test_user_templates_take_the_html5_parser_even_when_they_are_xml(make_bundle, tmp_path: Path, monkeypatch) -> None:
     templates = tmp_path / "theme"
     (templates / "partials").mkdir(parents=True)
     # Well-formed XML that leans on the HTML5 parser's repairs: the <tbody> it implies.
     (templates / "partials" / "about.html.j2").write_text(
-        '<table class="signed"><tr><td>Checked by Northwind</td></tr></table>\n')
-    bundle = make_bundle(hotspots(photo(1, "Front", "https://cdn.example/a.jpg", damage())),
-                         images={"a.jpg": jpeg_bytes()})
+        '<table class="signed"><tr><td>Checked by Northwind</td></tr></table>\n'
+    )
+    bundle = make_bundle(
+        hotspots(photo(1, "Front", "https://cdn.example/a.jpg", damage())), images={"a.jpg": jpeg_bytes()}
+    )
     report = render_bundle(bundle, templates=templates)
     html = render_html(report.view, report.theme, standalone=False)
     assert isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), _ParsedHTML)
@@ -296,9 +315,26 @@ def test_html_that_is_not_xml_takes_the_html5_parser() -> None:
 
 #: Words of the people who make reports, not of the customer who reads one.
 DEVELOPER_WORDS = (
-    "bundle", "reportgen", ".json", ".jpg", "images/", "truncated", "corrupt", "not processed", "image file",
-    "not a JPEG", "decoder", "error", "Traceback", "API secret", "username", "was not given", "photo list",
-    "TST-SESSION1_", "cdn.example", "etc/passwd",
+    "bundle",
+    "reportgen",
+    ".json",
+    ".jpg",
+    "images/",
+    "truncated",
+    "corrupt",
+    "not processed",
+    "image file",
+    "not a JPEG",
+    "decoder",
+    "error",
+    "Traceback",
+    "API secret",
+    "username",
+    "was not given",
+    "photo list",
+    "TST-SESSION1_",
+    "cdn.example",
+    "etc/passwd",
 )
 
 
@@ -315,14 +351,25 @@ def _broken_bundle(make_bundle, *, with_photo_list: bool):
         {"photo_code": 1, "photo_label": "VIN", "url": "https://cdn.example/vin.jpg", "approved": True},
         {"photo_code": 5, "photo_label": "Front", "url": "https://cdn.example/front.jpg", "approved": True},
     ]
-    bundle = make_bundle(body, photos=captures if with_photo_list else None, images={
-        "front.jpg": good, "left.jpg": truncated, "right.jpg": b"<html>Access denied</html>", "vin.jpg": truncated})
+    bundle = make_bundle(
+        body,
+        photos=captures if with_photo_list else None,
+        images={
+            "front.jpg": good,
+            "left.jpg": truncated,
+            "right.jpg": b"<html>Access denied</html>",
+            "vin.jpg": truncated,
+        },
+    )
     if not with_photo_list:
         # What `fetch` without PAVE's secret wrote into bundles before the PDF spoke the customer's language.
-        note = ("The capture checklist is unavailable: reportgen was not given PAVE's API secret and username, "
-                "which PAVE's photo list requires.")
-        (bundle / "bundle.json").write_text(json.dumps(
-            {"format": 1, "session_key": "TST-SESSION1", "images": {}, "notes": {"photos.json": note}}))
+        note = (
+            "The capture checklist is unavailable: reportgen was not given PAVE's API secret and username, "
+            "which PAVE's photo list requires."
+        )
+        (bundle / "bundle.json").write_text(
+            json.dumps({"format": 1, "session_key": "TST-SESSION1", "images": {}, "notes": {"photos.json": note}})
+        )
     return bundle
 
 
@@ -331,8 +378,11 @@ def test_the_pdf_of_a_broken_session_speaks_to_the_customer(make_bundle, with_ph
     import subprocess
 
     report = render_bundle(_broken_bundle(make_bundle, with_photo_list=with_photo_list), brand=SAMPLE_BRAND)
-    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=report.pdf, capture_output=True,
-                                   check=True).stdout.decode("utf-8").split())
+    text = " ".join(
+        subprocess.run(["pdftotext", "-", "-"], input=report.pdf, capture_output=True, check=True)
+        .stdout.decode("utf-8")
+        .split()
+    )
     for word in DEVELOPER_WORDS:
         assert word.lower() not in text.lower(), f"{word!r} in the PDF: {text}"
     assert text.count("This photo could not be retrieved.") == 4
@@ -354,8 +404,12 @@ def attachment_list(pdf: pikepdf.Pdf) -> tuple[list[tuple[int, int]], list[tuple
 
 
 def test_pdfa_lists_each_attachment_once_as_an_associated_file(make_bundle) -> None:
-    bundle = make_bundle(hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage())),
-                         photos=[], session={"session_key": "TST-SESSION1"}, images={"f.jpg": jpeg_bytes()})
+    bundle = make_bundle(
+        hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage())),
+        photos=[],
+        session={"session_key": "TST-SESSION1"},
+        images={"f.jpg": jpeg_bytes()},
+    )
     with pikepdf.open(io.BytesIO(render_bundle(bundle, pdfa=True).pdf)) as pdf:
         associated, embedded = attachment_list(pdf)
         assert len(associated) == len(set(associated)) == 4, associated
@@ -403,13 +457,27 @@ def test_photos_with_a_short_key_share_a_page_two_by_two_and_a_long_key_has_a_pa
     photos, images = [], {}
     for index, code in enumerate(codes):
         count = 10 if code == 4 else 2
-        photos.append(photo(code, f"P{code}", f"https://cdn.example/p{code}.jpg",
-                            *[damage(x=10 + 8 * i, y=20 + 5 * i) for i in range(count)]))
+        photos.append(
+            photo(
+                code,
+                f"P{code}",
+                f"https://cdn.example/p{code}.jpg",
+                *[damage(x=10 + 8 * i, y=20 + 5 * i) for i in range(count)],
+            )
+        )
         images[f"p{code}.jpg"] = jpeg_bytes(800, 600, (30 + 15 * index, 90, 120))
     report = render_bundle(make_bundle(hotspots(*photos), images=images))
     pages = photo_pages(report.pdf)
-    assert pages == [["VIN", "Interior"], ["Instrument cluster"], ["Left side"], ["Front left", "Front"],
-                     ["Front right", "Right side"], ["Rear right", "Rear"], ["Rear left", "Windshield"], ["Tires"]]
+    assert pages == [
+        ["VIN", "Interior"],
+        ["Instrument cluster"],
+        ["Left side"],
+        ["Front left", "Front"],
+        ["Front right", "Right side"],
+        ["Rear right", "Rear"],
+        ["Rear left", "Windshield"],
+        ["Tires"],
+    ]
     # The pages really follow one another: no page of the chapter is left blank in between.
     numbers = sorted({page for _, entries in outline_of(report.pdf) if _.endswith("photos") for _, page in entries})
     assert numbers == list(range(numbers[0], numbers[0] + 8))
@@ -441,22 +509,35 @@ def test_a_photo_page_embeds_at_most_90_kb_so_100_photos_stay_under_10_mb(make_b
 
 def test_a_report_without_damage_shows_the_accepted_captures_and_leads_with_the_inspection(make_bundle) -> None:
     captures = [
-        {"photo_code": code, "photo_label": label, "url": f"https://cdn.example/{label}.jpg", "approved": approved,
-         "approved_message": "ACCEPTED" if approved else "REJECTED: Too dark", "created_at": "2024-01-02T10:01:00Z"}
+        {
+            "photo_code": code,
+            "photo_label": label,
+            "url": f"https://cdn.example/{label}.jpg",
+            "approved": approved,
+            "approved_message": "ACCEPTED" if approved else "REJECTED: Too dark",
+            "created_at": "2024-01-02T10:01:00Z",
+        }
         for code, label, approved in ((5, "Front", True), (4, "Left", False), (8, "Rear", True), (1, "VIN", True))
     ]
-    body = {"success": False, "data": [], "message": "No damages found on the vehicle",
-            "session": hotspots()["session"]}
-    images = {f"{label}.jpg": jpeg_bytes(800, 600, (40 * i, 80, 120)) for i, label in enumerate(("Front", "Left",
-                                                                                                "Rear", "VIN"))}
+    body = {
+        "success": False,
+        "data": [],
+        "message": "No damages found on the vehicle",
+        "session": hotspots()["session"],
+    }
+    images = {
+        f"{label}.jpg": jpeg_bytes(800, 600, (40 * i, 80, 120))
+        for i, label in enumerate(("Front", "Left", "Rear", "VIN"))
+    }
     report = render_bundle(make_bundle(body, photos=captures, images=images))
     assert report.warnings == []
     assert photo_pages(report.pdf) == [["VIN", "Front"], ["Rear"]]
     pdf = report.pdf
     for panel in report.view.photos:
         assert panel.image is not None and panel.image.data in pdf
-    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
-                                   check=True).stdout.decode().split())
+    text = " ".join(
+        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode().split()
+    )
     assert "Vehicle photos" in text and "No damages found on the vehicle" in text
     assert "not given" not in text.lower()
     assert text.index("Vehicle inspection of 2 January 2024") < text.index("Vehicle details Not recorded")

@@ -25,10 +25,17 @@ def test_the_readme_has_the_library_examples() -> None:
 def test_readme_example_runs(index: int, pave, tmp_path: Path) -> None:
     add_session(pave, "UDB-CJDQF4DJYM")
     (tmp_path / "samples").symlink_to(REPO / "samples")
-    env = {**os.environ, "PAVE_API_KEY": API_KEY, "PAVE_API_SECRET": API_SECRET, "PAVE_USERNAME": USERNAME,
-           "PAVE_BASE_URL": pave.api_url, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    result = subprocess.run([sys.executable, "-c", EXAMPLES[index]], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "PAVE_API_KEY": API_KEY,
+        "PAVE_API_SECRET": API_SECRET,
+        "PAVE_USERNAME": USERNAME,
+        "PAVE_BASE_URL": pave.api_url,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", EXAMPLES[index]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "failed:" not in result.stdout and "Traceback" not in result.stderr
     written = sorted(p.name for p in (tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else []

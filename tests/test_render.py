@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,24 +16,31 @@ from reportgen.errors import ConfigError, RenderError
 from reportgen.paths import fonts_dir
 from reportgen.render import render_html
 
-from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, REPO, damage, hotspots, jpeg_bytes, photo
+from .conftest import REPO, SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
 
 GOLDEN = Path(__file__).parent / "golden" / "sample-report.html"
-FIXED_TIME = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+FIXED_TIME = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 HOSTILE = [
     "<script>alert('x')</script>",
     "</style><h1>injected</h1>",
     "{{ 7*7 }}{% raw %}",
-    "<img src=\"file:///etc/passwd\">",
+    '<img src="file:///etc/passwd">',
     "url(http://evil.example/x.png)",
 ]
 
 
 def hostile_bundle(make_bundle):
-    body = hotspots(photo(5, HOSTILE[0], "https://cdn.example/f.jpg", *[
-        damage(component=text, name=text, description=text, tolerance=text, repair_method=text)
-        for text in HOSTILE
-    ]))
+    body = hotspots(
+        photo(
+            5,
+            HOSTILE[0],
+            "https://cdn.example/f.jpg",
+            *[
+                damage(component=text, name=text, description=text, tolerance=text, repair_method=text)
+                for text in HOSTILE
+            ],
+        )
+    )
     body["vehicle"].update(make=HOSTILE[1], model=HOSTILE[2], vin=HOSTILE[3])
     body["session"]["landing_page"] = "javascript:alert(1)"
     return make_bundle(body, images={"f.jpg": jpeg_bytes()})
@@ -47,7 +54,7 @@ def test_untrusted_strings_are_rendered_as_literal_text(make_bundle) -> None:
     assert "{{ 7*7 }}{% raw %}" in html and ">49<" not in html
     assert 'href="javascript:' not in html
     # No untrusted text ends up inside the stylesheet.
-    style = html[html.index("<style>"): html.index("</style>")]
+    style = html[html.index("<style>") : html.index("</style>")]
     assert "evil.example" not in style and "injected" not in style
 
 
@@ -75,8 +82,9 @@ def test_a_missing_templates_folder_is_a_config_error(make_bundle) -> None:
 
 
 def test_standalone_html_inlines_every_image_and_font(make_bundle) -> None:
-    bundle = make_bundle(hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage())),
-                         images={"f.jpg": jpeg_bytes()})
+    bundle = make_bundle(
+        hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage())), images={"f.jpg": jpeg_bytes()}
+    )
     html = render_bundle(bundle, brand=SAMPLE_BRAND).html
     assert "file:" not in html and "reportgen-asset:" not in html
     assert html.count("data:image/jpeg;base64,") == 2  # the photo and the damage's close-up
@@ -99,15 +107,16 @@ def test_sample_html_matches_the_golden_file() -> None:
     assert html == GOLDEN.read_text(encoding="utf-8")
     # Targeted checks, so a regenerated golden file cannot silently lose the essentials.
     assert len(re.findall(r'<div class="photo[ "]', html)) == 4
-    assert html.count("<tr>\n          <td><span class=\"marker") == 27
+    assert html.count('<tr>\n          <td><span class="marker') == 27
     assert "Generated 1 Jun 2024, 12:00 UTC" in html and "WBAPG73589A641024" in html
     assert "Photo unavailable" not in html
 
 
 def test_damage_codes_may_wrap_only_after_underscores_and_stay_escaped(make_bundle) -> None:
     code = "MULTIPLE_SCRATCHES_<b>BOLD</b>"
-    bundle = make_bundle(hotspots(photo(5, "Left", "https://cdn.example/left.jpg", damage(name=code))),
-                         images={"left.jpg": jpeg_bytes()})
+    bundle = make_bundle(
+        hotspots(photo(5, "Left", "https://cdn.example/left.jpg", damage(name=code))), images={"left.jpg": jpeg_bytes()}
+    )
     report = render_bundle(bundle)
     html = render_html(report.view, report.theme, standalone=False)
     assert '<span class="code">MULTIPLE_\u200bSCRATCHES_\u200b&lt;b&gt;BOLD&lt;/b&gt;</span>' in html
@@ -117,10 +126,14 @@ def test_damage_codes_may_wrap_only_after_underscores_and_stay_escaped(make_bund
 def test_a_long_damage_code_wraps_in_the_pdf_after_underscores_only(make_bundle) -> None:
     words = ["PAINT", "SCRATCHES", "THROUGH", "CLEARCOAT", "NEAR", "HANDLE", "LOWER", "EDGE"] * 2
     code = "_".join(words)
-    bundle = make_bundle(hotspots(photo(5, "Left", "https://cdn.example/left.jpg", damage(name=code))),
-                         images={"left.jpg": jpeg_bytes()})
-    text = subprocess.run(["pdftotext", "-", "-"], input=render_bundle(bundle).pdf, capture_output=True,
-                          check=True).stdout.decode("utf-8").replace("\u200b", "")
+    bundle = make_bundle(
+        hotspots(photo(5, "Left", "https://cdn.example/left.jpg", damage(name=code))), images={"left.jpg": jpeg_bytes()}
+    )
+    text = (
+        subprocess.run(["pdftotext", "-", "-"], input=render_bundle(bundle).pdf, capture_output=True, check=True)
+        .stdout.decode("utf-8")
+        .replace("\u200b", "")
+    )
     # The damage table's column is far narrower than the code: it takes several lines, each
     # a run of whole words, and every line but the last ends at an underscore.
     pieces = [line.strip() for line in text.splitlines() if line.strip() and line.strip() in code]
@@ -163,8 +176,10 @@ def test_a_truncated_checklist_photo_warns_and_fails_under_strict(tmp_path: Path
     vin = bundle / "images" / "UDB-512D3TASIY_01_V1N.jpg"  # the VIN photo: in the checklist only
     vin.write_bytes(vin.read_bytes()[:3000])
     report = render_bundle(bundle)
-    expected = ("checklist photo 'VIN' unavailable: UDB-512D3TASIY_01_V1N.jpg: "
-                "truncated image data (the file ends before the image does)")
+    expected = (
+        "checklist photo 'VIN' unavailable: UDB-512D3TASIY_01_V1N.jpg: "
+        "truncated image data (the file ends before the image does)"
+    )
     assert report.warnings == [expected] and report.summary["warnings"] == [expected]
     with pytest.raises(ImageError, match="checklist photo 'VIN' unavailable"):
         render_bundle(bundle, strict=True)
@@ -172,8 +187,9 @@ def test_a_truncated_checklist_photo_warns_and_fails_under_strict(tmp_path: Path
     command = [sys.executable, "-m", "reportgen.cli", "render", str(bundle), "--format", "html"]
     lenient = subprocess.run([*command, "-o", str(tmp_path / "a.html")], capture_output=True, text=True, timeout=120)
     assert lenient.returncode == 0 and lenient.stderr == f"reportgen: warning: {expected}\n"
-    strict = subprocess.run([*command, "-o", str(tmp_path / "b.html"), "--strict"],
-                            capture_output=True, text=True, timeout=120)
+    strict = subprocess.run(
+        [*command, "-o", str(tmp_path / "b.html"), "--strict"], capture_output=True, text=True, timeout=120
+    )
     assert strict.returncode == 1 and "checklist photo 'VIN' unavailable" in strict.stderr
     assert not (tmp_path / "b.html").exists()
 
@@ -194,8 +210,9 @@ def test_a_syntax_error_in_a_partial_names_that_file_and_line(tmp_path: Path, ma
 def test_an_undefined_name_in_a_partial_names_that_file_and_line(tmp_path: Path, make_bundle) -> None:
     partials = tmp_path / "theme" / "partials"
     partials.mkdir(parents=True)
-    (partials / "about.html.j2").write_text("<div class='about'>\n<p>{{ report.brand.name }}</p>\n"
-                                            "<p>{{ report.no_such_field }}</p>\n</div>\n")
+    (partials / "about.html.j2").write_text(
+        "<div class='about'>\n<p>{{ report.brand.name }}</p>\n<p>{{ report.no_such_field }}</p>\n</div>\n"
+    )
     report = render_bundle(make_bundle(hotspots()), templates=tmp_path / "theme")
     with pytest.raises(RenderError) as caught:
         render_html(report.view, report.theme, standalone=True)
@@ -213,19 +230,22 @@ def test_a_partial_that_includes_a_missing_template_is_named(tmp_path: Path, mak
         render_html(report.view, report.theme, standalone=False)
 
 
-@pytest.mark.parametrize(("name", "contact", "signature"), [
-    ("", "", None),
-    ("", "hi@acme.example", "<p>hi@acme.example</p>"),
-    ("Acme Cars", "", "<p>Acme Cars</p>"),
-    ("Acme Cars", "hi@acme.example", "<p>Acme Cars · hi@acme.example</p>"),
-])
+@pytest.mark.parametrize(
+    ("name", "contact", "signature"),
+    [
+        ("", "", None),
+        ("", "hi@acme.example", "<p>hi@acme.example</p>"),
+        ("Acme Cars", "", "<p>Acme Cars</p>"),
+        ("Acme Cars", "hi@acme.example", "<p>Acme Cars · hi@acme.example</p>"),
+    ],
+)
 def test_a_brand_without_a_name_or_contact_leaves_no_empty_box_or_stray_separator(
     make_bundle, name: str, contact: str, signature: str | None
 ) -> None:
     report = render_bundle(make_bundle(hotspots()), brand=Brand(name=name, contact=contact))
     html = render_html(report.view, report.theme, standalone=False)
-    masthead = html[html.index('<table class="masthead">'):html.index('<table class="vehicle">')]
-    about = html[html.index('<div class="about">'):]
+    masthead = html[html.index('<table class="masthead">') : html.index('<table class="vehicle">')]
+    about = html[html.index('<div class="about">') :]
     assert "></div>" not in masthead and "<td>\n  </td>" not in masthead
     assert ('class="brand-name"' in masthead) == bool(name)
     assert ('<meta name="author"' in html) == bool(name)

@@ -25,9 +25,14 @@ PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
 
 def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[bytes]:
     """A real process (bytes out, so a PDF on stdout can be checked), never allowed to bypass permissions."""
-    return subprocess.run([sys.executable, "-m", "reportgen.cli", *args], capture_output=True, cwd=cwd,
-                          timeout=120, env={**os.environ, "PYTHONWARNINGS": "", **env},
-                          preexec_fn=_without_permission_override)
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", *args],
+        capture_output=True,
+        cwd=cwd,
+        timeout=120,
+        env={**os.environ, "PYTHONWARNINGS": "", **env},
+        preexec_fn=_without_permission_override,
+    )
 
 
 def _without_permission_override() -> None:
@@ -112,7 +117,12 @@ def test_fetch_into_an_empty_folder_keeps_its_mode_and_the_current_folder_works(
     result = run_pave(pave, empty, "fetch", "TST-LIVE1", "-d", ".", XDG_CACHE_HOME=str(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in empty.iterdir()) == [
-        "bundle.json", "hotspots.json", "images", "photos.json", "session.json"]
+        "bundle.json",
+        "hotspots.json",
+        "images",
+        "photos.json",
+        "session.json",
+    ]
     assert stat.S_IMODE(empty.stat().st_mode) == 0o750
 
 
@@ -197,7 +207,10 @@ def test_render_refuses_a_device_and_a_fifo_as_output(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     result = run("render", str(bundle), "-o", str(fifo))
     assert result.returncode == 1 and stat.S_ISFIFO(fifo.lstat().st_mode)
-    assert result.stderr.decode() == f"reportgen: error: cannot write {fifo}: it is a FIFO (named pipe), not a regular file\n"
+    assert (
+        result.stderr.decode()
+        == f"reportgen: error: cannot write {fifo}: it is a FIFO (named pipe), not a regular file\n"
+    )
     if os.geteuid() == 0:
         device = tmp_path / "device.pdf"
         os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 7))  # the "full" device's numbers
@@ -237,8 +250,13 @@ def read_only(tmp_path: Path) -> Path:
 
 
 def pave_env(pave, tmp_path: Path) -> dict[str, str]:
-    return {"PAVE_BASE_URL": pave.api_url, "PAVE_API_KEY": API_KEY, "PAVE_API_SECRET": API_SECRET,
-            "PAVE_USERNAME": USERNAME, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    return {
+        "PAVE_BASE_URL": pave.api_url,
+        "PAVE_API_KEY": API_KEY,
+        "PAVE_API_SECRET": API_SECRET,
+        "PAVE_USERNAME": USERNAME,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
 
 
 def test_fetch_and_render_into_a_read_only_folder_say_permission_denied(pave, tmp_path: Path, read_only: Path) -> None:
@@ -252,8 +270,9 @@ def test_fetch_and_render_into_a_read_only_folder_say_permission_denied(pave, tm
     assert result.returncode == 1
     assert result.stderr.decode() == f"reportgen: error: cannot write {pdf}: Permission denied\n"
     summary = read_only / "s.json"
-    result = run("report", "TST-LIVE1", "-o", str(tmp_path / "r.pdf"), "--summary-json", str(summary),
-                 **pave_env(pave, tmp_path))
+    result = run(
+        "report", "TST-LIVE1", "-o", str(tmp_path / "r.pdf"), "--summary-json", str(summary), **pave_env(pave, tmp_path)
+    )
     assert result.returncode == 1
     assert result.stderr.decode().endswith(f"reportgen: error: cannot write {summary}: Permission denied\n")
     assert os.listdir(read_only) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from reportgen import view
 from reportgen.brand import Brand
@@ -11,7 +11,7 @@ from reportgen.models import parse_captures, parse_results
 
 from .conftest import damage, hotspots, photo
 
-NOW = datetime(2024, 1, 3, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 1, 3, 9, 0, tzinfo=UTC)
 CDN = "https://cdn.example/S"
 
 
@@ -19,23 +19,37 @@ def build(results_body, captures_body=None, photo_results=None, thumbnails=None)
     results = parse_results(results_body)
     planned = view.plan_photos(results)
     return view.build_view(
-        results=results, planned=planned,
+        results=results,
+        planned=planned,
         photo_results=photo_results or [PhotoResult(problem="not needed") for _ in planned],
         captures=parse_captures(captures_body) if captures_body is not None else None,
-        thumbnails=thumbnails or {}, brand=Brand(), paper="a4", session_key="TST-SESSION1",
-        generated_at=NOW, checklist_note="no photos.json", warnings=[],
+        thumbnails=thumbnails or {},
+        brand=Brand(),
+        paper="a4",
+        session_key="TST-SESSION1",
+        generated_at=NOW,
+        checklist_note="no photos.json",
+        warnings=[],
     )
 
 
 def two_photo_results():
     return hotspots(
-        photo(7, "Right", f"{CDN}/right.jpg",
-              damage("DOOR_REAR_RIGHT", "SCRAPED_MAJOR", 80, 20),
-              damage("DOOR_REAR_RIGHT", "DENT_MINOR", 10, 30),
-              damage("WHEEL_REAR_RIGHT", "CURB_RASH_MEDIUM", x=None, y=None)),
-        photo(4, "Left", f"{CDN}/left.jpg",
-              damage("DOOR_FRONT_LEFT", "SCRATCH_MINOR", 40, 40),
-              damage("DOOR_FRONT_LEFT", "SCRATCH_MAJOR", 20, 40)),
+        photo(
+            7,
+            "Right",
+            f"{CDN}/right.jpg",
+            damage("DOOR_REAR_RIGHT", "SCRAPED_MAJOR", 80, 20),
+            damage("DOOR_REAR_RIGHT", "DENT_MINOR", 10, 30),
+            damage("WHEEL_REAR_RIGHT", "CURB_RASH_MEDIUM", x=None, y=None),
+        ),
+        photo(
+            4,
+            "Left",
+            f"{CDN}/left.jpg",
+            damage("DOOR_FRONT_LEFT", "SCRATCH_MINOR", 40, 40),
+            damage("DOOR_FRONT_LEFT", "SCRATCH_MAJOR", 20, 40),
+        ),
     )
 
 
@@ -91,26 +105,30 @@ def test_links_are_only_made_for_plain_web_addresses() -> None:
     body["session"]["condition_report"] = "javascript:alert(1)"
     body["session"]["landing_page"] = "file:///etc/passwd"
     links = build(body).links
-    assert [(link.text, link.href) for link in links] == [
-        ("javascript:alert(1)", None), ("file:///etc/passwd", None)]
+    assert [(link.text, link.href) for link in links] == [("javascript:alert(1)", None), ("file:///etc/passwd", None)]
     assert build(hotspots()).links[0].href == "https://reports.example/TST-SESSION1"
 
 
 def test_inspection_times_and_duration() -> None:
     facts = {f.label: f.value for f in build(hotspots()).inspection_facts}
-    assert facts == {"Started": "2 Jan 2024, 10:00 UTC", "Finished": "2 Jan 2024, 10:07 UTC",
-                     "Duration": "7 min 30 s"}
+    assert facts == {"Started": "2 Jan 2024, 10:00 UTC", "Finished": "2 Jan 2024, 10:07 UTC", "Duration": "7 min 30 s"}
 
 
 def attempt(code, label, approved, message, created, url=None):
-    return {"photo_code": code, "photo_label": label, "url": url or f"{CDN}/{code}-{created}.jpg",
-            "approved": approved, "approved_message": message,
-            "created_at": f"2024-01-02T10:{created:02d}:00Z", "updated_at": f"2024-01-02T10:{created:02d}:30Z"}
+    return {
+        "photo_code": code,
+        "photo_label": label,
+        "url": url or f"{CDN}/{code}-{created}.jpg",
+        "approved": approved,
+        "approved_message": message,
+        "created_at": f"2024-01-02T10:{created:02d}:00Z",
+        "updated_at": f"2024-01-02T10:{created:02d}:30Z",
+    }
 
 
 def test_checklist_follows_pave_order_with_recaptures_rejections_and_gaps() -> None:
     captures = [
-        attempt(2, "Interior", True, "ACCEPTED", 5),   # recapture listed before the rejection
+        attempt(2, "Interior", True, "ACCEPTED", 5),  # recapture listed before the rejection
         attempt(2, "Interior", False, "REJECTED: Wrong View", 1),
         attempt(1, "VIN", True, "ACCEPTED", 0),
         attempt(4, "Left", False, "REJECTED: Too dark", 2),
@@ -130,9 +148,11 @@ def test_checklist_follows_pave_order_with_recaptures_rejections_and_gaps() -> N
 
 
 def test_checklist_thumbnail_is_the_latest_approved_attempt() -> None:
-    captures = [attempt(5, "Front", True, "ACCEPTED", 1, url=f"{CDN}/old.jpg"),
-                attempt(5, "Front", True, "ACCEPTED", 3, url=f"{CDN}/new.jpg"),
-                attempt(5, "Front", False, "REJECTED: Blurry", 4, url=f"{CDN}/blurry.jpg")]
+    captures = [
+        attempt(5, "Front", True, "ACCEPTED", 1, url=f"{CDN}/old.jpg"),
+        attempt(5, "Front", True, "ACCEPTED", 3, url=f"{CDN}/new.jpg"),
+        attempt(5, "Front", False, "REJECTED: Blurry", 4, url=f"{CDN}/blurry.jpg"),
+    ]
     assert [a.url for a in view.chosen_attempts(parse_captures(captures))] == [f"{CDN}/new.jpg"]
     thumb = PhotoResult(thumbnail=EncodedImage(b"\xff\xd8fake", 36, 27))
     checklist = build(hotspots(), captures, thumbnails={f"{CDN}/new.jpg": thumb}).checklist
@@ -154,17 +174,23 @@ def test_image_assets_are_named_by_content() -> None:
 def test_short_keys_pair_photos_on_a_page_and_a_long_key_keeps_its_page() -> None:
     counts = [2, 3, 10, 1, 2, view.SHORT_KEY_ROWS, view.SHORT_KEY_ROWS + 1, 1]
     codes = [1, 2, 3, 4, 10, 5, 11, 7]  # capture order
-    body = hotspots(*[photo(code, f"P{code}", f"{CDN}/{code}.jpg", *[damage(x=5 + i, y=50) for i in range(n)])
-                      for code, n in zip(codes, counts)])
+    body = hotspots(
+        *[
+            photo(code, f"P{code}", f"{CDN}/{code}.jpg", *[damage(x=5 + i, y=50) for i in range(n)])
+            for code, n in zip(codes, counts)
+        ]
+    )
     panels = build(body).photos
     assert [len(p.damages) for p in panels] == counts
     assert [(p.shares_page, p.new_page) for p in panels] == [
-        (True, False), (True, False),   # 2 and 3 rows: one page (the chapter's first, after its heading)
-        (False, True),                  # 10 rows: a page of its own
-        (True, True), (True, False),    # 1 and 2 rows
-        (False, True),                  # 6 rows is short, but the next is long: alone, full size
-        (False, True),                  # 7 rows
-        (False, True),                  # the last short one has no partner
+        (True, False),
+        (True, False),  # 2 and 3 rows: one page (the chapter's first, after its heading)
+        (False, True),  # 10 rows: a page of its own
+        (True, True),
+        (True, False),  # 1 and 2 rows
+        (False, True),  # 6 rows is short, but the next is long: alone, full size
+        (False, True),  # 7 rows
+        (False, True),  # the last short one has no partner
     ]
     assert [p.key_columns for p in panels] == [1, 1, 2, 1, 1, 2, 2, 2]
 
@@ -177,17 +203,22 @@ def test_a_key_cut_at_its_limit_is_never_short() -> None:
 
 
 def test_without_damage_the_accepted_captures_are_the_vehicle_photos_in_capture_order() -> None:
-    captures = [attempt(5, "Front", True, "ACCEPTED", 3), attempt(4, "Left", False, "REJECTED: Too dark", 1),
-                attempt(2, "Interior", True, "ACCEPTED", 1), attempt(2, "Interior", True, "ACCEPTED", 4),
-                attempt(6, "Tires", None, "", 6)]
+    captures = [
+        attempt(5, "Front", True, "ACCEPTED", 3),
+        attempt(4, "Left", False, "REJECTED: Too dark", 1),
+        attempt(2, "Interior", True, "ACCEPTED", 1),
+        attempt(2, "Interior", True, "ACCEPTED", 4),
+        attempt(6, "Tires", None, "", 6),
+    ]
     chosen = view.condition_photos(parse_results(hotspots()), parse_captures(captures))
     assert [(p.photo.photo_code, p.photo.url, p.damages) for p in chosen] == [
-        (2, f"{CDN}/2-4.jpg", ()), (5, f"{CDN}/5-3.jpg", ())]
+        (2, f"{CDN}/2-4.jpg", ()),
+        (5, f"{CDN}/5-3.jpg", ()),
+    ]
 
 
 def test_without_damage_or_photo_list_the_results_photos_are_shown() -> None:
-    body = hotspots(photo(8, "Rear", f"{CDN}/rear.jpg"), photo(5, "Front", f"{CDN}/front.jpg"),
-                    photo(7, "Right", ""))
+    body = hotspots(photo(8, "Rear", f"{CDN}/rear.jpg"), photo(5, "Front", f"{CDN}/front.jpg"), photo(7, "Right", ""))
     chosen = view.condition_photos(parse_results(body), None)
     assert [p.photo.url for p in chosen] == [f"{CDN}/front.jpg", f"{CDN}/rear.jpg"]
     assert view.condition_photos(parse_results(body), parse_captures([])) == chosen
@@ -197,9 +228,17 @@ def test_a_no_damage_view_titles_its_photos_as_vehicle_photos_and_counts_no_dama
     results = parse_results(hotspots(photo(5, "Front", f"{CDN}/front.jpg"), photo(8, "Rear", f"{CDN}/rear.jpg")))
     planned = view.condition_photos(results, None)
     report = view.build_view(
-        results=results, planned=planned, photo_results=[PhotoResult(problem="not needed") for _ in planned],
-        captures=None, thumbnails={}, brand=Brand(), paper="a4", session_key="TST-SESSION1",
-        generated_at=NOW, checklist_note="", warnings=[],
+        results=results,
+        planned=planned,
+        photo_results=[PhotoResult(problem="not needed") for _ in planned],
+        captures=None,
+        thumbnails={},
+        brand=Brand(),
+        paper="a4",
+        session_key="TST-SESSION1",
+        generated_at=NOW,
+        checklist_note="",
+        warnings=[],
     )
     assert report.photos_heading == "Vehicle photos" and report.summary.photos_with_damage == 0
     assert [(p.title, p.shares_page, p.key_rows) for p in report.photos] == [("Front", True, ()), ("Rear", True, ())]

@@ -28,9 +28,19 @@ HEX6 = re.compile(r"#[0-9a-fA-F]{6}")
 
 # PAVE's capture steps as its documentation lists them: (photo_code, photo_label).
 DOCUMENTED_STEPS = [
-    (1, "VIN"), (2, "Interior"), (3, "Cluster"), (4, "Left"), (10, "Front_Left"), (5, "Front"),
-    (11, "Front_Right"), (7, "Right"), (12, "Rear_Right"), (8, "Rear"), (13, "Rear_Left"),
-    (9, "Windshield"), (6, "Tires"),
+    (1, "VIN"),
+    (2, "Interior"),
+    (3, "Cluster"),
+    (4, "Left"),
+    (10, "Front_Left"),
+    (5, "Front"),
+    (11, "Front_Right"),
+    (7, "Right"),
+    (12, "Rear_Right"),
+    (8, "Rear"),
+    (13, "Rear_Left"),
+    (9, "Windshield"),
+    (6, "Tires"),
 ]
 
 
@@ -134,8 +144,7 @@ def test_every_component_in_the_data_file_has_a_known_side() -> None:
         ("   ", "Unknown component", None),
     ],
 )
-def test_never_seen_components_get_a_readable_fallback(code: str, name: str | None,
-                                                       side: str | None) -> None:
+def test_never_seen_components_get_a_readable_fallback(code: str, name: str | None, side: str | None) -> None:
     found = component(code)
     if name is not None:
         assert found.name == name

@@ -18,7 +18,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(REPO)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     [built] = dist.glob("reportgen-*.whl")
     return built
@@ -27,12 +29,18 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contains_templates_fonts_licences_and_sample(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
-        "reportgen/templates/report.html.j2", "reportgen/templates/report.css",
-        "reportgen/templates/partials/photos.html.j2", "reportgen/fonts/Inter-Regular.otf",
-        "reportgen/fonts/LICENSE-Inter.txt", "reportgen/fonts/LICENSE-NotoSans.txt",
-        "reportgen/fonts/NotoSansCJK-Subset-Regular.otf", "reportgen/fonts/LICENSE-NotoSansCJK.txt",
-        "reportgen/data/vocabulary.toml", "reportgen/py.typed",
-        "reportgen/samples/sample-session/hotspots.json", "reportgen/samples/brand/northwind.toml",
+        "reportgen/templates/report.html.j2",
+        "reportgen/templates/report.css",
+        "reportgen/templates/partials/photos.html.j2",
+        "reportgen/fonts/Inter-Regular.otf",
+        "reportgen/fonts/LICENSE-Inter.txt",
+        "reportgen/fonts/LICENSE-NotoSans.txt",
+        "reportgen/fonts/NotoSansCJK-Subset-Regular.otf",
+        "reportgen/fonts/LICENSE-NotoSansCJK.txt",
+        "reportgen/data/vocabulary.toml",
+        "reportgen/py.typed",
+        "reportgen/samples/sample-session/hotspots.json",
+        "reportgen/samples/brand/northwind.toml",
     ):
         assert required in names, required
     assert not any(name.startswith(("tests/", "templates/", "fonts/")) for name in names)
@@ -40,10 +48,16 @@ def test_wheel_contains_templates_fonts_licences_and_sample(wheel: Path) -> None
 
 def test_installed_wheel_renders_outside_the_repository(wheel: Path, tmp_path: Path, make_bundle) -> None:
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, timeout=300)
-    bundle = make_bundle(hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage(description="Wheel test"))),
-                         images={"f.jpg": jpeg_bytes()})
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    bundle = make_bundle(
+        hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage(description="Wheel test"))),
+        images={"f.jpg": jpeg_bytes()},
+    )
     work = tmp_path / "elsewhere"
     work.mkdir()
     script = (
@@ -52,8 +66,9 @@ def test_installed_wheel_renders_outside_the_repository(wheel: Path, tmp_path: P
         f"reportgen.render_bundle({str(bundle)!r}).write('out.pdf')\n"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
-    result = subprocess.run([sys.executable, "-c", script], cwd=work, env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     module, theme, fonts = result.stdout.split()
     for location in (module, theme, fonts):
