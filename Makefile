@@ -3,17 +3,32 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# WeasyPrint needs Pango (with its fontconfig/FreeType backend) and HarfBuzz-Subset from the system;
-# the tests read PDFs back with poppler's pdftotext and make TLS certificates with openssl.
+
+# Debian packages, each for a reason; `setup` installs only the missing ones (nothing when all are
+# there), so every target below may depend on it.
+#   libpango-1.0-0 libpangoft2-1.0-0  WeasyPrint lays out text with Pango (fontconfig/FreeType backend)
+#   libharfbuzz-subset0               WeasyPrint subsets the embedded fonts with HarfBuzz
+#   fontconfig                        finds the fonts WeasyPrint is given
+#   poppler-utils                     the tests read PDFs back (pdftotext) and render pages (pdftoppm)
+#   openssl                           the tests make TLS certificates for the SMTP server
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils openssl
 
-.PHONY: demo test bench system-deps clean
+.PHONY: demo test check bench setup system-deps clean
 
 demo: $(STAMP)
 	$(BIN)/reportgen demo -o out/demo.pdf
 
+# On every core (pytest-xdist); `-m 'not slow'` leaves out the wheel build, bench smoke and README run.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+# The quality gates CI enforces (and .pre-commit-config.yaml runs before a commit).
+check: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+setup: $(STAMP)
 
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -26,10 +41,10 @@ system-deps:
 	fi
 
 $(STAMP): pyproject.toml
-	$(MAKE) system-deps
+	$(MAKE) --no-print-directory system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
 clean:

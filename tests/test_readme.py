@@ -21,6 +21,7 @@ def test_the_readme_has_the_library_examples() -> None:
     assert any("render_bundle" in e for e in EXAMPLES) and any("agenerate_report" in e for e in EXAMPLES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(EXAMPLES)))
 def test_readme_example_runs(index: int, pave, tmp_path: Path) -> None:
     add_session(pave, "UDB-CJDQF4DJYM")

@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import REPO, damage, hotspots, jpeg_bytes, photo
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
