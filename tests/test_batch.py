@@ -132,15 +132,16 @@ def slow_sessions(pave, tmp_path: Path, count: int, seconds: float = 1.0) -> lis
 def start_batch(pave, tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], Path]:
     """`reportgen batch` in its own process group (as a terminal runs it), stderr to a file we can watch."""
     log = tmp_path / "stderr.txt"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out", "--jobs", "2", *args],
-        cwd=tmp_path,
-        env=batch_env(pave, tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=log.open("w"),
-        text=True,
-        start_new_session=True,
-    )
+    with log.open("w") as stream:  # the child has its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out", "--jobs", "2", *args],
+            cwd=tmp_path,
+            env=batch_env(pave, tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=stream,
+            text=True,
+            start_new_session=True,
+        )
     return process, log
 
 
@@ -328,7 +329,7 @@ def test_warnings_show_above_the_progress_bar_on_a_terminal(pave, tmp_path: Path
         [sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out"],
         cwd=tmp_path,
         env=batch_env(pave, tmp_path, COLUMNS="200"),
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=secondary,
     )
     os.close(secondary)

@@ -44,7 +44,8 @@ def _bundle(make_bundle, model: str, description: str = "Scratch") -> Path:
 
 @pytest.mark.parametrize("file", ["Inter-Regular.otf", "Inter-SemiBold.otf", "Inter-Bold.otf"])
 def test_inter_draws_every_character_the_fast_path_skips(file: str) -> None:
-    covered = TTFont(fonts_dir() / file, lazy=True).getBestCmap()
+    with TTFont(fonts_dir() / file, lazy=True) as font:
+        covered = font.getBestCmap()
     assert not [hex(code) for code in glyphs.LATIN if code not in covered]
 
 

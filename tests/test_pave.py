@@ -31,10 +31,23 @@ class Sleeps(list):
         self.append(seconds)
 
 
+_OPEN: list[PaveClient] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients():
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def client(pave, credentials: Credentials = GOOD, **retry: object) -> tuple[PaveClient, Sleeps]:
+    """A client on the fake PAVE that records its backoff sleeps; closed after the test."""
     sleeps = Sleeps()
     policy = RetryPolicy(sleep=sleeps, **retry)
-    return PaveClient(credentials, base_url=pave.api_url, retry=policy, timeout=httpx.Timeout(2.0)), sleeps
+    api = PaveClient(credentials, base_url=pave.api_url, retry=policy, timeout=httpx.Timeout(2.0))
+    _OPEN.append(api)
+    return api, sleeps
 
 
 def test_signed_headers_follow_the_documented_hmac() -> None:
@@ -136,12 +149,14 @@ def test_unreachable_and_silent_servers_become_api_errors(pave) -> None:
     add_session(pave)
     sleeps = Sleeps()
     api = PaveClient(GOOD, base_url="http://127.0.0.1:9", retry=RetryPolicy(attempts=2, sleep=sleeps))
+    _OPEN.append(api)
     with pytest.raises(APIError, match="cannot reach PAVE"):
         api.results("TST-LIVE1")
     pave.queued["/v1/hotspots/TST-LIVE1"] = [Reply(200, {}, delay=1.5)] * 2
     api = PaveClient(
         GOOD, base_url=pave.api_url, timeout=httpx.Timeout(0.5), retry=RetryPolicy(attempts=2, sleep=sleeps)
     )
+    _OPEN.append(api)
     with pytest.raises(APIError, match="did not answer in time"):
         api.results("TST-LIVE1")
 

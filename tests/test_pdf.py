@@ -130,6 +130,7 @@ def local_server():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def test_templates_cannot_pull_in_local_files_or_the_network(tmp_path, make_bundle, local_server) -> None:
