@@ -190,11 +190,12 @@ def slow_session(pave, key: str, *, fast: int, slow_photos: int, stall: float) -
 
 
 def test_timeout_bounds_the_whole_report_and_no_download_starts_after_it(pave, tmp_path: Path) -> None:
-    # Seven photos stall for 30 s (bounded, so the fake frees its threads); six download at once,
+    # Seven photos stall for 60 s (bounded, so the fake frees its threads); six download at once,
     # so once the fast one is done one stays queued until the fetch's deadline: it must never be
-    # requested. 15 s leaves 5 s to lay out eight pages on a busy shared machine.
-    slow_session(pave, "TST-SLOW", fast=1, slow_photos=7, stall=30)
-    limit = 15.0
+    # requested. 30 s leaves 10 s to lay out eight pages: 1.5 s idle, but 5 s were once not enough
+    # while the suite ran on both cores beside two other builds.
+    slow_session(pave, "TST-SLOW", fast=1, slow_photos=7, stall=60)
+    limit = 30.0
     startup = startup_time(pave, tmp_path)
     started = time.monotonic()
     result = run(pave, tmp_path, "report", "TST-SLOW", "--timeout", f"{limit:g}", "--no-cache")
