@@ -91,7 +91,7 @@ def plan_taper(x: float, z: float) -> float:
         t, p = (x - FRONT_TAPER) / (CAR_LEN - FRONT_TAPER), 3.2 + 3.0 * smooth((0.62 - z) / 0.2)
     else:
         return 1.0
-    return (1 - min(t, 1.0) ** p) ** (1 / p)
+    return float((1 - min(t, 1.0) ** p) ** (1 / p))
 
 
 def chaikin(pts: list[Pt], rounds: int) -> list[Pt]:

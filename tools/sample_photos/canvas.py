@@ -78,15 +78,15 @@ def fill_image(fill: Fill, x0: int, y0: int, size: tuple[int, int]) -> tuple[Ima
             strip.putdata([round(clamp((o + i + 0.5 - a) * d * k, 0, 255)) for i in range(n)])
             grey = strip.resize(size, Image.Resampling.NEAREST)
         else:
-            coeffs = (0, 0, 0.5, dx * k, dy * k, ((x0 - ax) * dx + (y0 - ay) * dy) * k + _RAMP_PAD)
+            coeffs: tuple[float, ...] = (0, 0, 0.5, dx * k, dy * k, ((x0 - ax) * dx + (y0 - ay) * dy) * k + _RAMP_PAD)
             grey = _RAMP.transform(size, Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR)
     else:
         (cx, cy), (rx, ry) = fill.centre, fill.radii
         coeffs = (128 / rx, 0, (x0 - cx) * 128 / rx + 128, 0, 128 / ry, (y0 - cy) * 128 / ry + 128)
         grey = _RADIAL.transform(size, Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR, fillcolor=255)
-    r, g, b, a = _luts(fill.stops)
-    colour = Image.merge("RGB", (grey.point(r), grey.point(g), grey.point(b)))
-    alpha = grey.point(a) if any(len(c) == 4 for _, c in fill.stops) else None
+    red, green, blue, opacity = _luts(fill.stops)
+    colour = Image.merge("RGB", (grey.point(red), grey.point(green), grey.point(blue)))
+    alpha = grey.point(opacity) if any(len(c) == 4 for _, c in fill.stops) else None
     return colour, alpha
 
 

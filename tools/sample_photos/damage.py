@@ -45,7 +45,7 @@ def paint_damage(cv: Canvas, d: Damage, rng: random.Random) -> None:
             cv.line([p0, p1], rng.uniform(0.6, 1.8) * k, tone, alpha=rng.uniform(0.35, 0.8))
         cv.ellipse((cx, cy), length * 0.45, width * 0.7, (170, 172, 176), alpha=0.18, blur=width * 0.4)
     elif d.kind == "dent":
-        r = 26 * k
+        r: float = 26 * k
         cv.ellipse((cx, cy + r * 0.15), r, r * 0.62, (0, 2, 8), alpha=0.45, blur=r * 0.35)
         crescent = arc((cx, cy - r * 0.1), r * 0.85, r * 0.5, math.pi * 1.1, math.pi * 1.9, 20)
         cv.line(crescent, 3 * k, (200, 215, 240), alpha=0.55, blur=k * 1.5)

@@ -6,7 +6,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
@@ -270,13 +270,11 @@ def draw_surroundings(cv: Canvas, cam: Camera) -> None:
     items: list[tuple[float, Callable[[], None]]] = []
     for b in BUILDINGS:
         centre = ((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2)
-        items.append((math.dist(cam.pos[:2], centre), lambda b=b: draw_building(cv, cam, b)))
+        items.append((math.dist(cam.pos[:2], centre), partial(draw_building, cv, cam, b)))
     for x, y in TREES:
         seed = rng.random()
-        items.append(
-            (math.dist(cam.pos[:2], (x, y)), lambda x=x, y=y, seed=seed: draw_tree(cv, cam, x, y, random.Random(seed)))
-        )
+        items.append((math.dist(cam.pos[:2], (x, y)), partial(draw_tree, cv, cam, x, y, random.Random(seed))))
     for x, y in POLES:
-        items.append((math.dist(cam.pos[:2], (x, y)), lambda x=x, y=y: draw_pole(cv, cam, x, y)))
+        items.append((math.dist(cam.pos[:2], (x, y)), partial(draw_pole, cv, cam, x, y)))
     for _, draw in sorted(items, key=lambda item: -item[0]):
         draw()
