@@ -17,14 +17,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from PIL import Image
+
+from reportgen import render_bundle
+from reportgen.render import render_html
+
+# The fake PAVE lives in the test suite's support package, importable with the repository root on
+# sys.path: the development install puts it there (an editable install of a package at the root),
+# and so does `python -m bench.run` from the root.
+from tests.support.fake_pave import API_KEY, API_SECRET, USERNAME, FakePave, Session
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from PIL import Image  # noqa: E402
-
-from reportgen import render_bundle  # noqa: E402
-from reportgen.render import render_html  # noqa: E402
-from tests.fake_pave import API_KEY, API_SECRET, USERNAME, FakePave, Session  # noqa: E402
 
 SAMPLE = REPO / "samples" / "sample-session"
 BRAND = REPO / "samples" / "brand" / "northwind.toml"

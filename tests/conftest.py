@@ -92,7 +92,7 @@ def make_bundle(tmp_path: Path) -> BundleFactory:
 @pytest.fixture
 def pave():
     """A fake PAVE (API and image host) on 127.0.0.1 for one test."""
-    from .fake_pave import FakePave
+    from .support.fake_pave import FakePave
 
     server = FakePave()
     yield server
@@ -141,7 +141,7 @@ def add_session(server, key: str = "TST-LIVE1", *, damages: int = 3, with_photos
         "status": "COMPLETE",
         "vehicle": {"vin": "1HGCM82633A004352", "odom_reading": 12345, "odom_unit": "km", "ext_col": "Red"},
     }
-    from .fake_pave import Session
+    from .support.fake_pave import Session
 
     server.sessions[key] = Session(body, captures if with_photos else None, record)
     server.images[f"{key}_05_front.jpg"] = jpeg_bytes(800, 600, (40, 60, 90))

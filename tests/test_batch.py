@@ -17,7 +17,7 @@ import pytest
 from reportgen.batch import read_keys
 
 from .conftest import add_session
-from .fake_pave import API_KEY, API_SECRET, USERNAME, Reply, slow
+from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply, slow
 
 
 def run_batch(pave, tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,7 @@ from reportgen.download import DownloadPolicy, ImageCache, download_photos
 from reportgen.retry import RetryPolicy
 
 from .conftest import jpeg_bytes
-from .fake_pave import declared_huge, endless, redirect, reset_mid_body, slow
+from .support.fake_pave import declared_huge, endless, redirect, reset_mid_body, slow
 
 NO_RETRY = RetryPolicy(attempts=1)
 
@@ -88,7 +88,7 @@ def test_non_http_urls_are_refused_without_a_request(pave, tmp_path: Path) -> No
 
 
 def test_transient_errors_are_retried(pave, tmp_path: Path) -> None:
-    from .fake_pave import Reply
+    from .support.fake_pave import Reply
 
     calls = []
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from .conftest import add_session, jpeg_bytes
-from .fake_pave import API_KEY, API_SECRET, USERNAME, Reply
+from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply
 
 
 def run(pave, tmp_path: Path, *args: str, signed: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
@@ -173,7 +173,7 @@ def startup_time(pave, tmp_path: Path) -> float:
 def slow_session(pave, key: str, *, fast: int, slow_photos: int, stall: float) -> None:
     """A session whose first `fast` photos answer at once and the rest only after `stall` seconds."""
     from .conftest import damage, hotspots, photo
-    from .fake_pave import Session, slow
+    from .support.fake_pave import Session, slow
 
     names = [f"{key}_{i:02d}.jpg" for i in range(fast + slow_photos)]
     body = hotspots(
@@ -217,7 +217,7 @@ def test_a_report_that_cannot_be_rendered_in_time_fails_and_leaves_nothing(pave,
     # photos are not on the image host (404), so the fetch is quick and the time runs out in the
     # layout itself, not in photo processing.
     from .conftest import damage, hotspots, photo
-    from .fake_pave import Session
+    from .support.fake_pave import Session
 
     body = hotspots(
         *[

@@ -21,7 +21,7 @@ from reportgen import ReportgenError, render_bundle
 from reportgen.bundle import unique_file_names
 
 from .conftest import SAMPLE_BUNDLE, add_session, damage, hotspots, jpeg_bytes, photo
-from .fake_pave import API_KEY, API_SECRET, USERNAME, slow
+from .support.fake_pave import API_KEY, API_SECRET, USERNAME, slow
 
 CORPUS = Path(__file__).parent / "hostile"
 STRINGS = json.loads((CORPUS / "strings.json").read_text())

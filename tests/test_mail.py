@@ -23,7 +23,7 @@ from reportgen.errors import ConfigError
 from reportgen.mail import MailContext, attachment_name, parse_smtp_url
 
 from .conftest import add_session, damage, hotspots, jpeg_bytes, photo
-from .fake_pave import API_KEY, API_SECRET, USERNAME
+from .support.fake_pave import API_KEY, API_SECRET, USERNAME
 
 PASSWORD = "s3cret-smtp-pw"
 

@@ -21,7 +21,7 @@ from reportgen.pave import Credentials, PaveClient
 from reportgen.retry import RetryPolicy, parse_retry_after
 
 from .conftest import add_session
-from .fake_pave import API_KEY, API_SECRET, USERNAME, Reply
+from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply
 
 GOOD = Credentials(API_KEY, API_SECRET, USERNAME)
 

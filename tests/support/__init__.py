@@ -1,0 +1,1 @@
+"""What the tests and the benchmarks share: the fake PAVE server and the golden-file comparison."""
