@@ -13,7 +13,7 @@ import markupsafe
 
 from .errors import ConfigError, RenderError
 from .paths import builtin_theme_dir, fonts_dir
-from .view import FileAsset, ImageAsset, ReportView
+from .viewmodel import FileAsset, ImageAsset, ReportView
 
 #: Photos and thumbnails reach WeasyPrint from memory under this scheme, never through the disk.
 ASSET_SCHEME = "reportgen-asset"
