@@ -177,7 +177,7 @@ def test_short_keys_pair_photos_on_a_page_and_a_long_key_keeps_its_page() -> Non
     body = hotspots(
         *[
             photo(code, f"P{code}", f"{CDN}/{code}.jpg", *[damage(x=5 + i, y=50) for i in range(n)])
-            for code, n in zip(codes, counts)
+            for code, n in zip(codes, counts, strict=True)
         ]
     )
     panels = build(body).photos
