@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from reportgen import plan, view, viewmodel
@@ -274,3 +275,33 @@ def test_the_summary_names_a_damage_and_its_photo_as_the_pdf_does() -> None:
     ]
     # Without a description or a code the damage is still named, in the summary as in the PDF.
     assert [d["damage"] for d in summary["damages"]] == ["Damage", "Scratch minor"]
+
+
+def test_map_badges_wrap_a_long_label_into_balanced_rows_and_are_sized_to_them() -> None:
+    hood = [damage("HOOD_FRONT_UNIQUE", x=5 + i, y=50) for i in range(5)]
+    mirror = [damage("HOUSING_MIRROR_LEFT", x=90, y=50)]
+    report = build(hotspots(photo(1, "Front", f"{CDN}/f.jpg", *hood), photo(4, "Left", f"{CDN}/l.jpg", *mirror)))
+    badges = {badge.region: badge for badge in report.damage_map.badges}
+    assert set(badges) == {"hood", "mirror-left"}
+    # "1, 2, 3, 4, 5" is longer than the 11 characters of a middle-column row: two rows of about half.
+    hood_badge = badges["hood"]
+    assert [line.text for line in hood_badge.lines] == ["1, 2, 3,", "4, 5"]
+    assert hood_badge.height == 2 * 10 + 3
+    assert [line.y for line in hood_badge.lines] == [round(hood_badge.y + 9.3 + i * 10, 1) for i in range(2)]
+    widest = 2 * 5.9 + 1 * 4.4 + 3 * 2.75 + 2 * 2.1  # "1, 2, 3,": two digits, a narrow one, 3 commas, 2 spaces
+    assert hood_badge.width == round(widest + 7, 1) and hood_badge.x == round(140 - (widest + 7) / 2, 1)
+    assert all(line.x == 140 for line in hood_badge.lines)
+    # A badge beside the car ends at its anchor and grows away from it.
+    side = badges["mirror-left"]
+    assert [line.text for line in side.lines] == ["6"] and round(side.x + side.width, 1) == 53.5
+
+
+def test_a_group_is_kept_on_one_page_up_to_twelve_rows_and_close_ups_fill_rows_of_three() -> None:
+    twelve = [damage("HOOD_FRONT_UNIQUE", x=1 + i, y=50) for i in range(viewmodel.KEEP_WHOLE_ROWS)]
+    thirteen = [damage("ROOF_UNIQUE", x=1 + i, y=50) for i in range(viewmodel.KEEP_WHOLE_ROWS + 1)]
+    report = build(hotspots(photo(1, "Front", f"{CDN}/f.jpg", *twelve), photo(2, "Top", f"{CDN}/t.jpg", *thirteen)))
+    assert viewmodel.KEEP_WHOLE_ROWS == 12
+    assert {group.name: group.keep for group in report.groups} == {"Hood": True, "Roof": False}
+    rows = tuple(row for group in report.groups for row in group.rows)[:7]
+    grid = replace(report, details=rows).detail_rows
+    assert [(len(row.cells), row.blank_cells) for row in grid] == [(3, 0), (3, 0), (1, 2)]
