@@ -251,6 +251,11 @@ class ChecklistRow:
         """Attempts after the first."""
         return max(0, self.attempts - 1)
 
+    @property
+    def reviewed_later(self) -> bool:
+        """QA's last word came at another time than the first capture, so both are shown."""
+        return bool(self.last_updated) and self.last_updated != self.first_captured
+
 
 @dataclass(frozen=True)
 class Checklist:
@@ -405,6 +410,16 @@ class ReportView:
     def page_size(self) -> str:
         """The paper as CSS names it."""
         return "letter" if self.paper == "letter" else "A4"
+
+    @property
+    def facts_below_vin(self) -> tuple[Fact, ...]:
+        """The vehicle's facts but its VIN, which the first page prints on a line of its own."""
+        return tuple(fact for fact in self.vehicle_facts if fact.label != "VIN")
+
+    @property
+    def map_legend(self) -> tuple[LegendEntry, ...]:
+        """The severities the damage map's legend names: all but the unrated one."""
+        return tuple(entry for entry in self.legend if entry.key != "unknown")
 
     @property
     def notices(self) -> tuple[str, ...]:
