@@ -66,14 +66,14 @@ def _environment(search_path: tuple[Path, ...], standalone: bool) -> jinja2.Envi
 def render_html(view: ReportView, theme: Theme, *, standalone: bool) -> str:
     """The report as HTML; standalone inlines images and fonts so the file works on its own."""
     environment = _environment(tuple(theme.search_path), standalone)
-    styles = stylesheets(view, theme, standalone=standalone)
+    styles = _stylesheets(view, theme, standalone=standalone)
     try:
         return environment.get_template(REPORT_TEMPLATE).render(report=view, stylesheets=styles)
     except jinja2.TemplateError as error:
         raise RenderError(f"template {_where(error, theme)}: {_what(error)}") from None
 
 
-def stylesheets(view: ReportView, theme: Theme, *, standalone: bool) -> tuple[markupsafe.Markup, ...]:
+def _stylesheets(view: ReportView, theme: Theme, *, standalone: bool) -> tuple[markupsafe.Markup, ...]:
     """The report's CSS in cascade order: the generated fonts, colours and paper, report.css, extra.css.
 
     Only the first is made for each report; the theme's own files are plain CSS, used as they are.

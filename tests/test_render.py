@@ -115,6 +115,14 @@ def test_a_stylesheet_that_would_end_the_style_element_is_refused(tmp_path: Path
         render_html(report.view, report.theme, standalone=False)
 
 
+def test_a_brand_colour_given_through_the_api_cannot_reach_past_its_declaration(make_bundle) -> None:
+    report = render_bundle(make_bundle(hotspots()), brand=Brand(primary_color="red; } body { display: none"))
+    with pytest.raises(RenderError, match="not a CSS colour"):
+        render_html(report.view, report.theme, standalone=False)
+    report = render_bundle(make_bundle(hotspots()), brand=Brand(primary_color="rgb(10, 20, 30)", accent_color="teal"))
+    assert "--brand: rgb(10, 20, 30);\n  --accent: teal;" in render_html(report.view, report.theme, standalone=False)
+
+
 def test_a_missing_templates_folder_is_a_config_error(make_bundle) -> None:
     with pytest.raises(ConfigError, match="not a directory"):
         render_bundle(make_bundle(hotspots()), templates="/nonexistent/theme")
