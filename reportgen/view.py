@@ -1,4 +1,4 @@
-"""The report's view model built: every value the templates read, numbered, grouped and counted here once."""
+"""Builds the report's view model: every value the templates read, numbered, grouped and counted here once."""
 
 from __future__ import annotations
 
@@ -44,7 +44,15 @@ from .viewmodel import (
     UnmappedComponent,
 )
 
-__all__ = ["NOT_RECORDED", "PHOTO_UNAVAILABLE", "build_view"]
+__all__ = [
+    "MAP_BADGE_ANCHORS",
+    "MAP_LABEL_NUMBERS",
+    "NOT_RECORDED",
+    "PHOTO_UNAVAILABLE",
+    "STATUS_LABELS",
+    "BadgeAnchor",
+    "build_view",
+]
 
 STATUS_LABELS = {"accepted": "Accepted", "rejected": "Rejected", "missing": "Not captured"}
 #: A part on the damage map is labelled with at most this many marker numbers.
