@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 
-from . import view
 from .bundle import (
     HOTSPOTS_FILE,
     IMAGES_DIR,
@@ -28,6 +27,7 @@ from .errors import APIError, AuthenticationError, InvalidDataError, ReportgenEr
 from .files import ensure_directory
 from .models import parse_captures, parse_results, parse_session
 from .pave import DEFAULT_BASE_URL, Credentials, PaveClient, check_session_key
+from .plan import chosen_attempts
 from .retry import RetryPolicy
 
 #: Every file a fetch writes at the top of a bundle (besides the images folder).
@@ -155,7 +155,7 @@ def _fetch_into(
     save_bodies(root, bodies)
 
     urls = [photo.url for photo in results.photos if photo.url]
-    urls += [attempt.url for attempt in view.chosen_attempts(captures) if attempt.url]
+    urls += [attempt.url for attempt in chosen_attempts(captures) if attempt.url]
     names = unique_file_names(urls)
     policy = policy or DownloadPolicy()
     if deadline is not None:

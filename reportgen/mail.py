@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 
 from .errors import ConfigError, DeliveryError
-from .paths import builtin_theme_dir
+from .templating import template_environment, theme_search_path
 
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 SUMMARY_SCHEMA = "reportgen.summary/1"
@@ -347,12 +347,4 @@ def _reply(code: int, text: bytes | str) -> str:
 
 
 def _environment(templates: Path | None) -> jinja2.Environment:
-    search = [str(p) for p in (templates, builtin_theme_dir()) if p is not None]
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search),
-        # HTML bodies are escaped; the plain-text body and subject are not HTML.
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return template_environment(theme_search_path(templates))

@@ -27,7 +27,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from .errors import RenderError
 from .paths import fonts_dir
 from .render import ASSET_SCHEME, Theme
-from .view import ImageAsset, ReportView
+from .viewmodel import ImageAsset, ReportView
 
 _LOG = logging.getLogger("reportgen")
 # Importing WeasyPrint (weasyprint/images.py) sets LOAD_TRUNCATED_IMAGES = True process-wide, so

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -12,12 +13,30 @@ import jinja2
 import markupsafe
 
 from .errors import ConfigError, RenderError
-from .paths import builtin_theme_dir, fonts_dir
-from .view import FileAsset, ImageAsset, ReportView
+from .paths import fonts_dir
+from .templating import template_environment, theme_search_path
+from .viewmodel import FileAsset, ImageAsset, ReportView
 
 #: Photos and thumbnails reach WeasyPrint from memory under this scheme, never through the disk.
 ASSET_SCHEME = "reportgen-asset"
 REPORT_TEMPLATE = "report.html.j2"
+
+
+#: The built-in print stylesheet, plain CSS; a theme folder's own report.css replaces it whole.
+STYLESHEET = "report.css"
+#: A theme folder's additions, loaded after the built-in stylesheet so that its rules win.
+EXTRA_STYLESHEET = "extra.css"
+#: The fonts shipped in fonts/: family, weight, file. The CJK subset is declared only when used.
+FONTS = (
+    ("Inter", 400, "Inter-Regular.otf"),
+    ("Inter", 600, "Inter-SemiBold.otf"),
+    ("Inter", 700, "Inter-Bold.otf"),
+    ("Noto Sans", 400, "NotoSans-Regular.ttf"),
+    ("Noto Sans", 700, "NotoSans-Bold.ttf"),
+)
+CJK_FONT = ("Noto Sans CJK Subset", None, "NotoSansCJK-Subset-Regular.otf")
+#: A value that can only be a colour: no character of it can end a declaration or a rule.
+_CSS_COLOUR = re.compile(r"#[0-9A-Fa-f]{3,8}|[A-Za-z]+|(rgb|rgba|hsl|hsla)\([0-9.,%\s]+\)")
 
 
 @dataclass
@@ -32,34 +51,77 @@ class Theme:
             if not self.user_dir.is_dir():
                 raise ConfigError(f"templates folder {self.user_dir}: not a directory")
             self.user_dir = self.user_dir.resolve()
-        self.search_path = [p for p in (self.user_dir, builtin_theme_dir()) if p is not None]
+        self.search_path = theme_search_path(self.user_dir)
 
 
 @cache
 def _environment(search_path: tuple[Path, ...], standalone: bool) -> jinja2.Environment:
     # One environment per theme and mode, kept for the process: its compiled templates are reused.
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(path) for path in search_path]),
-        # Every string from PAVE is untrusted: escape everything, and fail on any typo'd name.
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    environment = template_environment(search_path)
     environment.filters["src"] = _inline_src if standalone else _asset_src
     environment.filters["breakable"] = _breakable
-    environment.globals["font_url"] = _inline_font if standalone else _font_url
     return environment
 
 
 def render_html(view: ReportView, theme: Theme, *, standalone: bool) -> str:
     """The report as HTML; standalone inlines images and fonts so the file works on its own."""
     environment = _environment(tuple(theme.search_path), standalone)
+    styles = _stylesheets(view, theme, standalone=standalone)
     try:
-        return environment.get_template(REPORT_TEMPLATE).render(report=view)
+        return environment.get_template(REPORT_TEMPLATE).render(report=view, stylesheets=styles)
     except jinja2.TemplateError as error:
         raise RenderError(f"template {_where(error, theme)}: {_what(error)}") from None
+
+
+def _stylesheets(view: ReportView, theme: Theme, *, standalone: bool) -> tuple[markupsafe.Markup, ...]:
+    """The report's CSS in cascade order: the generated fonts, colours and paper, report.css, extra.css.
+
+    Only the first is made for each report; the theme's own files are plain CSS, used as they are.
+    """
+    sheets = [_generated_css(view, standalone), _theme_file(theme, STYLESHEET)]
+    if theme.user_dir is not None and (theme.user_dir / EXTRA_STYLESHEET).is_file():
+        sheets.append(_theme_file(theme, EXTRA_STYLESHEET, theme.user_dir))
+    return tuple(markupsafe.Markup(css) for css in sheets)
+
+
+def _theme_file(theme: Theme, name: str, folder: Path | None = None) -> str:
+    """A theme file as it is, from `folder` or the first folder of the search path that has it."""
+    for root in [folder] if folder else theme.search_path:
+        path = root / name
+        if path.is_file():
+            try:
+                css = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise RenderError(f"stylesheet {path}: cannot be read ({error})") from None
+            if "</style" in css.lower():
+                raise RenderError(f"stylesheet {path}: holds </style>, which would end the stylesheet early")
+            return css
+    raise RenderError(f"stylesheet {name}: in neither the templates folder nor the built-in theme")
+
+
+def _generated_css(view: ReportView, standalone: bool) -> str:
+    """What report.css cannot know: the fonts' addresses, the brand's and severities' colours, the paper."""
+    font_url = _inline_font if standalone else _font_url
+    fonts = [*FONTS, CJK_FONT] if view.cjk_font else list(FONTS)
+    lines = ["/* Made by reportgen for this report: fonts, the brand's and severities' colours, paper. */"]
+    for family, weight, file in fonts:
+        lines += ["@font-face {", f'  font-family: "{family}";']
+        lines += [f"  font-weight: {weight};"] if weight else []
+        lines += [f'  src: url("{font_url(file)}");', "}"]
+    colours = {"brand": view.brand.primary_color, "accent": view.brand.accent_color}
+    for entry in view.legend:
+        colours[f"sev-{entry.key}"] = entry.colour
+        colours[f"sev-{entry.key}-text"] = entry.text_colour
+    lines.append(":root {")
+    lines += [f"  --{name}: {_css_colour(value)};" for name, value in colours.items()]
+    lines += ["}", "@page {", f"  size: {view.page_size};", "}"]
+    return "\n".join(lines)
+
+
+def _css_colour(value: str) -> str:
+    if not _CSS_COLOUR.fullmatch(value):
+        raise RenderError(f"colour {value[:40]!r}: not a CSS colour")
+    return value
 
 
 def _where(error: jinja2.TemplateError, theme: Theme) -> str:

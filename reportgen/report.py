@@ -24,8 +24,10 @@ from .estimate import PricedDamage, RateCard, load_rate_card
 from .estimate import estimate as compute_estimate
 from .files import write_atomic
 from .paths import fonts_dir
+from .plan import MAX_CLOSEUPS, MAX_REPORT_DAMAGES, chosen_attempts, condition_photos, limit_plan, plan_photos
 from .render import Theme, render_html
 from .summary import build_summary
+from .viewmodel import ReportView
 
 _LOG = logging.getLogger("reportgen")
 MARKER_FONT = "Inter-Bold.otf"
@@ -40,7 +42,7 @@ class Report:
     """A rendered condition report. The PDF is laid out on first use of `pdf`."""
 
     session_key: str
-    view: view.ReportView = field(repr=False)
+    view: ReportView = field(repr=False)
     theme: Theme = field(repr=False)
     #: A JSON-ready digest for billing systems; its shape is versioned (see README).
     summary: dict[str, Any] = field(repr=False, default_factory=dict)
@@ -211,23 +213,23 @@ def _source_date_epoch() -> datetime | None:
 
 
 def _build(bundle: Bundle, options: _Options) -> Report:
-    all_planned = view.plan_photos(bundle.results)
-    planned = view.limit_plan(all_planned)
+    all_planned = plan_photos(bundle.results)
+    planned = limit_plan(all_planned)
     total = sum(len(p.damages) for p in all_planned)
     # warnings carry the technical detail (stderr, the summary); notices are what the PDF says.
     warnings: list[str] = []
     notices: list[str] = []
-    if total > view.MAX_REPORT_DAMAGES:
+    if total > MAX_REPORT_DAMAGES:
         warnings.append(
             f"this session has {total:,} damages; the report lists the first "
-            f"{view.MAX_REPORT_DAMAGES:,} (the summary has all of them)"
+            f"{MAX_REPORT_DAMAGES:,} (the summary has all of them)"
         )
-        notices.append(f"This session has {total:,} damages; the report lists the first {view.MAX_REPORT_DAMAGES:,}.")
-    chosen = view.chosen_attempts(bundle.captures or [])
+        notices.append(f"This session has {total:,} damages; the report lists the first {MAX_REPORT_DAMAGES:,}.")
+    chosen = chosen_attempts(bundle.captures or [])
     thumbnail_urls = [attempt.url for attempt in chosen if attempt.url]
     if not all_planned:
         # No damage: the report still shows the vehicle as captured, the proof of its condition.
-        planned = view.condition_photos(bundle.results, bundle.captures)
+        planned = condition_photos(bundle.results, bundle.captures)
 
     jobs = [
         imaging.PhotoJob(
@@ -235,7 +237,7 @@ def _build(bundle: Bundle, options: _Options) -> Report:
             plan.markers,
             photo=True,
             thumbnail=plan.photo.url in thumbnail_urls,
-            closeups=frozenset(d.number for d in plan.damages if d.number <= view.MAX_CLOSEUPS),
+            closeups=frozenset(d.number for d in plan.damages if d.number <= MAX_CLOSEUPS),
         )
         for plan in planned
     ]
@@ -251,7 +253,7 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     for plan, job, result in zip(planned, jobs, results, strict=False):
         closeups.update(result.closeups)
         if result.problem:
-            title = vocabulary.photo_title(plan.photo.photo_code, plan.photo.photo_label)
+            title = plan.title
             _problem(warnings, f"photo {title!r} unavailable", job, result.problem, options, bundle)
             unavailable += 1
     titles = {a.url: vocabulary.photo_title(a.photo_code, a.photo_label) for a in chosen if a.url}

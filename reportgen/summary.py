@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from . import vocabulary
 from .estimate import Estimate
 from .models import DamageResults
-from .view import PlannedPhoto, ReportView
+from .plan import PlannedPhoto
+from .viewmodel import ReportView
 
 #: Bump the number when a field is removed or changes meaning; adding a field keeps it.
 SCHEMA = "reportgen.summary/1"
@@ -26,7 +26,7 @@ def build_summary(
     """The summary's shape is documented in the README ("Report.summary")."""
     damages = []
     for plan in planned:
-        title = vocabulary.photo_title(plan.photo.photo_code, plan.photo.photo_label)
+        title = plan.title
         for numbered in plan.damages:
             damage, position = numbered.damage, numbered.damage.position
             damages.append(
@@ -35,7 +35,7 @@ def build_summary(
                     "component": numbered.component.name,
                     "component_code": damage.component,
                     "side": numbered.component.side,
-                    "damage": damage.description or vocabulary.humanize(damage.damage_name),
+                    "damage": numbered.description,
                     "damage_code": damage.damage_name,
                     "group": damage.damage_group,
                     "severity": numbered.severity.key,

@@ -12,13 +12,14 @@ import pytest
 from reportgen import render_bundle
 from reportgen.brand import Brand
 from reportgen.errors import ConfigError, RenderError
-from reportgen.paths import fonts_dir
+from reportgen.paths import builtin_theme_dir, fonts_dir
 from reportgen.render import render_html
 
 from .conftest import REPO, SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
 from .support.golden import assert_matches_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "sample-report.html"
+THEME_EXAMPLE = REPO / "samples" / "theme-example"
 FIXED_TIME = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 HOSTILE = [
     "<script>alert('x')</script>",
@@ -53,9 +54,9 @@ def test_untrusted_strings_are_rendered_as_literal_text(make_bundle) -> None:
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert "{{ 7*7 }}{% raw %}" in html and ">49<" not in html
     assert 'href="javascript:' not in html
-    # No untrusted text ends up inside the stylesheet.
-    style = html[html.index("<style>") : html.index("</style>")]
-    assert "evil.example" not in style and "injected" not in style
+    # No untrusted text ends up inside any stylesheet.
+    styles = re.findall(r"<style>(.*?)</style>", html, re.S)
+    assert len(styles) == 2 and all("evil.example" not in s and "injected" not in s for s in styles)
 
 
 def test_undefined_template_names_are_errors(tmp_path: Path, make_bundle) -> None:
@@ -74,6 +75,52 @@ def test_user_templates_override_single_files_of_the_theme(tmp_path: Path, make_
     assert "Our own words, Acme Cars" in html
     assert "Damages by component" not in html  # no damages in this bundle
     assert "Summary" in html  # the rest still comes from the built-in theme
+
+
+def test_the_example_theme_overrides_one_partial_and_one_style_and_the_rest_is_built_in(make_bundle) -> None:
+    bundle = make_bundle(
+        hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage())), images={"f.jpg": jpeg_bytes()}
+    )
+    report = render_bundle(bundle, templates=THEME_EXAMPLE, brand=Brand(name="Acme Cars", contact="help@acme.example"))
+    html = render_html(report.view, report.theme, standalone=False)
+    # The built-in stylesheet whole and unchanged, then the theme's extra.css after it, so its rules win.
+    generated, builtin, extra = re.findall(r"<style>\n(.*?)\n</style>", html, re.S)
+    assert builtin == (builtin_theme_dir() / "report.css").read_text(encoding="utf-8")
+    assert extra == (THEME_EXAMPLE / "extra.css").read_text(encoding="utf-8")
+    assert "--brand: #1f3b57;" in generated
+    # The theme's about partial in place of the built-in one; every other partial is the built-in one.
+    assert "prepared by our service team" in html and "Positions are approximate" not in html
+    assert '<p class="signature">Questions about this report: help@acme.example</p>' in html
+    assert "Damages by component" in html and "Photo capture checklist" in html and 'class="masthead"' in html
+    # Both took effect in the laid-out PDF: extra.css's capitals, the partial's words.
+    text = subprocess.run(["pdftotext", "-", "-"], input=report.pdf, capture_output=True, check=True).stdout.decode()
+    assert "DAMAGES BY COMPONENT" in text and "PHOTO CAPTURE CHECKLIST" in text
+    assert "Damages by component" not in text
+    assert "Questions about this report: help@acme.example" in text
+
+
+def test_the_built_in_stylesheet_is_plain_css_and_a_theme_without_extra_css_adds_none(make_bundle) -> None:
+    css = (builtin_theme_dir() / "report.css").read_text(encoding="utf-8")
+    assert "{{" not in css and "{%" not in css and "{#" not in css
+    # Shared table rules are written once.
+    assert css.count("text-transform: uppercase;") == 1
+    report = render_bundle(make_bundle(hotspots()))
+    assert render_html(report.view, report.theme, standalone=False).count("<style>") == 2
+
+
+def test_a_stylesheet_that_would_end_the_style_element_is_refused(tmp_path: Path, make_bundle) -> None:
+    (tmp_path / "extra.css").write_text("p { color: red; } </style><script>x</script>")
+    report = render_bundle(make_bundle(hotspots()), templates=tmp_path)
+    with pytest.raises(RenderError, match="extra.css: holds </style>"):
+        render_html(report.view, report.theme, standalone=False)
+
+
+def test_a_brand_colour_given_through_the_api_cannot_reach_past_its_declaration(make_bundle) -> None:
+    report = render_bundle(make_bundle(hotspots()), brand=Brand(primary_color="red; } body { display: none"))
+    with pytest.raises(RenderError, match="not a CSS colour"):
+        render_html(report.view, report.theme, standalone=False)
+    report = render_bundle(make_bundle(hotspots()), brand=Brand(primary_color="rgb(10, 20, 30)", accent_color="teal"))
+    assert "--brand: rgb(10, 20, 30);\n  --accent: teal;" in render_html(report.view, report.theme, standalone=False)
 
 
 def test_a_missing_templates_folder_is_a_config_error(make_bundle) -> None:

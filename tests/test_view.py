@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from reportgen import view
+from reportgen import plan, view, viewmodel
 from reportgen.brand import Brand
 from reportgen.imaging import EncodedImage, PhotoResult
 from reportgen.models import parse_captures, parse_results
@@ -15,9 +16,9 @@ NOW = datetime(2024, 1, 3, 9, 0, tzinfo=UTC)
 CDN = "https://cdn.example/S"
 
 
-def build(results_body, captures_body=None, photo_results=None, thumbnails=None) -> view.ReportView:
+def build(results_body, captures_body=None, photo_results=None, thumbnails=None) -> viewmodel.ReportView:
     results = parse_results(results_body)
-    planned = view.plan_photos(results)
+    planned = plan.plan_photos(results)
     return view.build_view(
         results=results,
         planned=planned,
@@ -153,7 +154,7 @@ def test_checklist_thumbnail_is_the_latest_approved_attempt() -> None:
         attempt(5, "Front", True, "ACCEPTED", 3, url=f"{CDN}/new.jpg"),
         attempt(5, "Front", False, "REJECTED: Blurry", 4, url=f"{CDN}/blurry.jpg"),
     ]
-    assert [a.url for a in view.chosen_attempts(parse_captures(captures))] == [f"{CDN}/new.jpg"]
+    assert [a.url for a in plan.chosen_attempts(parse_captures(captures))] == [f"{CDN}/new.jpg"]
     thumb = PhotoResult(thumbnail=EncodedImage(b"\xff\xd8fake", 36, 27))
     checklist = build(hotspots(), captures, thumbnails={f"{CDN}/new.jpg": thumb}).checklist
     front = next(row for row in checklist.rows if row.title == "Front")
@@ -166,18 +167,18 @@ def test_without_photos_json_the_checklist_is_left_out_with_a_note() -> None:
 
 
 def test_image_assets_are_named_by_content() -> None:
-    a = view.ImageAsset.from_encoded(EncodedImage(b"one", 1, 1))
-    b = view.ImageAsset.from_encoded(EncodedImage(b"two", 1, 1))
-    assert a.name != b.name and a.name == view.ImageAsset.from_encoded(EncodedImage(b"one", 1, 1)).name
+    a = viewmodel.ImageAsset.from_encoded(EncodedImage(b"one", 1, 1))
+    b = viewmodel.ImageAsset.from_encoded(EncodedImage(b"two", 1, 1))
+    assert a.name != b.name and a.name == viewmodel.ImageAsset.from_encoded(EncodedImage(b"one", 1, 1)).name
 
 
 def test_short_keys_pair_photos_on_a_page_and_a_long_key_keeps_its_page() -> None:
-    counts = [2, 3, 10, 1, 2, view.SHORT_KEY_ROWS, view.SHORT_KEY_ROWS + 1, 1]
+    counts = [2, 3, 10, 1, 2, viewmodel.SHORT_KEY_ROWS, viewmodel.SHORT_KEY_ROWS + 1, 1]
     codes = [1, 2, 3, 4, 10, 5, 11, 7]  # capture order
     body = hotspots(
         *[
             photo(code, f"P{code}", f"{CDN}/{code}.jpg", *[damage(x=5 + i, y=50) for i in range(n)])
-            for code, n in zip(codes, counts)
+            for code, n in zip(codes, counts, strict=True)
         ]
     )
     panels = build(body).photos
@@ -197,7 +198,7 @@ def test_short_keys_pair_photos_on_a_page_and_a_long_key_keeps_its_page() -> Non
 
 def test_a_key_cut_at_its_limit_is_never_short() -> None:
     body = hotspots(*[photo(code, "x", f"{CDN}/{code}.jpg", damage()) for code in (1, 2)])
-    body["data"][0]["inspection_data"] = [damage(x=1 + i % 90, y=50) for i in range(view.MAX_KEY_ROWS + 3)]
+    body["data"][0]["inspection_data"] = [damage(x=1 + i % 90, y=50) for i in range(viewmodel.MAX_KEY_ROWS + 3)]
     first, second = build(body).photos
     assert first.more_in_tables == 3 and not first.short and not first.shares_page and not second.shares_page
 
@@ -210,7 +211,7 @@ def test_without_damage_the_accepted_captures_are_the_vehicle_photos_in_capture_
         attempt(2, "Interior", True, "ACCEPTED", 4),
         attempt(6, "Tires", None, "", 6),
     ]
-    chosen = view.condition_photos(parse_results(hotspots()), parse_captures(captures))
+    chosen = plan.condition_photos(parse_results(hotspots()), parse_captures(captures))
     assert [(p.photo.photo_code, p.photo.url, p.damages) for p in chosen] == [
         (2, f"{CDN}/2-4.jpg", ()),
         (5, f"{CDN}/5-3.jpg", ()),
@@ -219,14 +220,14 @@ def test_without_damage_the_accepted_captures_are_the_vehicle_photos_in_capture_
 
 def test_without_damage_or_photo_list_the_results_photos_are_shown() -> None:
     body = hotspots(photo(8, "Rear", f"{CDN}/rear.jpg"), photo(5, "Front", f"{CDN}/front.jpg"), photo(7, "Right", ""))
-    chosen = view.condition_photos(parse_results(body), None)
+    chosen = plan.condition_photos(parse_results(body), None)
     assert [p.photo.url for p in chosen] == [f"{CDN}/front.jpg", f"{CDN}/rear.jpg"]
-    assert view.condition_photos(parse_results(body), parse_captures([])) == chosen
+    assert plan.condition_photos(parse_results(body), parse_captures([])) == chosen
 
 
 def test_a_no_damage_view_titles_its_photos_as_vehicle_photos_and_counts_no_damaged_photo() -> None:
     results = parse_results(hotspots(photo(5, "Front", f"{CDN}/front.jpg"), photo(8, "Rear", f"{CDN}/rear.jpg")))
-    planned = view.condition_photos(results, None)
+    planned = plan.condition_photos(results, None)
     report = view.build_view(
         results=results,
         planned=planned,
@@ -258,3 +259,49 @@ def test_missing_vehicle_details_are_said_kindly_and_the_inspection_leads() -> N
     known = build(hotspots())
     assert known.headline == known.vehicle_title == "2021 Honda Civic"
     assert known.running_title == "2021 Honda Civic · VIN 1HGCM82633A004352"
+
+
+def test_the_summary_names_a_damage_and_its_photo_as_the_pdf_does() -> None:
+    from reportgen.summary import build_summary
+
+    body = hotspots(photo(5, "Front", f"{CDN}/f.jpg", damage(name="", description=""), damage(description="")))
+    results = parse_results(body)
+    planned = plan.plan_photos(results)
+    report = build(body)
+    summary = build_summary(results, planned, report, NOW)
+    rows = [row for group in report.groups for row in group.rows]
+    assert sorted((row.number, row.description, row.photo_title) for row in rows) == [
+        (d["number"], d["damage"], d["photo"]) for d in summary["damages"]
+    ]
+    # Without a description or a code the damage is still named, in the summary as in the PDF.
+    assert [d["damage"] for d in summary["damages"]] == ["Damage", "Scratch minor"]
+
+
+def test_map_badges_wrap_a_long_label_into_balanced_rows_and_are_sized_to_them() -> None:
+    hood = [damage("HOOD_FRONT_UNIQUE", x=5 + i, y=50) for i in range(5)]
+    mirror = [damage("HOUSING_MIRROR_LEFT", x=90, y=50)]
+    report = build(hotspots(photo(1, "Front", f"{CDN}/f.jpg", *hood), photo(4, "Left", f"{CDN}/l.jpg", *mirror)))
+    badges = {badge.region: badge for badge in report.damage_map.badges}
+    assert set(badges) == {"hood", "mirror-left"}
+    # "1, 2, 3, 4, 5" is longer than the 11 characters of a middle-column row: two rows of about half.
+    hood_badge = badges["hood"]
+    assert [line.text for line in hood_badge.lines] == ["1, 2, 3,", "4, 5"]
+    assert hood_badge.height == 2 * 10 + 3
+    assert [line.y for line in hood_badge.lines] == [round(hood_badge.y + 9.3 + i * 10, 1) for i in range(2)]
+    widest = 2 * 5.9 + 1 * 4.4 + 3 * 2.75 + 2 * 2.1  # "1, 2, 3,": two digits, a narrow one, 3 commas, 2 spaces
+    assert hood_badge.width == round(widest + 7, 1) and hood_badge.x == round(140 - (widest + 7) / 2, 1)
+    assert all(line.x == 140 for line in hood_badge.lines)
+    # A badge beside the car ends at its anchor and grows away from it.
+    side = badges["mirror-left"]
+    assert [line.text for line in side.lines] == ["6"] and round(side.x + side.width, 1) == 53.5
+
+
+def test_a_group_is_kept_on_one_page_up_to_twelve_rows_and_close_ups_fill_rows_of_three() -> None:
+    twelve = [damage("HOOD_FRONT_UNIQUE", x=1 + i, y=50) for i in range(viewmodel.KEEP_WHOLE_ROWS)]
+    thirteen = [damage("ROOF_UNIQUE", x=1 + i, y=50) for i in range(viewmodel.KEEP_WHOLE_ROWS + 1)]
+    report = build(hotspots(photo(1, "Front", f"{CDN}/f.jpg", *twelve), photo(2, "Top", f"{CDN}/t.jpg", *thirteen)))
+    assert viewmodel.KEEP_WHOLE_ROWS == 12
+    assert {group.name: group.keep for group in report.groups} == {"Hood": True, "Roof": False}
+    rows = tuple(row for group in report.groups for row in group.rows)[:7]
+    grid = replace(report, details=rows).detail_rows
+    assert [(len(row.cells), row.blank_cells) for row in grid] == [(3, 0), (3, 0), (1, 2)]
