@@ -20,7 +20,7 @@ from .errors import (
 )
 from .estimate import RateCard, load_rate_card
 from .options import RenderOptions
-from .report import Report, agenerate_report, generate_report, render_bundle
+from .report import Report, agenerate_report, generate_report, render_bundle, warm_up
 from .timelimit import TimeLimitExceeded, time_limit
 
 __all__ = [
@@ -52,4 +52,5 @@ __all__ = [
     "render_bundle",
     "run_batch",
     "time_limit",
+    "warm_up",
 ]

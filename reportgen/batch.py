@@ -364,7 +364,9 @@ def _adopt(out: Path, result: BatchResult, pdf: bytes | None, summary: bytes | N
 def _serve(connection: Connection, job: _Job) -> None:
     # Workers ignore Ctrl-C (a terminal sends it to the whole group): the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _warm_up()
+    from .report import warm_up
+
+    warm_up()  # pay for WeasyPrint's import and font setup once per worker, not once per report
     while True:
         try:
             key = connection.recv()
@@ -377,13 +379,6 @@ def _serve(connection: Connection, job: _Job) -> None:
             connection.send(outcome)
         except OSError:  # the parent is gone; nothing of this session was written
             return
-
-
-def _warm_up() -> None:
-    # Pay for WeasyPrint's import and font setup once per worker, not once per report.
-    from . import pdf
-
-    pdf._font_config()
 
 
 def _one(key: str, job: _Job) -> tuple[BatchResult, bytes | None, bytes | None]:

@@ -34,6 +34,7 @@ __all__ = [
     "generate_report",
     "preload_pdf_engine",
     "render_bundle",
+    "warm_up",
 ]
 
 _LOG = logging.getLogger("reportgen")
@@ -377,6 +378,17 @@ def preload_pdf_engine() -> None:
     """
     if "reportgen.pdf" not in sys.modules:
         threading.Thread(target=_import_quietly, args=("reportgen.pdf",), daemon=True).start()
+
+
+def warm_up() -> None:
+    """Pay now for what a process's first PDF costs: importing WeasyPrint and setting up the fonts.
+
+    For a long-lived worker (a batch worker, a service) before its first report, so that report
+    is as fast as the rest. Safe to call more than once: the font setup is kept for the process.
+    """
+    from . import pdf
+
+    pdf._font_config()  # the process's one FontConfiguration, cached
 
 
 def _import_quietly(name: str) -> None:

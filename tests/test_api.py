@@ -179,3 +179,16 @@ def test_the_library_does_not_load_the_command_lines_click_and_rich() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_warm_up_loads_weasyprint_and_the_fonts_once_for_the_process() -> None:
+    code = (
+        "import sys, reportgen\n"
+        "from reportgen import pdf\n"
+        "before = pdf._font_config.cache_info().currsize\n"
+        "reportgen.warm_up(); reportgen.warm_up()\n"
+        "print(before, pdf._font_config.cache_info().currsize, pdf._font_config.cache_info().misses)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "1", "1"]
