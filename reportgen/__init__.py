@@ -1,10 +1,14 @@
 """reportgen: PAVE vehicle inspections as branded PDF condition reports."""
 
+from __future__ import annotations
+
+from .batch import BatchErrorKind, BatchResult, BatchStatus, read_keys, run_batch
 from .brand import Brand, load_brand
 from .errors import (
     APIError,
     AuthenticationError,
     ConfigError,
+    DeliveryError,
     ImageError,
     InvalidBundleError,
     InvalidDataError,
@@ -14,24 +18,39 @@ from .errors import (
     ReportgenError,
     SessionNotFoundError,
 )
-from .report import Report, agenerate_report, generate_report, render_bundle
+from .estimate import RateCard, load_rate_card
+from .options import RenderOptions
+from .report import Report, agenerate_report, generate_report, render_bundle, warm_up
+from .timelimit import TimeLimitExceeded, time_limit
 
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "BatchErrorKind",
+    "BatchResult",
+    "BatchStatus",
     "Brand",
     "ConfigError",
+    "DeliveryError",
     "ImageError",
     "InvalidBundleError",
     "InvalidDataError",
     "InvalidSessionKeyError",
     "NotInspectedError",
+    "RateCard",
     "RenderError",
+    "RenderOptions",
     "Report",
     "ReportgenError",
     "SessionNotFoundError",
+    "TimeLimitExceeded",
     "agenerate_report",
     "generate_report",
     "load_brand",
+    "load_rate_card",
+    "read_keys",
     "render_bundle",
+    "run_batch",
+    "time_limit",
+    "warm_up",
 ]

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from types import FrameType
@@ -20,24 +21,53 @@ from typing import Any
 from .errors import ConfigError, NotInspectedError, ReportgenError, SessionNotFoundError
 from .files import ensure_directory, write_atomic
 from .models import is_valid_session_key
+from .options import RenderOptions
+
+__all__ = [
+    "SCHEMA",
+    "SUMMARY_FILE",
+    "BatchErrorKind",
+    "BatchResult",
+    "BatchStatus",
+    "read_keys",
+    "run_batch",
+]
 
 #: Fields are only ever added within this version; a removal or change of meaning bumps it.
 SCHEMA = "reportgen.batch/1"
 SUMMARY_FILE = "batch-summary.json"
-STATUSES = ("written", "skipped", "failed")
 #: How often the parent looks at Ctrl-C while it waits for workers, in seconds.
 _POLL = 0.2
 
 
+class BatchStatus(StrEnum):
+    """What became of a session in a batch; the values are batch-summary.json's strings."""
+
+    #: Rendered and written by this run.
+    WRITTEN = "written"
+    #: Its PDF and summary JSON were already there.
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class BatchErrorKind(StrEnum):
+    """Why a session failed; the values are batch-summary.json's `error_kind` strings."""
+
+    NOT_FOUND = "not_found"
+    NOT_INSPECTED = "not_inspected"
+    INVALID_KEY = "invalid_key"
+    ERROR = "error"
+
+
 @dataclass
 class BatchResult:
+    """One session's outcome, as batch-summary.json records it."""
+
     session_key: str
-    #: "written" (this run), "skipped" (its PDF and summary JSON were already there) or "failed".
-    status: str
+    status: BatchStatus
     output: str | None = None
     error: str | None = None
-    #: The kind of failure: "not_found", "not_inspected", "invalid_key" or "error".
-    error_kind: str | None = None
+    error_kind: BatchErrorKind | None = None
     seconds: float = 0.0
     damage_count: int | None = None
     #: Problems that did not stop the report, such as photos replaced by placeholders.
@@ -47,7 +77,8 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        return self.status != "failed"
+        """Written or skipped: the folder holds its report."""
+        return self.status is not BatchStatus.FAILED
 
 
 def read_keys(path: str | Path) -> list[str]:
@@ -60,20 +91,40 @@ def read_keys(path: str | Path) -> list[str]:
     return list(dict.fromkeys(key for key in keys if key))
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What every worker needs for generate_report: the same for each session of a batch."""
+
+    options: RenderOptions
+    api_key: str
+    api_secret: str | None
+    username: str | None
+    base_url: str | None
+    cache: bool | str | Path
+    timeout: float | None
+
+
 def run_batch(
     keys: Iterable[str],
     directory: str | Path,
+    options: RenderOptions | None = None,
     *,
+    api_key: str,
+    api_secret: str | None = None,
+    username: str | None = None,
+    base_url: str | None = None,
+    cache: bool | str | Path = True,
+    timeout: float | None = None,
     jobs: int | None = None,
     force: bool = False,
-    options: dict[str, Any] | None = None,
     on_result: Callable[[BatchResult], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
     on_interrupt: Callable[[list[str]], None] | None = None,
 ) -> list[BatchResult]:
     """Write <directory>/<key>.pdf and <key>.json for every key, and <directory>/batch-summary.json.
 
-    `options` are generate_report's keyword arguments. One failing key never stops the others.
+    Each session is generate_report(key, options, api_key=…, …) with these arguments; `timeout`
+    is per session. One failing key never stops the others.
     Workers only render; this process writes every file, so what is on disk is exactly what the
     summary lists. Keys whose PDF and summary JSON exist are skipped (unless `force`) and keep
     their previous record. Results come back in keys order.
@@ -93,8 +144,9 @@ def run_batch(
     with interrupt.installed():
         previous = _load_previous(out, on_warning or (lambda message: None))
         size = max(1, min(jobs or os.cpu_count() or 1, len(keys) or 1))
+        job = _Job(options or RenderOptions(), api_key, api_secret, username, base_url, cache, timeout)
         try:
-            size = _run(keys, out, jobs, force, options or {}, previous, results, interrupt, on_result, on_interrupt)
+            size = _run(keys, out, jobs, force, job, previous, results, interrupt, on_result, on_interrupt)
         finally:  # even if something unforeseen stops the run, the reports written so far are listed
             _save_summary(out, started, size, keys, results, previous, interrupted=interrupt.count > 0)
     if interrupt.count:
@@ -107,7 +159,7 @@ def _run(
     out: Path,
     jobs: int | None,
     force: bool,
-    options: dict[str, Any],
+    job: _Job,
     previous: dict[str, dict[str, Any]],
     results: dict[str, BatchResult],
     interrupt: _Interrupt,
@@ -124,14 +176,16 @@ def _run(
     pending: deque[str] = deque()
     for key in keys:
         if not is_valid_session_key(key):
-            record(BatchResult(key, "failed", error="invalid session key", error_kind="invalid_key"))
+            record(
+                BatchResult(key, BatchStatus.FAILED, error="invalid session key", error_kind=BatchErrorKind.INVALID_KEY)
+            )
         elif not force and _finished(out, key):
             record(_skipped(out, key, previous.get(key)))
         else:
             pending.append(key)
 
     size = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
-    _run_pool(pending, size, out, options, record, interrupt, on_interrupt)
+    _run_pool(pending, size, out, job, record, interrupt, on_interrupt)
     return size
 
 
@@ -171,9 +225,9 @@ class _Installed:
 class _Worker:
     """One long-lived process that renders one session at a time and sends the bytes back."""
 
-    def __init__(self, context: Any, options: dict[str, Any]) -> None:
+    def __init__(self, context: Any, job: _Job) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, options), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, job), daemon=True)
         self.process.start()
         child.close()
         self.key: str | None = None
@@ -204,7 +258,7 @@ def _run_pool(
     pending: deque[str],
     size: int,
     out: Path,
-    options: dict[str, Any],
+    job: _Job,
     record: Callable[[BatchResult], None],
     interrupt: _Interrupt,
     on_interrupt: Callable[[list[str]], None] | None,
@@ -228,7 +282,7 @@ def _run_pool(
                     if worker.key is None and pending:
                         worker.give(pending.popleft())
                 while pending and len(workers) < size:
-                    workers.append(_Worker(context, options))
+                    workers.append(_Worker(context, job))
                     workers[-1].give(pending.popleft())
             busy = [worker for worker in workers if worker.key is not None]
             if interrupt.count and not told:
@@ -258,8 +312,8 @@ def _run_pool(
                         record(
                             BatchResult(
                                 key or "",
-                                "failed",
-                                error_kind="error",
+                                BatchStatus.FAILED,
+                                error_kind=BatchErrorKind.ERROR,
                                 error=f"worker process ended (exit code {worker.process.exitcode})",
                             )
                         )
@@ -285,7 +339,7 @@ def _receive(worker: _Worker) -> tuple[BatchResult, bytes | None, bytes | None] 
 
 def _adopt(out: Path, result: BatchResult, pdf: bytes | None, summary: bytes | None) -> BatchResult:
     """Write a worker's report into the folder: the PDF, then its summary JSON."""
-    if result.status != "written" or pdf is None or summary is None:
+    if result.status is not BatchStatus.WRITTEN or pdf is None or summary is None:
         return result
     target, beside = out / f"{result.session_key}.pdf", out / f"{result.session_key}.json"
     try:
@@ -296,15 +350,23 @@ def _adopt(out: Path, result: BatchResult, pdf: bytes | None, summary: bytes | N
         write_atomic(beside, summary)
     except (ReportgenError, OSError) as error:
         message = error.message if isinstance(error, ReportgenError) else f"cannot write {target}: {error.strerror}"
-        return BatchResult(result.session_key, "failed", error=message, error_kind="error", seconds=result.seconds)
+        return BatchResult(
+            result.session_key,
+            BatchStatus.FAILED,
+            error=message,
+            error_kind=BatchErrorKind.ERROR,
+            seconds=result.seconds,
+        )
     result.output, result.summary = str(target), str(beside)
     return result
 
 
-def _serve(connection: Connection, options: dict[str, Any]) -> None:
+def _serve(connection: Connection, job: _Job) -> None:
     # Workers ignore Ctrl-C (a terminal sends it to the whole group): the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _warm_up()
+    from .report import warm_up
+
+    warm_up()  # pay for WeasyPrint's import and font setup once per worker, not once per report
     while True:
         try:
             key = connection.recv()
@@ -312,49 +374,55 @@ def _serve(connection: Connection, options: dict[str, Any]) -> None:
             return
         if key is None:
             return
-        outcome = _one(key, options)
+        outcome = _one(key, job)
         try:
             connection.send(outcome)
         except OSError:  # the parent is gone; nothing of this session was written
             return
 
 
-def _warm_up() -> None:
-    # Pay for WeasyPrint's import and font setup once per worker, not once per report.
-    from . import pdf
-
-    pdf._font_config()
-
-
-def _one(key: str, options: dict[str, Any]) -> tuple[BatchResult, bytes | None, bytes | None]:
+def _one(key: str, job: _Job) -> tuple[BatchResult, bytes | None, bytes | None]:
     from .report import generate_report
 
     started = time.perf_counter()
     try:
-        report = generate_report(key, **options)
+        report = generate_report(
+            key,
+            job.options,
+            api_key=job.api_key,
+            api_secret=job.api_secret,
+            username=job.username,
+            base_url=job.base_url,
+            cache=job.cache,
+            timeout=job.timeout,
+        )
         pdf = report.pdf
     except ReportgenError as error:
         kind = (
-            "not_found"
+            BatchErrorKind.NOT_FOUND
             if isinstance(error, SessionNotFoundError)
-            else "not_inspected"
+            else BatchErrorKind.NOT_INSPECTED
             if isinstance(error, NotInspectedError)
-            else "error"
+            else BatchErrorKind.ERROR
         )
         return (
             BatchResult(
-                key, "failed", error=error.message, error_kind=kind, seconds=round(time.perf_counter() - started, 3)
+                key,
+                BatchStatus.FAILED,
+                error=error.message,
+                error_kind=kind,
+                seconds=round(time.perf_counter() - started, 3),
             ),
             None,
             None,
         )
-    except Exception as error:  # anything unexpected fails this key, not the batch
+    except Exception as error:  # noqa: BLE001 (anything unexpected fails this key, not the batch)
         return (
             BatchResult(
                 key,
-                "failed",
+                BatchStatus.FAILED,
                 error=f"{type(error).__name__}: {error}",
-                error_kind="error",
+                error_kind=BatchErrorKind.ERROR,
                 seconds=round(time.perf_counter() - started, 3),
             ),
             None,
@@ -364,7 +432,7 @@ def _one(key: str, options: dict[str, Any]) -> tuple[BatchResult, bytes | None, 
     summary = (json.dumps(report.summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     result = BatchResult(
         key,
-        "written",
+        BatchStatus.WRITTEN,
         seconds=round(time.perf_counter() - started, 3),
         damage_count=report.summary.get("damage_count"),
         warnings=list(report.warnings),
@@ -402,7 +470,7 @@ def _skipped(out: Path, key: str, previous: dict[str, Any] | None) -> BatchResul
     seconds = before.get("seconds")
     return BatchResult(
         key,
-        "skipped",
+        BatchStatus.SKIPPED,
         output=str(out / f"{key}.pdf"),
         summary=str(out / f"{key}.json"),
         seconds=seconds if isinstance(seconds, (int, float)) else 0.0,
@@ -420,7 +488,7 @@ def _load_previous(out: Path, warn: Callable[[str], None]) -> dict[str, dict[str
             raise ValueError(f"schema is not {SCHEMA}")
         sessions = data.get("sessions")
         if not isinstance(sessions, list) or not all(
-            isinstance(s, dict) and isinstance(s.get("session_key"), str) and s.get("status") in STATUSES
+            isinstance(s, dict) and isinstance(s.get("session_key"), str) and s.get("status") in tuple(BatchStatus)
             for s in sessions
         ):
             raise ValueError("its sessions list is not readable")
@@ -445,9 +513,9 @@ def _load_previous(out: Path, warn: Callable[[str], None]) -> dict[str, dict[str
 def _still_true(out: Path, record: dict[str, Any]) -> dict[str, Any] | None:
     """A previous record of a session this run did not process, if the folder still agrees with it."""
     key = record["session_key"]
-    if record["status"] == "failed":
+    if record["status"] == BatchStatus.FAILED:
         return None if (out / f"{key}.pdf").exists() else record
-    return {**record, "status": "skipped"} if _finished(out, key) else None
+    return {**record, "status": BatchStatus.SKIPPED} if _finished(out, key) else None
 
 
 def _save_summary(
@@ -466,7 +534,7 @@ def _save_summary(
     for key in keys + [key for key in previous if key not in keys]:
         if key in results:
             result = results[key]
-            before = previous.get(key, {}) if result.status == "skipped" else {}
+            before = previous.get(key, {}) if result.status is BatchStatus.SKIPPED else {}
             sessions.append({**before, **asdict(result)})
         elif key in previous and (kept := _still_true(out, previous[key])) is not None:
             sessions.append(kept)
@@ -476,7 +544,7 @@ def _save_summary(
         "finished_at": datetime.now(UTC).isoformat(),
         "jobs": jobs,
         "interrupted": interrupted,
-        "counts": {status: sum(1 for s in sessions if s["status"] == status) for status in STATUSES},
+        "counts": {status.value: sum(1 for s in sessions if s["status"] == status) for status in BatchStatus},
         "with_warnings": sum(1 for s in sessions if s.get("warnings")),
         "sessions": sessions,
     }

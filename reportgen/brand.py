@@ -10,6 +10,8 @@ from typing import Any
 from .errors import ConfigError
 from .files import read_toml
 
+__all__ = ["MAX_LOGO_BYTES", "PAPER_SIZES", "Brand", "check_logo", "check_paper", "load_brand"]
+
 PAPER_SIZES = ("a4", "letter")
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
@@ -32,6 +34,7 @@ class Brand:
 
     @property
     def logo_type(self) -> str:
+        """The logo's media type ("image/svg+xml" or "image/png"); "" without a logo."""
         if self.logo is None:
             return ""
         return "image/svg+xml" if self.logo.suffix.lower() == ".svg" else "image/png"
@@ -71,6 +74,7 @@ def _brand_from(data: dict[str, Any], file: Path) -> Brand:
 
 
 def check_paper(value: Any, context: str = "paper") -> str:
+    """A paper size in lower case; anything but a4 or letter is a ConfigError naming `context`."""
     if not isinstance(value, str) or value.strip().lower() not in PAPER_SIZES:
         raise ConfigError(f"{context} must be one of: {', '.join(PAPER_SIZES)}")
     return value.strip().lower()

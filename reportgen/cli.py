@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_NOT_INSPECTED = 0, 1, 2, 3, 75
+from ._console import one_line, say_problems
+from .brand import Brand
+from .options import RenderOptions
+
+if TYPE_CHECKING:
+    from .report import Report
+
+__all__ = ["EXIT_CODES_HELP", "ExitCode", "main"]
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes besides 0 (success) and 2 (usage error, click's own)."""
+
+    ERROR = 1
+    NOT_FOUND = 3
+    NOT_INSPECTED = 75
+    INTERRUPTED = 130
+
+
 EXIT_CODES_HELP = (
     "Exit codes: 0 success, 1 error (one line on stderr), 2 usage error, "
     "3 session not found, 75 session not inspected yet (try later), 130 interrupted."
@@ -27,7 +49,7 @@ class _Commands(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("reportgen: interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(ExitCode.INTERRUPTED)
         except Exception as error:
             if ctx.find_root().params.get("debug"):
                 raise
@@ -41,22 +63,32 @@ class _Commands(click.Group):
             if isinstance(error, InvalidSessionKeyError):
                 raise click.UsageError(str(error), ctx) from None
             if isinstance(error, ReportgenError):
-                click.echo(f"reportgen: error: {_one_line(str(error))}", err=True)
+                click.echo(f"reportgen: error: {one_line(str(error))}", err=True)
             else:
                 click.echo(
-                    f"reportgen: internal error: {type(error).__name__}: {_one_line(str(error))} "
+                    f"reportgen: internal error: {type(error).__name__}: {one_line(str(error))} "
                     "(run with --debug for details)",
                     err=True,
                 )
             if isinstance(error, SessionNotFoundError):
-                ctx.exit(EXIT_NOT_FOUND)
+                ctx.exit(ExitCode.NOT_FOUND)
             if isinstance(error, NotInspectedError):
-                ctx.exit(EXIT_NOT_INSPECTED)
-            ctx.exit(EXIT_ERROR)
+                ctx.exit(ExitCode.NOT_INSPECTED)
+            ctx.exit(ExitCode.ERROR)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+class _RequiredOption(click.Option):
+    """A required option whose error says how to give it, in one line: `missing`."""
+
+    def __init__(self, *args: Any, missing: str, **kwargs: Any) -> None:
+        super().__init__(*args, required=True, **kwargs)
+        self.missing = missing
+
+    def process_value(self, ctx: click.Context, value: Any) -> Any:
+        try:
+            return super().process_value(ctx, value)
+        except click.MissingParameter:
+            raise click.UsageError(self.missing, ctx) from None
 
 
 @click.group(cls=_Commands, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,158 +108,117 @@ def main(debug: bool) -> None:
             logging.getLogger(name).setLevel(logging.DEBUG)
 
 
-def _render_options(command: Any) -> Any:
-    options = [
-        click.option(
-            "-o",
-            "--output",
-            type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-            help="Output file, or - for stdout (default: <session key>.pdf in the current directory).",
-        ),
-        click.option(
-            "--format",
-            "output_format",
-            type=click.Choice(["pdf", "html"]),
-            help="PDF, or one self-contained HTML file (default: from the -o suffix, else PDF).",
-        ),
-        click.option(
-            "--brand",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Brand file (TOML): name, logo, colours, footer, paper.",
-        ),
-        click.option(
-            "--templates",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Folder of templates that override the built-in theme's.",
-        ),
-        click.option(
-            "--paper",
-            type=click.Choice(["a4", "letter"], case_sensitive=False),
-            help="Paper size (default: the brand's, else A4).",
-        ),
-        click.option("--strict", is_flag=True, help="Fail instead of using a placeholder when a photo is unusable."),
-        click.option(
-            "--rates", type=click.Path(dir_okay=False, path_type=Path), help="Rate card (TOML): adds a repair estimate."
-        ),
-        click.option("--pdfa", is_flag=True, help="Archival PDF/A-3b with PAVE's data and the summary embedded."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+# ---- options, each declared once --------------------------------------------------------------
+
+_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
-@main.command(epilog=EXIT_CODES_HELP)
-@click.argument("bundle", type=click.Path(path_type=Path))
-@_render_options
-@click.option(
-    "--summary-json",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the report's summary (versioned JSON, see README) to this file.",
-)
-def render(bundle: Path, summary_json: Path | None, **options: Any) -> None:
-    """Render a saved session BUNDLE directory into a condition report."""
-    _render(bundle, summary_json=summary_json, **options)
+def _options(*decorators: _Decorator) -> _Decorator:
+    """Several click options as one decorator; --help lists them in this order."""
+
+    def apply(command: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
 
 
-@main.command(epilog=EXIT_CODES_HELP)
-@click.option(
+_FILE = click.Path(dir_okay=False, path_type=Path)
+_FOLDER = click.Path(file_okay=False, path_type=Path)
+
+_OUTPUT = click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    default=Path("demo.pdf"),
-    show_default=True,
-    help="Output PDF (or .html), or - for stdout.",
+    help="Output file, or - for stdout (default: <session key>.pdf in the current directory).",
 )
-def demo(output: Path) -> None:
-    """Render the bundled sample session (a 2009 BMW with 27 damages) with the sample brand."""
-    from .paths import sample_brand, sample_bundle, sample_rates
-
-    _render(
-        sample_bundle(),
-        output=output,
-        output_format=None,
-        brand=sample_brand(),
-        templates=None,
-        paper=None,
-        strict=True,
-        rates=sample_rates(),
-        pdfa=False,
-    )
-
-
-def _render(
-    bundle: Path,
-    *,
-    output: Path | None,
-    output_format: str | None,
-    brand: Path | None,
-    templates: Path | None,
-    paper: str | None,
-    strict: bool,
-    rates: Path | None,
-    pdfa: bool,
-    default_name: str | None = None,
-    summary_json: Path | None = None,
-) -> None:
-    from .report import preload_pdf_engine, render_bundle
-
-    output_format = _output_format(output, output_format, pdfa)
-    if output_format == "pdf":
-        preload_pdf_engine()
-    report = render_bundle(bundle, brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa)
-    _warn(report.warnings)
-    name = default_name or report.session_key or "report"
-    _write_output(report, output or Path(f"{name}.{output_format}"), output_format)
-    if summary_json:
-        report.write_summary(summary_json)
+_FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["pdf", "html"]),
+    help="PDF, or one self-contained HTML file (default: from the -o suffix, else PDF).",
+)
+_SUMMARY_JSON = click.option(
+    "--summary-json",
+    type=_FILE,
+    help="Also write the report's summary (versioned JSON, see README) to this file.",
+)
+_BRAND = click.option("--brand", type=_FILE, help="Brand file (TOML): name, logo, colours, footer, paper.")
+_TEMPLATES = click.option("--templates", type=_FOLDER, help="Folder of templates that override the built-in theme's.")
+_PAPER = click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"], case_sensitive=False),
+    help="Paper size (default: the brand's, else A4).",
+)
+_STRICT = click.option("--strict", is_flag=True, help="Fail instead of using a placeholder when a photo is unusable.")
+_RATES = click.option("--rates", type=_FILE, help="Rate card (TOML): adds a repair estimate.")
+_PDFA = click.option("--pdfa", is_flag=True, help="Archival PDF/A-3b with PAVE's data and the summary embedded.")
 
 
-#: Output suffixes that say which format is meant.
-_SUFFIX_FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
+def _render_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--brand, --templates, --paper, --strict, --rates and --pdfa, given to the command as `options`.
+
+    The brand file, rate card and templates folder are read and checked once, before the command
+    does anything (a batch does not fail every session for one typo).
+    """
+
+    @functools.wraps(command)
+    def with_options(
+        *args: Any,
+        brand: Path | None,
+        templates: Path | None,
+        paper: str | None,
+        strict: bool,
+        rates: Path | None,
+        pdfa: bool,
+        **kwargs: Any,
+    ) -> None:
+        options = RenderOptions.load(
+            brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa
+        )
+        command(*args, options=options, **kwargs)
+
+    return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA)(with_options)
 
 
-def _output_format(output: Path | None, output_format: str | None, pdfa: bool) -> str:
-    """--format, else the -o suffix, else PDF; a contradiction is a usage error, not a guess."""
-    implied = _SUFFIX_FORMATS.get(output.suffix.lower()) if output and str(output) != "-" else None
-    if output_format and implied and output_format != implied:
-        raise click.UsageError(f"-o {output} names a {implied.upper()} file but --format is {output_format}")
-    chosen = output_format or implied or "pdf"
-    if pdfa and chosen != "pdf":
-        raise click.UsageError("--pdfa makes an archival PDF: it cannot be combined with HTML output")
-    return chosen
+@dataclass(frozen=True)
+class _Pave:
+    """The PAVE account and download settings of fetch, report and batch."""
+
+    api_key: str
+    api_secret: str | None
+    username: str | None
+    base_url: str
+    cache: bool
+    timeout: float | None
 
 
-def _write_output(report: Any, output: Path, output_format: str) -> Path | None:
-    """Write the report to `output`, or to stdout for "-" (then stdout holds only the document)."""
-    if str(output) == "-":
-        data = report.pdf if output_format == "pdf" else report.html.encode("utf-8")
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
-        return None
-    written = report.write(output, output_format)
-    click.echo(f"wrote {written}")
-    return written
+def _pave_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--api-key (required), --api-secret, --username, --base-url, --no-cache and --timeout, as `pave`."""
 
+    @functools.wraps(command)
+    def with_pave(
+        *args: Any,
+        api_key: str,
+        api_secret: str | None,
+        username: str | None,
+        base_url: str,
+        no_cache: bool,
+        timeout: float | None,
+        **kwargs: Any,
+    ) -> None:
+        pave = _Pave(api_key, api_secret or None, username or None, base_url, not no_cache, timeout)
+        command(*args, pave=pave, **kwargs)
 
-def _warn(warnings: list[str], notes: list[str] | None = None) -> None:
-    for note in notes or []:
-        click.echo(f"reportgen: note: {_one_line(note)}", err=True)
-    for warning in warnings:
-        click.echo(f"reportgen: warning: {_one_line(warning)}", err=True)
-
-
-def _session_key(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from .models import is_valid_session_key
-
-    if not is_valid_session_key(value):
-        raise click.BadParameter("expected letters, digits and hyphens (at most 64 characters)")
-    return value
-
-
-def _api_options(command: Any) -> Any:
-    options = [
-        click.option("--api-key", envvar="PAVE_API_KEY", help="PAVE API key [env: PAVE_API_KEY]."),
+    return _options(
+        click.option(
+            "--api-key",
+            envvar="PAVE_API_KEY",
+            cls=_RequiredOption,
+            missing="no PAVE API key: set PAVE_API_KEY or pass --api-key",
+            help="PAVE API key [env: PAVE_API_KEY].",
+        ),
         click.option(
             "--api-secret",
             envvar="PAVE_API_SECRET",
@@ -252,10 +243,15 @@ def _api_options(command: Any) -> Any:
             help="Seconds the command (in a batch: each "
             "session) may take; photos not downloaded in time become placeholders (see README).",
         ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    )(with_pave)
+
+
+def _session_key(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .models import is_valid_session_key
+
+    if not is_valid_session_key(value):
+        raise click.BadParameter("expected letters, digits and hyphens (at most 64 characters)")
+    return value
 
 
 def _addresses(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -285,48 +281,122 @@ def _sender(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     return value
 
 
+_MAIL_OPTIONS = _options(
+    click.option(
+        "--smtp",
+        "smtp_url",
+        envvar="REPORTGEN_SMTP_URL",
+        help="smtp://user:pass@host:port, smtp+starttls://… or smtps://… [env: REPORTGEN_SMTP_URL].",
+    ),
+    click.option(
+        "--from",
+        "sender",
+        envvar="REPORTGEN_MAIL_FROM",
+        callback=_sender,
+        help="Sender address, 'Name <addr>' or 'addr' (the brand's name is used as the display "
+        "name when none is given) [env: REPORTGEN_MAIL_FROM].",
+    ),
+    click.option(
+        "--cc",
+        multiple=True,
+        callback=_addresses,
+        help="Copy to this address (repeatable, or several separated by commas).",
+    ),
+    click.option(
+        "--bcc",
+        multiple=True,
+        callback=_addresses,
+        help="Blind copy to this address (repeatable, or several separated by commas).",
+    ),
+    click.option("--subject", help="Subject (default from templates/email/subject.txt.j2)."),
+    click.option("--dry-run", is_flag=True, help="Write the message as an .eml file instead of sending it."),
+)
+
+
+# ---- commands -------------------------------------------------------------------------------------
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("bundle", type=click.Path(path_type=Path))
+@_options(_OUTPUT, _FORMAT)
+@_render_options
+@_SUMMARY_JSON
+def render(
+    bundle: Path, output: Path | None, output_format: str | None, summary_json: Path | None, options: RenderOptions
+) -> None:
+    """Render a saved session BUNDLE directory into a condition report."""
+    _render(bundle, options, output=output, output_format=output_format, summary_json=summary_json)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=Path("demo.pdf"),
+    show_default=True,
+    help="Output PDF (or .html), or - for stdout.",
+)
+def demo(output: Path) -> None:
+    """Render the bundled sample session (a 2009 BMW with 27 damages) with the sample brand."""
+    from .paths import sample_brand, sample_bundle, sample_rates
+
+    options = RenderOptions.load(brand=sample_brand(), strict=True, rates=sample_rates())
+    _render(sample_bundle(), options, output=output, output_format=None)
+
+
+def _render(
+    bundle: Path,
+    options: RenderOptions,
+    *,
+    output: Path | None,
+    output_format: str | None,
+    summary_json: Path | None = None,
+) -> None:
+    from .report import preload_pdf_engine, render_bundle
+
+    output_format = _output_format(output, output_format, options.pdfa)
+    if output_format == "pdf":
+        preload_pdf_engine()
+    report = render_bundle(bundle, options)
+    say_problems(report.warnings)
+    _write_output(report, output or Path(f"{report.session_key or 'report'}.{output_format}"), output_format)
+    if summary_json:
+        report.write_summary(summary_json)
+
+
+#: Output suffixes that say which format is meant.
+_SUFFIX_FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
+
+
+def _output_format(output: Path | None, output_format: str | None, pdfa: bool) -> str:
+    """--format, else the -o suffix, else PDF; a contradiction is a usage error, not a guess."""
+    implied = _SUFFIX_FORMATS.get(output.suffix.lower()) if output and str(output) != "-" else None
+    if output_format and implied and output_format != implied:
+        raise click.UsageError(f"-o {output} names a {implied.upper()} file but --format is {output_format}")
+    chosen = output_format or implied or "pdf"
+    if pdfa and chosen != "pdf":
+        raise click.UsageError("--pdfa makes an archival PDF: it cannot be combined with HTML output")
+    return chosen
+
+
+def _write_output(report: Report, output: Path, output_format: str) -> Path | None:
+    """Write the report to `output`, or to stdout for "-" (then stdout holds only the document)."""
+    if str(output) == "-":
+        data = report.pdf if output_format == "pdf" else report.html.encode("utf-8")
+        click.echo(data, nl=False)  # bytes go to stdout's binary buffer, flushed
+        return None
+    written = report.write(output, output_format)
+    click.echo(f"wrote {written}")
+    return written
+
+
 def _check_mail(ctx: click.Context, smtp_url: str | None, sender: str | None, dry_run: bool) -> None:
     # A dry run writes the very message a real run would send, From: included: only the server is optional.
     if not dry_run and not smtp_url:
         raise click.UsageError("no SMTP server: set REPORTGEN_SMTP_URL or pass --smtp", ctx)
     if not sender:
         raise click.UsageError("no sender: set REPORTGEN_MAIL_FROM or pass --from", ctx)
-
-
-def _mail_options(command: Any) -> Any:
-    options = [
-        click.option(
-            "--smtp",
-            "smtp_url",
-            envvar="REPORTGEN_SMTP_URL",
-            help="smtp://user:pass@host:port, smtp+starttls://… or smtps://… [env: REPORTGEN_SMTP_URL].",
-        ),
-        click.option(
-            "--from",
-            "sender",
-            envvar="REPORTGEN_MAIL_FROM",
-            callback=_sender,
-            help="Sender address, 'Name <addr>' or 'addr' (the brand's name is used as the display "
-            "name when none is given) [env: REPORTGEN_MAIL_FROM].",
-        ),
-        click.option(
-            "--cc",
-            multiple=True,
-            callback=_addresses,
-            help="Copy to this address (repeatable, or several separated by commas).",
-        ),
-        click.option(
-            "--bcc",
-            multiple=True,
-            callback=_addresses,
-            help="Blind copy to this address (repeatable, or several separated by commas).",
-        ),
-        click.option("--subject", help="Subject (default from templates/email/subject.txt.j2)."),
-        click.option("--dry-run", is_flag=True, help="Write the message as an .eml file instead of sending it."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
 
 
 def _deliver(
@@ -342,21 +412,19 @@ def _deliver(
     smtp_url: str | None,
     sender: str | None,
     dry_run: bool,
-    brand: Path | None,
+    brand: Brand,
     templates: Path | None,
     stdout_is_document: bool = False,
 ) -> None:
-    from .brand import load_brand
     from .files import write_atomic
     from .mail import MailContext, compose, parse_smtp_url, send
 
     _check_mail(ctx, smtp_url, sender, dry_run)
     settings = parse_smtp_url(smtp_url) if smtp_url and not dry_run else None
     # Without a brand file the mail names no company (the sender's own name signs it, if any).
-    brand_name = load_brand(brand).name if brand else ""
     mail = compose(
         pdf,
-        context=MailContext.from_summary(summary, brand_name),
+        context=MailContext.from_summary(summary, brand.name),
         sender=sender or "",
         to=to,
         cc=cc,
@@ -374,101 +442,69 @@ def _deliver(
     click.echo(f"sent to {', '.join(mail.recipients)}", err=stdout_is_document)
 
 
-def _fetch(
-    ctx: click.Context,
-    session_key: str,
-    directory: Path,
-    api_key: str | None,
-    api_secret: str | None,
-    username: str | None,
-    base_url: str,
-    no_cache: bool,
-    timeout: float | None,
-) -> Path:
-    started = time.monotonic()  # --timeout counts from here, imports included
-    if not api_key:
-        raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("session_key", callback=_session_key)
+@click.option(
+    "-d",
+    "--directory",
+    type=_FOLDER,
+    help="Bundle directory to write (default: ./<SESSION_KEY>/).",
+)
+@_pave_options
+def fetch(session_key: str, directory: Path | None, pave: _Pave) -> None:
+    """Save a PAVE session (results, photo list, session record, photos) as a bundle directory."""
+    started = time.monotonic()  # --timeout counts from here
     from .download import ImageCache
     from .fetch import fetch_bundle
     from .pave import Credentials
 
     result = fetch_bundle(
         session_key,
-        directory,
-        credentials=Credentials(api_key, api_secret or None, username or None),
-        base_url=base_url,
-        cache=None if no_cache else ImageCache.default(),
-        deadline=started + timeout if timeout is not None else None,
+        directory or Path(session_key),
+        credentials=Credentials(pave.api_key, pave.api_secret, pave.username),
+        base_url=pave.base_url,
+        cache=ImageCache.default() if pave.cache else None,
+        deadline=started + pave.timeout if pave.timeout is not None else None,
     )
-    _warn(result.warnings, result.notes)
-    return result.path
+    say_problems(result.warnings, result.notes)
+    click.echo(f"wrote {result.path}")
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("session_key", callback=_session_key)
-@click.option(
-    "-d",
-    "--directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Bundle directory to write (default: ./<SESSION_KEY>/).",
-)
-@_api_options
-@click.pass_context
-def fetch(ctx: click.Context, session_key: str, directory: Path | None, **api: Any) -> None:
-    """Save a PAVE session (results, photo list, session record, photos) as a bundle directory."""
-    path = _fetch(ctx, session_key, directory or Path(session_key), **api)
-    click.echo(f"wrote {path}")
-
-
-@main.command(epilog=EXIT_CODES_HELP)
-@click.argument("session_key", callback=_session_key)
+@_options(_OUTPUT, _FORMAT)
 @_render_options
 @click.option(
     "--keep-bundle",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_FOLDER,
     help="Also keep the fetched bundle in this directory.",
 )
-@click.option(
-    "--summary-json",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the report's summary (versioned JSON, see README) to this file.",
-)
-@_api_options
+@_SUMMARY_JSON
+@_pave_options
 @click.option(
     "--email-to",
     multiple=True,
     callback=_addresses,
     help="Email the PDF to this address (repeatable, or several separated by commas).",
 )
-@_mail_options
+@_MAIL_OPTIONS
 @click.pass_context
 def report(
     ctx: click.Context,
+    /,
     session_key: str,
-    keep_bundle: Path | None,
-    summary_json: Path | None,
     output: Path | None,
     output_format: str | None,
-    brand: Path | None,
-    templates: Path | None,
-    paper: str | None,
-    strict: bool,
-    rates: Path | None,
-    pdfa: bool,
-    api_key: str | None,
-    api_secret: str | None,
-    username: str | None,
-    base_url: str,
-    no_cache: bool,
-    timeout: float | None,
+    options: RenderOptions,
+    keep_bundle: Path | None,
+    summary_json: Path | None,
+    pave: _Pave,
     email_to: tuple[str, ...],
     **mail: Any,
 ) -> None:
     """Fetch a PAVE session and render its condition report in one go."""
-    if not api_key:
-        raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
     started = time.monotonic()  # --timeout counts from here
-    output_format = _output_format(output, output_format, pdfa)
+    output_format = _output_format(output, output_format, options.pdfa)
     if email_to and output_format != "pdf":
         raise click.UsageError("--email-to sends the PDF: drop --format html", ctx)
     if email_to:
@@ -482,27 +518,22 @@ def report(
     try:
         # The limit covers fetching and laying out; writing the finished document is not cut short,
         # so a timed-out command leaves nothing behind and a written file is always whole.
-        with time_limit(timeout, started):
+        with time_limit(pave.timeout, started):
             result = generate_report(
                 session_key,
-                api_key=api_key,
-                api_secret=api_secret,
-                username=username,
-                base_url=base_url,
-                brand=brand,
-                templates=templates,
-                paper=paper,
-                strict=strict,
-                rates=rates,
-                pdfa=pdfa,
-                cache=not no_cache,
+                options,
+                api_key=pave.api_key,
+                api_secret=pave.api_secret,
+                username=pave.username,
+                base_url=pave.base_url,
+                cache=pave.cache,
                 keep_bundle=keep_bundle,
-                deadline=started + timeout if timeout is not None else None,
+                deadline=started + pave.timeout if pave.timeout is not None else None,
             )
             result.pdf if output_format == "pdf" else result.html  # noqa: B018 (lay out within the limit)
     except TimeLimitExceeded as error:
         raise ReportgenError(str(error), session_key=session_key) from None
-    _warn(result.warnings, result.notes)
+    say_problems(result.warnings, result.notes)
     written = _write_output(result, output or Path(f"{session_key}.{output_format}"), output_format)
     if summary_json:
         result.write_summary(summary_json)
@@ -513,8 +544,8 @@ def report(
             result.summary,
             pdf_path=written or Path(f"{session_key}.pdf"),
             to=email_to,
-            brand=brand,
-            templates=templates,
+            brand=options.brand,
+            templates=options.templates,
             stdout_is_document=written is None,
             **mail,
         )
@@ -530,17 +561,27 @@ def report(
     callback=_addresses,
     help="Recipient address (repeatable, or several separated by commas).",
 )
-@_mail_options
+@_MAIL_OPTIONS
 @click.option(
     "--summary",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The report's summary JSON (default: <PDF name>.json beside it, when present).",
 )
-@click.option("--brand", type=click.Path(dir_okay=False, path_type=Path), help="Brand file, for the sender's name.")
-@click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Template override folder.")
+@click.option("--brand", type=_FILE, help="Brand file, for the sender's name.")
+@click.option("--templates", type=_FOLDER, help="Template override folder.")
 @click.pass_context
-def email(ctx: click.Context, pdf: Path, to: tuple[str, ...], summary: Path | None, **mail: Any) -> None:
+def email(
+    ctx: click.Context,
+    /,
+    pdf: Path,
+    to: tuple[str, ...],
+    summary: Path | None,
+    brand: Path | None,
+    templates: Path | None,
+    **mail: Any,
+) -> None:
     """Email a condition report PDF, with a text and an HTML message."""
+    from .brand import load_brand
     from .mail import load_summary
 
     _check_mail(ctx, mail["smtp_url"], mail["sender"], mail["dry_run"])
@@ -551,79 +592,54 @@ def email(ctx: click.Context, pdf: Path, to: tuple[str, ...], summary: Path | No
     # unusable is an error, so a customer never gets the generic message by accident.
     summary_path = summary or pdf.with_suffix(".json")
     summary_data = load_summary(summary_path) if summary or summary_path.exists() else None
-    _deliver(ctx, data, summary_data, pdf_path=pdf, to=to, **mail)
+    loaded = load_brand(brand) if brand else Brand()
+    _deliver(ctx, data, summary_data, pdf_path=pdf, to=to, brand=loaded, templates=templates, **mail)
 
 
 @main.command(epilog="Exit codes: 0 every session written or already there, 1 any failed, 2 usage error.")
-@click.argument("keys_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("keys_file", type=_FILE)
 @click.option(
     "-d",
     "--directory",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_FOLDER,
     default=Path("."),
     show_default=True,
     help="Where <KEY>.pdf files and batch-summary.json go.",
 )
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
 @click.option("--force", is_flag=True, help="Render again sessions whose PDF already exists.")
-@click.option("--brand", type=click.Path(dir_okay=False, path_type=Path), help="Brand file (TOML).")
-@click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Template override folder.")
-@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), help="Paper size.")
-@click.option("--strict", is_flag=True, help="Fail a session instead of using photo placeholders.")
-@click.option("--rates", type=click.Path(dir_okay=False, path_type=Path), help="Rate card (TOML): adds an estimate.")
-@click.option("--pdfa", is_flag=True, help="Archival PDF/A-3b with PAVE's data embedded.")
-@_api_options
+@_render_options
+@_pave_options
 @click.pass_context
 def batch(
     ctx: click.Context,
+    /,
     keys_file: Path,
     directory: Path,
     jobs: int | None,
     force: bool,
-    brand: Path | None,
-    templates: Path | None,
-    paper: str | None,
-    strict: bool,
-    rates: Path | None,
-    pdfa: bool,
-    api_key: str | None,
-    api_secret: str | None,
-    username: str | None,
-    base_url: str,
-    no_cache: bool,
-    timeout: float | None,
+    options: RenderOptions,
+    pave: _Pave,
 ) -> None:
     """Render every session key in KEYS_FILE (one per line, # comments allowed)."""
-    if not api_key:
-        raise click.UsageError("no PAVE API key: set PAVE_API_KEY or pass --api-key", ctx)
-    from .batch import read_keys, run_batch
-    from .brand import load_brand
-    from .estimate import load_rate_card
+    from ._console import BatchProgress
+    from .batch import BatchStatus, read_keys, run_batch
 
     keys = read_keys(keys_file)
-    options = {
-        "api_key": api_key,
-        "api_secret": api_secret,
-        "username": username,
-        "base_url": base_url,
-        # Parsed once here so a bad brand file is one usage-time error, not one per session.
-        "brand": load_brand(brand) if brand else None,
-        "templates": templates,
-        "paper": paper,
-        "strict": strict,
-        "cache": not no_cache,
-        "pdfa": pdfa,
-        "timeout": timeout,
-        "rates": load_rate_card(rates) if rates else None,
-    }
-    with _BatchProgress(len(keys)) as progress:
+    with BatchProgress(len(keys)) as progress:
         try:
             results = run_batch(
                 keys,
                 directory,
+                options,
+                api_key=pave.api_key,
+                api_secret=pave.api_secret,
+                username=pave.username,
+                base_url=pave.base_url,
+                cache=pave.cache,
+                timeout=pave.timeout,
                 jobs=jobs,
                 force=force,
-                options=options,
                 on_result=progress.update,
                 on_warning=progress.warn,
                 on_interrupt=progress.interrupted,
@@ -633,99 +649,16 @@ def batch(
                 "reportgen: batch interrupted; reports finished so far were kept and are listed "
                 f"in {directory / 'batch-summary.json'}"
             )
-            ctx.exit(130)
-    counts = {status: sum(1 for r in results if r.status == status) for status in ("written", "skipped", "failed")}
+            ctx.exit(ExitCode.INTERRUPTED)
+    counts = {status: sum(1 for r in results if r.status is status) for status in BatchStatus}
     with_warnings = sum(1 for r in results if r.warnings)
     click.echo(
-        f"batch: {counts['written']} written, {counts['skipped']} skipped, {counts['failed']} failed, "
-        f"{with_warnings} with warnings (summary in {directory / 'batch-summary.json'})"
+        f"batch: {counts[BatchStatus.WRITTEN]} written, {counts[BatchStatus.SKIPPED]} skipped, "
+        f"{counts[BatchStatus.FAILED]} failed, {with_warnings} with warnings "
+        f"(summary in {directory / 'batch-summary.json'})"
     )
-    if counts["failed"]:
-        ctx.exit(EXIT_ERROR)
-
-
-class _BatchProgress:
-    """A live bar on a terminal (done, failed, rate, ETA); one plain line per session otherwise.
-
-    Either way each warning of a session is one line on stderr, prefixed with its key.
-    """
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.failed = 0
-        self.rendered = 0
-        self.live = sys.stderr.isatty()
-        self._progress: Any = None
-
-    def __enter__(self) -> _BatchProgress:
-        if self.live:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self._progress = Progress(
-                TextColumn("[bold]reports"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[failed]} failed · {task.fields[rate]}"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=False,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task("batch", total=self.total, failed=0, rate="–")
-            self._started = time.monotonic()
-        return self
-
-    def say(self, line: str) -> None:
-        """One line on stderr, above the bar when there is one (rich keeps the bar below it)."""
-        if self._progress is not None:
-            self._progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
-        else:
-            click.echo(line, err=True)
-
-    def warn(self, message: str) -> None:
-        self.say(f"reportgen: warning: {_one_line(message)}")
-
-    def interrupted(self, running: list[str]) -> None:
-        finishing = (
-            (f"; finishing {len(running)} running ({', '.join(running)}), press Ctrl-C again to stop them")
-            if running
-            else ""
-        )
-        self.say(f"reportgen: interrupted: no new session starts{finishing}")
-
-    def update(self, result: Any) -> None:
-        if not result.ok:
-            self.failed += 1
-        if result.status != "skipped":
-            self.rendered += 1
-        if self._progress is not None:
-            # Skipped sessions cost nothing: the rate counts sessions actually tried.
-            rate = self.rendered / max(time.monotonic() - self._started, 1e-6)
-            self._progress.update(
-                self._task, advance=1, failed=self.failed, rate=f"{rate:.2f}/s" if self.rendered else "–"
-            )
-            if not result.ok:
-                self.say(f"{result.session_key}: {result.error}")
-        else:
-            detail = (
-                f": {result.error}"
-                if result.error
-                else f" ({result.seconds:.1f} s)"
-                if result.status == "written"
-                else f" ({len(result.warnings)} warning{'s' if len(result.warnings) > 1 else ''} when written)"
-                if result.warnings
-                else ""
-            )
-            click.echo(f"{result.session_key}: {result.status}{detail}", err=True)
-        # Warnings of a skipped session were shown when it was written; its summary keeps them.
-        if result.status == "written":
-            for warning in result.warnings:
-                self.warn(f"{result.session_key}: {warning}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+    if counts[BatchStatus.FAILED]:
+        ctx.exit(ExitCode.ERROR)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,9 +12,27 @@ ReportgenError
       ├── AuthenticationError     PAVE refused the API key, secret or username (401/403)
       ├── SessionNotFoundError    PAVE does not know the session (404)
       └── NotInspectedError       the session exists but is not inspected yet (400)
+
+Outside the tree on purpose: timelimit.TimeLimitExceeded, raised by timelimit.time_limit, is a
+BaseException like KeyboardInterrupt, so that no `except Exception` on the way can swallow it.
 """
 
 from __future__ import annotations
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ConfigError",
+    "DeliveryError",
+    "ImageError",
+    "InvalidBundleError",
+    "InvalidDataError",
+    "InvalidSessionKeyError",
+    "NotInspectedError",
+    "RenderError",
+    "ReportgenError",
+    "SessionNotFoundError",
+]
 
 
 class ReportgenError(Exception):

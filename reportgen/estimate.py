@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,15 @@ from typing import Any
 from . import vocabulary
 from .errors import ConfigError
 from .files import read_toml
+
+__all__ = [
+    "Estimate",
+    "EstimateLine",
+    "PricedDamage",
+    "RateCard",
+    "estimate",
+    "load_rate_card",
+]
 
 CENT = Decimal("0.01")
 #: Above this an amount is surely a typo, and the arithmetic in cents would overflow.
@@ -34,6 +43,8 @@ _COMPONENT_CODE = re.compile(r"[A-Z0-9]+(?:_[A-Z0-9]+)*")
 
 @dataclass(frozen=True)
 class RateCard:
+    """A checked rate card: labour rate, hours by repair method and severity, part prices."""
+
     currency: str
     locale: str
     labour_rate: Decimal
@@ -50,6 +61,8 @@ class RateCard:
 
 @dataclass(frozen=True)
 class EstimateLine:
+    """One damage priced: hours, labour and parts; `total` is zero for normal wear."""
+
     number: int
     hours: Decimal
     labour: Decimal
@@ -64,18 +77,42 @@ class EstimateLine:
 
 @dataclass(frozen=True)
 class Estimate:
+    """The priced lines of a report; every figure below is summed from them, none is stored twice."""
+
     card: RateCard
     lines: tuple[EstimateLine, ...]
-    excess_wear: Decimal
-    normal_wear: Decimal
-    total: Decimal
-    normal_wear_lines: int = field(default=0)
+
+    @property
+    def excess_wear(self) -> Decimal:
+        """What the chargeable damages cost."""
+        return sum((line.total for line in self.lines if line.chargeable), Decimal("0"))
+
+    @property
+    def normal_wear(self) -> Decimal:
+        """What the normal-wear damages are charged: zero, as the card prices them at zero.
+
+        Summed from the lines all the same, so the PDF's totals (excess + normal = total) add up
+        from the lines by construction.
+        """
+        return sum((line.total for line in self.lines if not line.chargeable), Decimal("0"))
+
+    @property
+    def normal_wear_lines(self) -> int:
+        """How many damages are normal wear."""
+        return sum(1 for line in self.lines if not line.chargeable)
+
+    @property
+    def total(self) -> Decimal:
+        """What the estimate comes to."""
+        return self.excess_wear + self.normal_wear
 
 
 def load_rate_card(path: str | Path) -> RateCard:
-    """Read and check a rate card: any key reportgen does not know is an error, as a typo would
-    otherwise price damages at the default silently. extra_repair_methods and extra_components
-    declare the codes PAVE sends that reportgen's vocabulary does not know yet.
+    """Read and check a rate card; any problem is a ConfigError naming the file, table and key.
+
+    Any key reportgen does not know is an error, as a typo would otherwise price damages at the
+    default silently. extra_repair_methods and extra_components declare the codes PAVE sends that
+    reportgen's vocabulary does not know yet.
     """
     file = Path(path)
     data = read_toml(file, "rate card")
@@ -194,7 +231,7 @@ def _texts(data: dict[str, Any], key: str, context: str) -> list[str]:
 
 
 def _closest(name: str, known: Any) -> str:
-    """ ", did you mean "X"?" for the known name nearest a typo, compared without case; else ""."""
+    """The ', did you mean "X"?' for the known name nearest a typo, compared without case; else ""."""
     by_folded = {candidate.lower(): candidate for candidate in known}
     match = difflib.get_close_matches(name.strip().lower(), list(by_folded), n=1)
     return f", did you mean {_quoted(by_folded[match[0]])}?" if match else ""
@@ -226,7 +263,7 @@ def _is_locale(name: Any) -> bool:
 
     try:
         Locale.parse(name)
-    except Exception:  # Babel raises ValueError, TypeError or UnknownLocaleError depending on the name
+    except Exception:  # noqa: BLE001 (Babel raises ValueError, TypeError or UnknownLocaleError by the name)
         return False
     return True
 
@@ -265,6 +302,7 @@ class PricedDamage:
 
 
 def estimate(card: RateCard, damages: list[PricedDamage]) -> Estimate:
+    """Price each damage with the card; a gap in the card is priced by default and named in `gap`."""
     lines = []
     for damage in damages:
         normal = any(marker in damage.tolerance.lower() for marker in card.normal_wear)
@@ -293,5 +331,4 @@ def estimate(card: RateCard, damages: list[PricedDamage]) -> Estimate:
         lines.append(
             EstimateLine(damage.number, hours, labour, parts, Decimal("0") if normal else total, not normal, note, gap)
         )
-    excess = sum((line.total for line in lines if line.chargeable), Decimal("0"))
-    return Estimate(card, tuple(lines), excess, Decimal("0"), excess, sum(1 for line in lines if not line.chargeable))
+    return Estimate(card, tuple(lines))

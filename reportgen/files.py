@@ -11,6 +11,8 @@ from typing import Any
 
 from .errors import ConfigError, ReportgenError
 
+__all__ = ["ensure_directory", "read_toml", "write_atomic"]
+
 
 def write_atomic(target: Path, data: bytes) -> Path:
     """Write `data` to `target` so a reader sees the old file or the new, never half.

@@ -17,17 +17,27 @@ from pathlib import Path
 from typing import Any
 
 from . import glyphs, imaging, view, vocabulary
-from .brand import Brand, check_paper, load_brand
+from .brand import Brand
 from .bundle import HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE, Bundle, load_bundle
 from .errors import ConfigError, ImageError, ReportgenError
-from .estimate import PricedDamage, RateCard, load_rate_card
+from .estimate import PricedDamage, RateCard
 from .estimate import estimate as compute_estimate
 from .files import write_atomic
+from .options import RenderOptions
 from .paths import fonts_dir
 from .plan import MAX_CLOSEUPS, MAX_REPORT_DAMAGES, chosen_attempts, condition_photos, limit_plan, plan_photos
 from .render import Theme, render_html
 from .summary import build_summary
 from .viewmodel import ReportView
+
+__all__ = [
+    "Report",
+    "agenerate_report",
+    "generate_report",
+    "preload_pdf_engine",
+    "render_bundle",
+    "warm_up",
+]
 
 _LOG = logging.getLogger("reportgen")
 MARKER_FONT = "Inter-Bold.otf"
@@ -62,6 +72,7 @@ class Report:
 
     @cached_property
     def pdf(self) -> bytes:
+        """The PDF (PDF/A-3b with `pdfa`), laid out on first use and kept."""
         from .pdf import write_pdf  # WeasyPrint costs ~1 s to import: only when a PDF is wanted.
 
         started = time.perf_counter()
@@ -87,6 +98,7 @@ class Report:
 
 def generate_report(
     session_key: str,
+    options: RenderOptions | None = None,
     *,
     api_key: str,
     api_secret: str | None = None,
@@ -96,14 +108,14 @@ def generate_report(
     keep_bundle: str | Path | None = None,
     timeout: float | None = None,
     deadline: float | None = None,
-    **render_options: Any,
 ) -> Report:
-    """Fetch a live session from PAVE and render it; nothing stays on disk unless keep_bundle.
+    """Fetch a live session from PAVE and render it with `options`; nothing stays on disk unless keep_bundle.
 
     Without api_secret and username, PAVE's photo list cannot be fetched and the report says the
     capture checklist is unavailable. cache=True uses the per-user image cache, a path uses that
     folder, False downloads every photo again. base_url defaults to PAVE's production API.
-    render_options are render_bundle's.
+    `options` arrive loaded and checked (RenderOptions.load), so a mistake in a brand file or rate
+    card is found before any network work.
 
     timeout (seconds from now), or deadline (a time.monotonic() moment), is when the whole report
     should be done: the fetch stops once two thirds of the time are spent (leaving at most 20 s
@@ -111,9 +123,6 @@ def generate_report(
     placeholders with a warning. Rendering itself is not interrupted here: wrap the call in
     timelimit.time_limit (as the command line does) to enforce the rest.
     """
-    if render_options.get("rates") is not None and not isinstance(render_options["rates"], RateCard):
-        # A mistake in the rate card fails before anything is downloaded or kept.
-        render_options["rates"] = load_rate_card(render_options["rates"])
     # The network layer (httpx) loads only here, so rendering a saved bundle never pays for it.
     from .download import ImageCache
     from .fetch import fetch_bundle
@@ -132,19 +141,42 @@ def generate_report(
             cache=image_cache,
             deadline=network_deadline(end) if end is not None else None,
         )
-        report = render_bundle(fetched.path, **render_options)
+        report = render_bundle(fetched.path, options)
     report.warnings[:0] = fetched.warnings
     report.notes[:0] = fetched.notes
     report.summary["warnings"] = list(report.warnings)
     return report
 
 
-async def agenerate_report(session_key: str, **options: Any) -> Report:
+async def agenerate_report(
+    session_key: str,
+    options: RenderOptions | None = None,
+    *,
+    api_key: str,
+    api_secret: str | None = None,
+    username: str | None = None,
+    base_url: str | None = None,
+    cache: bool | str | Path = True,
+    keep_bundle: str | Path | None = None,
+    timeout: float | None = None,
+    deadline: float | None = None,
+) -> Report:
     """generate_report for async services: the network, imaging and layout run in a worker thread."""
     import asyncio
 
     def work() -> Report:
-        report = generate_report(session_key, **options)
+        report = generate_report(
+            session_key,
+            options,
+            api_key=api_key,
+            api_secret=api_secret,
+            username=username,
+            base_url=base_url,
+            cache=cache,
+            keep_bundle=keep_bundle,
+            timeout=timeout,
+            deadline=deadline,
+        )
         report.pdf  # noqa: B018 (lay out now, in the thread, not later on the event loop)
         return report
 
@@ -153,6 +185,8 @@ async def agenerate_report(session_key: str, **options: Any) -> Report:
 
 @dataclass(frozen=True)
 class _Options:
+    """RenderOptions resolved for one bundle: the theme found, the clock read."""
+
     brand: Brand
     theme: Theme
     paper: str | None
@@ -165,6 +199,7 @@ class _Options:
 
 def render_bundle(
     path: str | Path,
+    options: RenderOptions | None = None,
     *,
     brand: Brand | str | Path | None = None,
     templates: str | Path | None = None,
@@ -174,29 +209,41 @@ def render_bundle(
     pdfa: bool = False,
     generated_at: datetime | None = None,
 ) -> Report:
-    """Turn a saved session bundle into a Report.
+    """Turn a saved session bundle into a Report, rendered with `options` (see RenderOptions).
 
-    A photo that is missing or unreadable becomes a visible placeholder and a warning; with
-    strict=True it raises ImageError instead. rates (a rate card) adds a repair estimate; pdfa
-    makes an archival PDF/A-3b carrying PAVE's data. generated_at, else SOURCE_DATE_EPOCH, else
-    now, is the generation time printed in the report; with either set, the same bundle and
-    options give a byte-identical PDF.
+    The keywords are a convenience for one-off calls: they make the options with
+    RenderOptions.load() (reading a brand file or rate card given as a path), and cannot be
+    combined with `options`. A photo that is missing or unreadable becomes a visible placeholder
+    and a warning; with strict it raises ImageError instead.
     """
+    keywords = (brand, templates, paper, rates, generated_at) != (None,) * 5 or strict or pdfa
+    if options is not None and keywords:
+        raise TypeError("render_bundle() takes options or option keywords, not both")
     bundle = load_bundle(path)
     try:
-        fixed = generated_at or _source_date_epoch()
-        options = _Options(
-            brand=brand if isinstance(brand, Brand) else load_brand(brand) if brand else Brand(),
-            theme=Theme(Path(templates) if templates else None),
-            paper=check_paper(paper) if paper else None,
-            strict=strict,
+        if options is None:
+            options = RenderOptions.load(
+                brand=brand,
+                templates=templates,
+                paper=paper,
+                strict=strict,
+                rates=rates,
+                pdfa=pdfa,
+                generated_at=generated_at,
+            )
+        fixed = options.generated_at or _source_date_epoch()
+        resolved = _Options(
+            brand=options.brand,
+            theme=Theme(options.templates),
+            paper=options.paper,
+            strict=options.strict,
             generated_at=fixed or datetime.now(UTC),
             # The PDF's own dates never depend on the clock: the inspection's end stands in.
             document_date=_source_date_epoch() or bundle.results.session.inspect_ended_at or fixed,
-            rates=rates if isinstance(rates, RateCard) or rates is None else load_rate_card(rates),
-            pdfa=pdfa,
+            rates=options.rates,
+            pdfa=options.pdfa,
         )
-        return _build(bundle, options)
+        return _build(bundle, resolved)
     except ReportgenError as error:
         error.session_key = error.session_key or bundle.session_key or None
         raise
@@ -305,9 +352,10 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     coverage = glyphs.view_coverage(report_view)
     report_view = replace(report_view, cjk_font=coverage.needs_fallback)
     summary = build_summary(bundle.results, all_planned, report_view, options.generated_at, estimate)
-    if coverage.missing:
+    glyph_warning = coverage.warning()
+    if glyph_warning:
         # For the operator (stderr, summary), not the customer's PDF: the view is already built.
-        warnings.append(coverage.warning())
+        warnings.append(glyph_warning)
     summary["warnings"] = list(warnings)
     sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
     return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
@@ -332,6 +380,17 @@ def preload_pdf_engine() -> None:
     """
     if "reportgen.pdf" not in sys.modules:
         threading.Thread(target=_import_quietly, args=("reportgen.pdf",), daemon=True).start()
+
+
+def warm_up() -> None:
+    """Pay now for what a process's first PDF costs: importing WeasyPrint and setting up the fonts.
+
+    For a long-lived worker (a batch worker, a service) before its first report, so that report
+    is as fast as the rest. Safe to call more than once: the font setup is kept for the process.
+    """
+    from . import pdf
+
+    pdf._font_config()  # the process's one FontConfiguration, cached
 
 
 def _import_quietly(name: str) -> None:

@@ -7,12 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
-from reportgen.cli import main
+from reportgen.cli import EXIT_CODES_HELP, ExitCode, main
 
-from .conftest import SAMPLE_BRAND, damage, hotspots, jpeg_bytes, photo
+from .conftest import SAMPLE_BRAND, add_session, damage, hotspots, jpeg_bytes, photo
+from .fake_pave import API_KEY
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -154,3 +156,63 @@ def test_exit_130_is_documented() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert "| 130 | interrupted" in readme
     assert "130 interrupted" in CliRunner().invoke(main, ["--help"]).output
+
+
+# ---- the commands share their options -------------------------------------------------------------
+
+RENDER_OPTIONS = ("brand", "templates", "paper", "strict", "rates", "pdfa")
+
+
+def described(command: str, name: str) -> tuple[object, ...]:
+    (param,) = [p for p in main.commands[command].params if p.name == name]
+    assert isinstance(param, click.Option)
+    return (param.opts, param.help, repr(param.type), param.is_flag, param.default)
+
+
+@pytest.mark.parametrize("name", RENDER_OPTIONS)
+def test_render_report_and_batch_share_one_declaration_of_each_render_option(name: str) -> None:
+    assert described("render", name) == described("report", name) == described("batch", name)
+
+
+@pytest.mark.parametrize("command", ["fetch", "report", "batch"])
+def test_a_missing_api_key_is_one_usage_line_for_every_command_that_needs_it(tmp_path: Path, command: str) -> None:
+    keys = tmp_path / "keys.txt"
+    keys.write_text("TST-1\n")
+    argument = str(keys) if command == "batch" else "TST-1"
+    result = CliRunner().invoke(main, [command, argument], env={"PAVE_API_KEY": ""})
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == ["Error: no PAVE API key: set PAVE_API_KEY or pass --api-key"]
+    assert "[required]" in CliRunner().invoke(main, [command, "--help"]).output
+
+
+def test_every_exit_code_is_in_the_help_and_the_readme() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for code in ExitCode:
+        assert f"| {code.value} |" in readme and f" {code.value} " in EXIT_CODES_HELP + " ", code
+
+
+def test_report_reads_the_brand_file_before_downloading_anything(pave, tmp_path: Path) -> None:
+    add_session(pave, "TST-LIVE1")
+    (tmp_path / "brand.toml").write_text('primary_color = "red"\n')
+    result = CliRunner().invoke(
+        main,
+        ["report", "TST-LIVE1", "--brand", str(tmp_path / "brand.toml"), "-o", str(tmp_path / "r.pdf")],
+        env={"PAVE_API_KEY": API_KEY, "PAVE_BASE_URL": pave.api_url, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    assert result.exit_code == 1 and "primary_color must be a hex colour" in result.stderr
+    assert pave.api_log == [] and pave.image_log == [] and not (tmp_path / "r.pdf").exists()
+
+
+def test_batch_checks_the_templates_folder_once_before_rendering(pave, tmp_path: Path) -> None:
+    for key in ("TST-1", "TST-2"):
+        add_session(pave, key)
+    (tmp_path / "keys.txt").write_text("TST-1\nTST-2\n")
+    result = CliRunner().invoke(
+        main,
+        ["batch", str(tmp_path / "keys.txt"), "-d", str(tmp_path / "out"), "--templates", str(tmp_path / "nope")],
+        env={"PAVE_API_KEY": API_KEY, "PAVE_BASE_URL": pave.api_url, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    assert result.exit_code == 1
+    assert result.stderr == f"reportgen: error: templates folder {tmp_path / 'nope'}: not a directory\n"
+    assert pave.api_log == [] and not (tmp_path / "out").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -327,3 +328,24 @@ def test_a_gap_in_the_card_is_named_for_its_keeper_and_worded_for_the_customer(t
         "no part price for component 'BUMPER_FRONT_UNIQUE'"
     )
     assert lines[2].gap == "" and lines[2].hours == Decimal("2")
+
+
+def test_the_estimates_figures_are_summed_from_its_lines(tmp_path: Path) -> None:
+    card = load_rate_card(card_file(tmp_path, 'normal_wear = ["NAAA Acceptable"]\n[hours.Refinish]\nminor = 2\n'))
+    priced = estimate(
+        card,
+        [
+            PricedDamage(1, "HOOD_FRONT_UNIQUE", "minor", "Refinish", "2 inches"),
+            PricedDamage(2, "DOOR_FRONT_LEFT", "minor", "Refinish", "1/8 inch - NAAA Acceptable"),
+            PricedDamage(3, "ROOF_UNIQUE", "minor", "Refinish", "1/8 inch - naaa acceptable"),
+        ],
+    )
+    assert [line.chargeable for line in priced.lines] == [True, False, False]
+    # The normal-wear lines keep their labour (what is waived) and are charged nothing.
+    assert [line.labour for line in priced.lines] == [Decimal("190.00")] * 3
+    assert (priced.excess_wear, priced.normal_wear, priced.total) == (Decimal("190.00"), 0, Decimal("190.00"))
+    assert priced.normal_wear_lines == 2
+    # Nothing is stored beside the lines, so no figure can disagree with them.
+    assert [field.name for field in dataclasses.fields(priced)] == ["card", "lines"]
+    fewer = dataclasses.replace(priced, lines=priced.lines[1:])
+    assert (fewer.excess_wear, fewer.total, fewer.normal_wear_lines) == (0, 0, 2)
