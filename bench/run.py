@@ -203,7 +203,7 @@ def main() -> None:
         )
 
         # 2. Warm, in process.
-        render_bundle(SAMPLE, brand=BRAND).pdf
+        _ = render_bundle(SAMPLE, brand=BRAND).pdf  # warm-up: fonts, templates, imports
         record("2 sample, warm in-process", measure(lambda: render_bundle(SAMPLE, brand=BRAND).pdf, runs))
 
         # Naive baseline: the report's own HTML, original photos, WeasyPrint's defaults.
@@ -212,7 +212,7 @@ def main() -> None:
         report = render_bundle(SAMPLE, brand=BRAND)
         html = render_html(report.view, report.theme, standalone=True)
         originals = sorted((SAMPLE / "images").glob("*_0[4578]_*.jpg"))
-        for panel, original in zip(report.view.photos, originals):
+        for panel, original in zip(report.view.photos, originals, strict=True):
             html = html.replace(
                 f"data:image/jpeg;base64,{__import__('base64').b64encode(panel.image.data).decode()}",
                 original.as_uri(),
@@ -267,7 +267,7 @@ def main() -> None:
         # 3. Thirteen 12-megapixel photos.
         size = (640, 480) if options.smoke else (4032, 3024)
         big = synthetic_bundle(work / "big", 13, 26, size)
-        render_bundle(big).pdf
+        _ = render_bundle(big).pdf  # warm-up
         record("3 13 photos of 12 MP, warm", measure(lambda: render_bundle(big).pdf, runs))
 
         # 4. 100 photos, 1,000 damages: time and peak memory in a fresh process.
@@ -281,7 +281,7 @@ def main() -> None:
         scaling = {}
         for count in (10, 30) if options.smoke else (10, 100, 1000):
             bundle = synthetic_bundle(work / f"scale{count}", 10, count, (1600, 1200))
-            render_bundle(bundle).pdf
+            _ = render_bundle(bundle).pdf  # warm-up
             scaling[str(count)] = measure(lambda b=bundle: render_bundle(b).pdf, max(1, runs // 2))["median"]
         record("5 scaling by damages (median s)", {f"{k} damages": v for k, v in scaling.items()})
 

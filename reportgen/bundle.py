@@ -47,6 +47,7 @@ class Bundle:
 
     @property
     def images_dir(self) -> Path:
+        """The folder of the session's photos inside the bundle."""
         return self.path / IMAGES_DIR
 
     def image_path(self, url: str) -> Path | None:

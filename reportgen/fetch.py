@@ -40,6 +40,8 @@ NO_SIGNING_NOTE = (
 
 @dataclass
 class FetchResult:
+    """A written bundle: where it is, and what went wrong or is worth knowing on the way."""
+
     path: Path
     session_key: str
     warnings: list[str] = field(default_factory=list)

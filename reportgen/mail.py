@@ -54,6 +54,8 @@ _LATIN_LETTERS = str.maketrans(
 
 @dataclass(frozen=True)
 class SmtpSettings:
+    """Where and how to send: from a `smtp://` or `smtps://` URL (the password never printed)."""
+
     scheme: str
     host: str
     port: int
@@ -91,7 +93,7 @@ def parse_addresses(values: Iterable[str]) -> list[Address]:
     Each one is `user@host.example` or `Display Name <user@host.example>`; anything else, or a value
     that holds no address at all, is a ConfigError naming it.
     """
-    addresses = []
+    addresses: list[Address] = []
     for value in values:
         items = [item.strip() for item in _split_list(value)]
         if not any(items):
@@ -187,6 +189,7 @@ class MailContext:
 
     @classmethod
     def from_summary(cls, summary: dict[str, Any] | None, brand_name: str) -> MailContext:
+        """What the message says of the report, read from its summary (all empty without one)."""
         summary = summary or {}
         vehicle = summary.get("vehicle") or {}
         inspection = summary.get("inspection") or {}
@@ -226,6 +229,7 @@ class OutgoingMail:
     recipients: list[str]
 
     def as_bytes(self) -> bytes:
+        """The message as it goes over the wire (what --dry-run saves as .eml)."""
         return self.message.as_bytes()
 
 

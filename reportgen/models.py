@@ -197,6 +197,8 @@ class PhotoDamages(_Record):
 
 
 class SessionInfo(_Model):
+    """The session's state and links, as PAVE's session object gives them."""
+
     session_key: Text = ""
     status: Text = ""
     language: Text = ""
@@ -207,6 +209,8 @@ class SessionInfo(_Model):
 
 
 class Vehicle(_Model):
+    """The vehicle as PAVE identified it; every field may be empty."""
+
     vin: Text = ""
     year: Text = ""
     make: Text = ""
@@ -239,6 +243,7 @@ class DamageResults(_Model):
 
     @property
     def damage_count(self) -> int:
+        """How many damages all photos hold together."""
         return sum(len(photo.damages) for photo in self.photos)
 
 
@@ -269,10 +274,12 @@ class SessionDetails(_Model):
 
 
 def parse_results(body: Any, source: str = "hotspots") -> DamageResults:
+    """Validate GET /v1/hotspots/{key}'s body; `source` names it in errors."""
     return _validate(DamageResults, _object_body(body, source), source)
 
 
 def parse_captures(body: Any, source: str = "photos") -> list[CaptureAttempt]:
+    """Validate GET /v1/sessions/{key}/photos's body: a list, or one wrapped in `data`."""
     # Documented as a bare list; a wrapped {"data": [...]} is accepted too.
     if isinstance(body, dict):
         body = body.get("data", body.get("photos", body))
@@ -282,6 +289,7 @@ def parse_captures(body: Any, source: str = "photos") -> list[CaptureAttempt]:
 
 
 def parse_session(body: Any, source: str = "session") -> SessionDetails:
+    """Validate GET /v1/sessions/{key}'s body, with or without its `data` wrapper."""
     body = _object_body(body, source)
     if isinstance(body.get("data"), dict):
         body = body["data"]

@@ -13,20 +13,25 @@ def _data_dir(name: str) -> Path:
 
 
 def builtin_theme_dir() -> Path:
+    """The built-in theme (report template, partials, stylesheet, email)."""
     return _data_dir("templates")
 
 
 def fonts_dir() -> Path:
+    """The shipped fonts (Inter and the CJK fallback subset)."""
     return _data_dir("fonts")
 
 
 def sample_bundle() -> Path:
+    """The bundled sample session that `reportgen demo` renders."""
     return _data_dir("samples") / "sample-session"
 
 
 def sample_brand() -> Path:
+    """The sample brand file (Northwind Motors)."""
     return _data_dir("samples") / "brand" / "northwind.toml"
 
 
 def sample_rates() -> Path:
+    """The sample rate card."""
     return _data_dir("samples") / "rates.toml"

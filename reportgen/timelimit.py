@@ -16,8 +16,10 @@ MAX_RENDER_RESERVE = 20.0
 
 
 class TimeLimitExceeded(BaseException):
-    """The time limit ran out. A BaseException, like KeyboardInterrupt, so no `except Exception`
-    on the way (a photo that fails becomes a placeholder, say) can swallow it.
+    """The time limit ran out.
+
+    A BaseException, like KeyboardInterrupt, so no `except Exception` on the way (a photo that
+    fails becomes a placeholder, say) can swallow it.
     """
 
     def __init__(self, seconds: float) -> None:

@@ -19,6 +19,8 @@ _INTERIOR_PARTS = {"SEAT", "DASHBOARD", "INTERIOR", "CARPET", "HEADLINER", "CONS
 
 @dataclass(frozen=True)
 class Severity:
+    """A damage severity with its words and marker colours."""
+
     key: str
     label: str
     colour: str
@@ -27,6 +29,8 @@ class Severity:
 
 @dataclass(frozen=True)
 class Component:
+    """A car part PAVE names by code, with its side of the vehicle and map region."""
+
     code: str
     name: str
     side: str
@@ -35,6 +39,8 @@ class Component:
 
 @dataclass(frozen=True)
 class CaptureStep:
+    """One step of PAVE's capture checklist, in the app's order."""
+
     order: int
     code: int
     label: str
@@ -49,6 +55,7 @@ def _data() -> dict[str, Any]:
 
 @cache
 def severities() -> dict[str, Severity]:
+    """The rated severities by key (minor, medium, major) and the unrated one."""
     return {
         key: Severity(key, entry["label"], entry["colour"], entry["text_colour"])
         for key, entry in _data()["severities"].items()
@@ -86,11 +93,14 @@ def sides() -> dict[str, str]:
 
 
 def group_label(group: str) -> str:
-    return _data()["damage_groups"].get(group.upper(), humanize(group) or "Other")
+    """The damage group's name in words ("Body"), or the code made readable."""
+    label: str = _data()["damage_groups"].get(group.upper(), humanize(group) or "Other")
+    return label
 
 
 @cache
 def capture_steps() -> tuple[CaptureStep, ...]:
+    """The capture checklist in the order PAVE's app asks for the photos."""
     return tuple(
         CaptureStep(order, step["code"], step["label"], step["title"])
         for order, step in enumerate(_data()["capture_steps"], start=1)
