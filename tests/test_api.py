@@ -20,7 +20,7 @@ from reportgen.brand import Brand
 from reportgen.estimate import RateCard
 
 from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, add_session, damage, hotspots, photo
-from .fake_pave import API_KEY
+from .support.fake_pave import API_KEY
 
 SAMPLE_RATES = SAMPLE_BUNDLE.parent / "rates.toml"
 #: The modules whose public names are listed in __all__ (the rest are listed in the issue's notes).

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from reportgen.cli import EXIT_CODES_HELP, ExitCode, main
 
 from .conftest import SAMPLE_BRAND, add_session, damage, hotspots, jpeg_bytes, photo
-from .fake_pave import API_KEY
+from .support.fake_pave import API_KEY
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
