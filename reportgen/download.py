@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from .files import ensure_directory, write_atomic
-from .imaging import MAX_SOURCE_BYTES
+from .limits import MAX_SOURCE_BYTES
 from .retry import RETRYABLE_STATUSES, RetryPolicy
 
 _LOG = logging.getLogger("reportgen")
