@@ -13,6 +13,7 @@ from typing import TypeVar
 __all__ = ["RETRYABLE_STATUSES", "GaveUp", "RetryPolicy", "TryAgain", "parse_retry_after"]
 
 _T = TypeVar("_T")
+
 #: Statuses that mean "try again shortly" rather than "this will never work".
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
