@@ -181,7 +181,8 @@ def test_retry_after_as_http_date() -> None:
 def test_pave_and_the_image_host_see_one_user_agent_that_names_this_version(pave, tmp_path: Path) -> None:
     add_session(pave)
     api, _ = client(pave)
-    api.results("TST-LIVE1")
+    with api:
+        api.results("TST-LIVE1")
     pave.images["a.jpg"] = jpeg_bytes()
     [download] = download_photos({f"{pave.image_url}/cdn/a.jpg": "a.jpg"}, tmp_path / "images")
     assert download.problem is None
