@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,9 +11,20 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ._http import BodyTooLarge, BodyTooSlow, DeadlinePassed, read_capped, user_agent
 from .files import ensure_directory, write_atomic
-from .imaging import MAX_SOURCE_BYTES
-from .retry import RETRYABLE_STATUSES, RetryPolicy
+from .limits import MAX_SOURCE_BYTES
+from .retry import RETRYABLE_STATUSES, GaveUp, RetryPolicy, TryAgain
+
+__all__ = [
+    "ALLOWED_SCHEMES",
+    "TIME_LIMIT_PROBLEM",
+    "Download",
+    "DownloadPolicy",
+    "ImageCache",
+    "download_photos",
+    "image_kind",
+]
 
 _LOG = logging.getLogger("reportgen")
 ALLOWED_SCHEMES = ("http", "https")
@@ -24,6 +34,8 @@ TIME_LIMIT_PROBLEM = "the time limit ran out first"
 
 @dataclass(frozen=True)
 class DownloadPolicy:
+    """How photos are fetched: size cap, parallel downloads, timeouts, redirects and retries."""
+
     max_bytes: int = MAX_SOURCE_BYTES
     concurrency: int = 6
     connect_timeout: float = 10.0
@@ -37,6 +49,8 @@ class DownloadPolicy:
 
 @dataclass(frozen=True)
 class Download:
+    """What became of one photo's URL: the file written, or the problem that stopped it."""
+
     url: str
     #: The file written in the images folder, or None when the photo could not be had.
     file_name: str | None
@@ -52,6 +66,7 @@ class ImageCache:
 
     @classmethod
     def default(cls) -> ImageCache:
+        """The cache in the user's cache folder."""
         from platformdirs import user_cache_dir
 
         return cls(Path(user_cache_dir("reportgen")) / "images")
@@ -60,6 +75,7 @@ class ImageCache:
         return self.root / hashlib.sha256(url.encode()).hexdigest()
 
     def get(self, url: str) -> bytes | None:
+        """The photo cached for url, or None when there is none (or what is there is not a photo)."""
         try:
             data = self._path(url).read_bytes()
         except OSError:
@@ -67,18 +83,19 @@ class ImageCache:
         return data if image_kind(data) else None
 
     def put(self, url: str, data: bytes) -> None:
+        """Keep the photo of url; a cache that cannot be written is skipped."""
         try:
             write_atomic(self._path(url), data)
-        except Exception as error:  # a cache that cannot be written must not fail the report
+        except Exception as error:  # noqa: BLE001 (a cache that cannot be written must not fail the report)
             _LOG.debug("image cache not written: %s", error)
 
 
 class _Failed(Exception):
-    def __init__(self, problem: str, *, retryable: bool = False, retry_after: str | None = None) -> None:
+    """A download that trying again would not mend (retryable failures raise TryAgain)."""
+
+    def __init__(self, problem: str) -> None:
         super().__init__(problem)
         self.problem = problem
-        self.retryable = retryable
-        self.retry_after = retry_after
 
 
 def image_kind(data: bytes) -> str | None:
@@ -113,7 +130,7 @@ def download_photos(
         timeout=timeout,
         limits=limits,
         follow_redirects=False,
-        headers={"User-Agent": "reportgen/0.1", "Accept": "image/jpeg,image/png,image/webp"},
+        headers={"User-Agent": user_agent(), "Accept": "image/jpeg,image/png,image/webp"},
     ) as client:
 
         def one(item: tuple[str, str]) -> Download:
@@ -132,29 +149,27 @@ def _download_one(
         write_atomic(target, cached)
         _LOG.debug("photo %s: %d bytes from the cache", target.name, len(cached))
         return Download(url, target.name, from_cache=True)
-    if policy.retry.expired():
-        return Download(url, None, TIME_LIMIT_PROBLEM)
-    started = policy.retry.clock()
-    attempt = 0
-    while True:
-        attempt += 1
+
+    def attempt(number: int) -> bytes:
         try:
-            data = _fetch(client, url, policy)
-        except _Failed as failure:
-            wait = policy.retry.delay(attempt, failure.retry_after)
-            out_of_time = policy.retry.gives_up(started, wait)
-            if failure.retryable and policy.retry.expired():  # cut by the deadline, not the host's fault
-                failure.problem = TIME_LIMIT_PROBLEM
-            _LOG.debug("photo %s: %s (attempt %d)", target.name, failure.problem, attempt)
-            if not failure.retryable or attempt >= policy.retry.attempts or out_of_time:
-                return Download(url, None, failure.problem)
-            policy.retry.sleep(wait)
-            continue
-        write_atomic(target, data)
-        _LOG.debug("photo %s: %d bytes downloaded", target.name, len(data))
-        if cache:
-            cache.put(url, data)
-        return Download(url, target.name)
+            return _fetch(client, url, policy)
+        except (_Failed, TryAgain) as failure:
+            _LOG.debug("photo %s: %s (attempt %d)", target.name, failure.problem, number)
+            raise
+
+    try:
+        data = policy.retry.run(attempt)
+    except _Failed as failure:
+        return Download(url, None, failure.problem)
+    except GaveUp as gave_up:
+        # A failure cut short by the deadline is not the host's fault: say which it was.
+        expired = gave_up.problem is None or policy.retry.expired()
+        return Download(url, None, TIME_LIMIT_PROBLEM if expired else gave_up.problem)
+    write_atomic(target, data)
+    _LOG.debug("photo %s: %d bytes downloaded", target.name, len(data))
+    if cache:
+        cache.put(url, data)
+    return Download(url, target.name)
 
 
 def _fetch(client: httpx.Client, url: str, policy: DownloadPolicy) -> bytes:
@@ -169,17 +184,15 @@ def _fetch(client: httpx.Client, url: str, policy: DownloadPolicy) -> bytes:
                         raise _Failed(f"HTTP {response.status_code} redirect without a location")
                     current = urljoin(current, location)
                     continue
+                if response.status_code in RETRYABLE_STATUSES:
+                    raise TryAgain(f"HTTP {response.status_code}", response.headers.get("Retry-After"))
                 if response.status_code != 200:
-                    raise _Failed(
-                        f"HTTP {response.status_code}",
-                        retryable=response.status_code in RETRYABLE_STATUSES,
-                        retry_after=response.headers.get("Retry-After"),
-                    )
+                    raise _Failed(f"HTTP {response.status_code}")
                 return _read_body(response, policy)
         except httpx.TimeoutException:
-            raise _Failed("the image host did not answer in time", retryable=True) from None
+            raise TryAgain("the image host did not answer in time") from None
         except httpx.TransportError as error:
-            raise _Failed(f"download failed ({type(error).__name__})", retryable=True) from None
+            raise TryAgain(f"download failed ({type(error).__name__})") from None
     raise _Failed(f"more than {policy.max_redirects} redirects")
 
 
@@ -199,21 +212,14 @@ def _check_scheme(url: str) -> None:
 
 
 def _read_body(response: httpx.Response, policy: DownloadPolicy) -> bytes:
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > policy.max_bytes:
-        raise _Failed(f"image larger than {policy.max_bytes // 2**20} MiB")
-    deadline = time.monotonic() + policy.deadline
-    chunks, size = [], 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > policy.max_bytes:
-            raise _Failed(f"image larger than {policy.max_bytes // 2**20} MiB")
-        if policy.retry.expired():
-            raise _Failed(TIME_LIMIT_PROBLEM)
-        if time.monotonic() > deadline:
-            raise _Failed(f"download took longer than {policy.deadline:g} s")
-        chunks.append(chunk)
-    data = b"".join(chunks)
+    try:
+        data = read_capped(response, policy.max_bytes, policy.retry, within=policy.deadline)
+    except BodyTooLarge:
+        raise _Failed(f"image larger than {policy.max_bytes // 2**20} MiB") from None
+    except DeadlinePassed:
+        raise _Failed(TIME_LIMIT_PROBLEM) from None
+    except BodyTooSlow:
+        raise _Failed(f"download took longer than {policy.deadline:g} s") from None
     if not image_kind(data):
         raise _Failed("the host sent something that is not a JPEG, PNG or WebP image")
     return data

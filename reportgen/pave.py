@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from ._http import BodyTooLarge, DeadlinePassed, read_capped, user_agent
 from .errors import (
     APIError,
     AuthenticationError,
@@ -20,11 +21,12 @@ from .errors import (
     SessionNotFoundError,
 )
 from .models import is_valid_session_key, load_json
-from .retry import RETRYABLE_STATUSES, RetryPolicy
+from .retry import RETRYABLE_STATUSES, GaveUp, RetryPolicy, TryAgain
+
+__all__ = ["DEFAULT_BASE_URL", "MAX_BODY_BYTES", "Credentials", "PaveClient", "check_session_key"]
 
 _LOG = logging.getLogger("reportgen")
 DEFAULT_BASE_URL = "https://openapi.paveapi.com"
-USER_AGENT = "reportgen/0.1 (+PAVE condition reports)"
 #: A PAVE JSON body is small; anything this large is not one.
 MAX_BODY_BYTES = 32 * 1024 * 1024
 
@@ -43,6 +45,7 @@ class Credentials:
 
     @property
     def can_sign(self) -> bool:
+        """Whether the secret and the username are there to sign the requests that need it."""
         return bool(self.api_secret and self.username)
 
     def signed_headers(self, now: datetime | None = None) -> dict[str, str]:
@@ -86,7 +89,7 @@ class PaveClient:
             transport=transport,
             timeout=self._timeout,
             follow_redirects=False,  # a redirect could carry the credentials to another host
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={"User-Agent": user_agent(), "Accept": "application/json"},
         )
 
     def __enter__(self) -> PaveClient:
@@ -96,6 +99,7 @@ class PaveClient:
         self.close()
 
     def close(self) -> None:
+        """Close the connections to PAVE."""
         self._http.close()
 
     def results(self, session_key: str) -> Any:
@@ -111,36 +115,39 @@ class PaveClient:
         return self._get(f"/v1/sessions/{check_session_key(session_key)}", session_key, signed=True)
 
     def _get(self, path: str, session_key: str, *, signed: bool) -> Any:
-        started = self.retry.clock()
-        attempt = 0
-        while True:
-            attempt += 1
-            if self.retry.expired():
-                raise APIError(f"PAVE did not answer within the time limit (GET {path})", session_key=session_key)
+        out_of_time = f"PAVE did not answer within the time limit (GET {path})"
+
+        def attempt(number: int) -> Any:
             # A fresh token per request: a retried request must not reuse an ageing timestamp.
             headers = self.credentials.signed_headers() if signed else {"API-Key": self.credentials.api_key}
-            problem: str
-            retry_after: str | None = None
             try:
                 with self._http.stream("GET", path, headers=headers, timeout=self._request_timeout()) as response:
-                    body = _read_capped(response, path, session_key, self.retry)
+                    body = read_capped(response, MAX_BODY_BYTES, self.retry)
             except httpx.TimeoutException:
-                problem = "PAVE did not answer in time"
+                raise TryAgain("PAVE did not answer in time") from None
             except httpx.TransportError as error:
-                problem = f"cannot reach PAVE ({type(error).__name__})"
-            else:
-                # Path and status only: headers carry the credentials and are never logged.
-                _LOG.debug("GET %s: HTTP %s, %d bytes (attempt %d)", path, response.status_code, len(body), attempt)
-                if response.status_code not in RETRYABLE_STATUSES:
-                    return _interpret(response.status_code, body, path, session_key)
-                problem = f"PAVE is unavailable (HTTP {response.status_code})"
-                retry_after = response.headers.get("Retry-After")
-            wait = self.retry.delay(attempt, retry_after)
-            if attempt >= self.retry.attempts or self.retry.gives_up(started, wait):
+                raise TryAgain(f"cannot reach PAVE ({type(error).__name__})") from None
+            except BodyTooLarge:
                 raise APIError(
-                    f"{problem}; gave up after {attempt} attempt{'s' if attempt > 1 else ''}", session_key=session_key
+                    f"GET {path}: response body larger than {MAX_BODY_BYTES // 2**20} MiB", session_key=session_key
+                ) from None
+            except DeadlinePassed:  # a body that trickles in must not outlast the deadline either
+                raise APIError(out_of_time, session_key=session_key) from None
+            # Path and status only: headers carry the credentials and are never logged.
+            _LOG.debug("GET %s: HTTP %s, %d bytes (attempt %d)", path, response.status_code, len(body), number)
+            if response.status_code in RETRYABLE_STATUSES:
+                raise TryAgain(
+                    f"PAVE is unavailable (HTTP {response.status_code})", response.headers.get("Retry-After")
                 )
-            self.retry.sleep(wait)
+            return _interpret(response.status_code, body, path, session_key)
+
+        try:
+            return self.retry.run(attempt)
+        except GaveUp as gave_up:
+            if gave_up.problem is None:
+                raise APIError(out_of_time, session_key=session_key) from None
+            tries = f"{gave_up.attempts} attempt{'s' if gave_up.attempts > 1 else ''}"
+            raise APIError(f"{gave_up.problem}; gave up after {tries}", session_key=session_key) from None
 
     def _request_timeout(self) -> httpx.Timeout:
         # Each request ends by the deadline: a silent PAVE cannot hold the command past it.
@@ -151,21 +158,6 @@ class PaveClient:
             write=cap(self._timeout.write or 30.0),
             pool=cap(self._timeout.pool or 30.0),
         )
-
-
-def _read_capped(response: httpx.Response, path: str, session_key: str, retry: RetryPolicy) -> bytes:
-    # Streamed with a cap: an endless or enormous body must not fill the memory.
-    chunks, size = [], 0
-    for chunk in response.iter_bytes():
-        if retry.expired():  # a body that trickles in must not outlast the deadline either
-            raise APIError(f"PAVE did not answer within the time limit (GET {path})", session_key=session_key)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise APIError(
-                f"GET {path}: response body larger than {MAX_BODY_BYTES // 2**20} MiB", session_key=session_key
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _interpret(status: int, body: bytes, path: str, session_key: str) -> Any:

@@ -17,17 +17,18 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import cssselect2
 from PIL import ImageFile
-from weasyprint import HTML, Attachment
-from weasyprint import _find_base_url as _weasyprint_base_url
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint import HTML, Attachment  # type: ignore[import-untyped, unused-ignore]
+from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped, unused-ignore]
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped, unused-ignore]
 
+from ._weasy import TreeHTML
 from .errors import RenderError
 from .paths import fonts_dir
 from .render import ASSET_SCHEME, Theme
 from .viewmodel import ImageAsset, ReportView
+
+__all__ = ["LockedURLFetcher", "ResourceRefused", "parse_html", "warm_up", "write_pdf"]
 
 _LOG = logging.getLogger("reportgen")
 # Importing WeasyPrint (weasyprint/images.py) sets LOAD_TRUNCATED_IMAGES = True process-wide, so
@@ -84,8 +85,10 @@ def write_pdf(
             # A user's templates may lean on the HTML5 parser's repairs (implied <tbody>, a <p>
             # closed by a <div>), which expat would not make: only the built-in theme takes it.
             document = parse_html(html, theme.search_path[-1].as_uri() + "/", fetcher, xml=theme.user_dir is None)
-            pdf = document.write_pdf(font_config=_font_config(), finisher=_one_entry_per_attachment, **options)
-        except Exception as error:  # WeasyPrint raises many types; all mean "could not render".
+            pdf: bytes | None = document.write_pdf(
+                font_config=_font_config(), finisher=_one_entry_per_attachment, **options
+            )
+        except Exception as error:  # noqa: BLE001 (WeasyPrint raises many types; all mean "could not render")
             raise RenderError(f"PDF rendering failed: {type(error).__name__}: {error}") from None
     if pdf is None:
         raise RenderError("PDF rendering produced no output")
@@ -116,21 +119,18 @@ def parse_html(html: str, base_url: str, fetcher: URLFetcher, *, xml: bool = Tru
     """
     if xml:
         try:
-            return _ParsedHTML(ElementTree.fromstring(html), base_url, fetcher)
+            return TreeHTML(ElementTree.fromstring(html), base_url, fetcher)
         except (ElementTree.ParseError, ValueError):
             pass
     return HTML(string=html, base_url=base_url, url_fetcher=fetcher)
 
 
-class _ParsedHTML(HTML):
-    """A WeasyPrint document from an element tree: what HTML.__init__ sets, without its parser."""
+def warm_up() -> None:
+    """Set WeasyPrint up now (its import and the fonts), so that the first report does not wait for it.
 
-    def __init__(self, root: ElementTree.Element, base_url: str, fetcher: URLFetcher) -> None:
-        self.base_url = _weasyprint_base_url(root, base_url)
-        self.url_fetcher = fetcher
-        self.media_type = "print"
-        self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
-        self.etree_element = self.wrapper_element.etree_element
+    For a process about to make many reports, such as a batch worker; each call after the first is free.
+    """
+    _font_config()
 
 
 @cache
@@ -143,7 +143,7 @@ class ResourceRefused(Exception):
     """A resource outside the theme, fonts, logo and report images was asked for."""
 
 
-class LockedURLFetcher(URLFetcher):
+class LockedURLFetcher(URLFetcher):  # type: ignore[misc]
     """Serves data: URIs, the report's own images and files under the allowed folders; nothing else."""
 
     def __init__(self, *, roots: Sequence[Path], files: Sequence[Path], assets: dict[str, ImageAsset]) -> None:
@@ -153,6 +153,7 @@ class LockedURLFetcher(URLFetcher):
         self._assets = assets
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        """The resource at url if it is part of the report; ResourceRefused for anything else."""
         scheme = url.split(":", 1)[0].lower()
         if scheme == "data":
             return super().fetch(url, headers)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from . import vocabulary
-from .imaging import Marker
 from .models import CaptureAttempt, Damage, DamageResults, PhotoDamages
 from .vocabulary import Component, Severity
 
 __all__ = [
     "MAX_CLOSEUPS",
     "MAX_REPORT_DAMAGES",
+    "Marker",
     "NumberedDamage",
     "PlannedPhoto",
     "chosen_attempt",
@@ -28,6 +28,17 @@ __all__ = [
 MAX_REPORT_DAMAGES = 1000
 #: Close-ups are made for the first damages only: beyond a few pages they stop helping a reader.
 MAX_CLOSEUPS = 60
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A numbered damage marker at a position in percent of the photo's width and height."""
+
+    number: int
+    x: float
+    y: float
+    colour: str
+    text_colour: str
 
 
 @dataclass(frozen=True)

@@ -390,7 +390,7 @@ def warm_up() -> None:
     """
     from . import pdf
 
-    pdf._font_config()  # the process's one FontConfiguration, cached
+    pdf.warm_up()
 
 
 def _import_quietly(name: str) -> None:

@@ -1,4 +1,4 @@
-"""Retry timing shared by the API client and the photo downloader: backoff, jitter, Retry-After."""
+"""Retries shared by the API client and the photo downloader: the loop, backoff, jitter, Retry-After."""
 
 from __future__ import annotations
 
@@ -8,9 +8,34 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+__all__ = ["RETRYABLE_STATUSES", "GaveUp", "RetryPolicy", "TryAgain", "parse_retry_after"]
+
+_T = TypeVar("_T")
 
 #: Statuses that mean "try again shortly" rather than "this will never work".
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class TryAgain(Exception):
+    """An attempt failed in a way the next one may not: a timeout, a dropped connection, HTTP 503."""
+
+    def __init__(self, problem: str, retry_after: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        #: The server's Retry-After header, if it sent one.
+        self.retry_after = retry_after
+
+
+class GaveUp(Exception):
+    """No attempt succeeded before the attempts, the budget or the deadline ran out."""
+
+    def __init__(self, problem: str | None, attempts: int) -> None:
+        super().__init__(problem or "the deadline passed before an attempt could start")
+        #: The last attempt's problem; None when the deadline passed before the next attempt could start.
+        self.problem = problem
+        self.attempts = attempts
 
 
 @dataclass(frozen=True)
@@ -27,11 +52,31 @@ class RetryPolicy:
     #: shared by every request of that command.
     deadline: float | None = None
 
+    def run(self, attempt: Callable[[int], _T]) -> _T:
+        """attempt(number) until it returns, retrying it while it raises TryAgain; other errors pass through.
+
+        Raises GaveUp when no attempt succeeded within the attempts, the budget and the deadline.
+        """
+        started = self.clock()
+        number = 0
+        while True:
+            if self.expired():
+                raise GaveUp(None, number)
+            number += 1
+            try:
+                return attempt(number)
+            except TryAgain as failure:
+                wait = self.delay(number, failure.retry_after)
+                if number >= self.attempts or self.gives_up(started, wait):
+                    raise GaveUp(failure.problem, number) from None
+            self.sleep(wait)
+
     def time_left(self) -> float | None:
         """Seconds until the deadline (negative once past), or None without one."""
         return None if self.deadline is None else self.deadline - self.clock()
 
     def expired(self) -> bool:
+        """Whether the deadline has passed."""
         left = self.time_left()
         return left is not None and left <= 0
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
+from reportgen import download
 from reportgen.download import DownloadPolicy, ImageCache, download_photos
 from reportgen.retry import RetryPolicy
 
@@ -129,3 +131,11 @@ def test_a_shared_deadline_cuts_running_downloads_and_starts_no_new_one(pave, tm
     assert elapsed < 1.0 + 0.3, f"took {elapsed:.2f} s"
     assert len(pave.image_log) == 2, "a download started after the deadline"
     assert all(when < started + 1.0 for _, _, when in pave.image_log)
+
+
+def test_the_downloader_imports_nothing_of_the_layers_above_it() -> None:
+    # The client layer sits below the images: the photo size limit is shared through reportgen.limits.
+    tree = ast.parse(Path(download.__file__).read_text(encoding="utf-8"))
+    ours = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1}
+    above = {"imaging", "decoding", "markers", "view", "render", "pdf", "report", "batch", "cli", "mail"}
+    assert not ours & above, f"download.py imports {sorted(ours & above)}"

@@ -17,7 +17,7 @@ from PIL import Image
 from reportgen import render_bundle
 from reportgen.errors import ConfigError
 from reportgen.estimate import load_rate_card
-from reportgen.imaging import CLOSEUP_EDGE
+from reportgen.markers import CLOSEUP_EDGE
 
 from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, photo
 

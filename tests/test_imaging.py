@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFile
 
-from reportgen import imaging
+from reportgen import decoding, imaging
 from reportgen.errors import ImageError
+from reportgen.markers import CLOSEUP_EDGE, Marker, _rgb, draw_markers, make_closeups, place_labels
 from reportgen.paths import fonts_dir
 
 from .conftest import jpeg_bytes
@@ -21,8 +22,8 @@ RED, RED_TEXT = "#d62828", "#ffffff"
 FONT = fonts_dir() / "Inter-Bold.otf"
 
 
-def marker(number: int, x: float, y: float, colour: str = RED) -> imaging.Marker:
-    return imaging.Marker(number, x, y, colour, RED_TEXT)
+def marker(number: int, x: float, y: float, colour: str = RED) -> Marker:
+    return Marker(number, x, y, colour, RED_TEXT)
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -38,15 +39,15 @@ def save(image: Image.Image, fmt: str, **options: object) -> bytes:
 
 
 def is_close(pixel: tuple[int, ...], colour: str, tolerance: int = 40) -> bool:
-    target = imaging._rgb(colour)[:3]
+    target = _rgb(colour)[:3]
     return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], target, strict=True))
 
 
 def test_marker_ring_and_numbered_disc_are_drawn_in_the_severity_colour() -> None:
     base = Image.new("RGB", (1200, 900), (128, 128, 128))
-    drawn = imaging.draw_markers(base, [marker(7, 50, 50)], FONT)
+    drawn = draw_markers(base, [marker(7, 50, 50)], FONT)
     radius = max(9.0, 1200 * 0.0165)
-    [placed] = imaging.place_labels([marker(7, 50, 50)], (1200, 900), radius)
+    [placed] = place_labels([marker(7, 50, 50)], (1200, 900), radius)
 
     ring = 0.45 * radius  # the middle of the ring's stroke
     ring_pixels = [
@@ -72,7 +73,7 @@ def test_marker_ring_and_numbered_disc_are_drawn_in_the_severity_colour() -> Non
 def test_markers_change_only_the_pixels_around_them() -> None:
     base = Image.effect_noise((1400, 1050), 40).convert("RGB")
     before = base.copy()
-    drawn = imaging.draw_markers(base, [marker(3, 20, 30), marker(4, 80, 70)], FONT)
+    drawn = draw_markers(base, [marker(3, 20, 30), marker(4, 80, 70)], FONT)
     assert base.tobytes() == before.tobytes()  # the caller's image is not drawn on
     radius = 1400 * 0.0165
     changed = Image.frombytes(
@@ -90,12 +91,11 @@ def test_markers_change_only_the_pixels_around_them() -> None:
 
 def test_close_up_rings_the_damage_without_covering_it() -> None:
     base = Image.new("RGB", (1400, 1050), (90, 120, 150))
-    [closeup] = imaging.make_closeups(base, [marker(5, 40, 60)]).values()
-    image = Image.open(io.BytesIO(closeup.data))
-    assert image.size == (imaging.CLOSEUP_EDGE, imaging.CLOSEUP_EDGE)
-    centre = imaging.CLOSEUP_EDGE / 2
+    [image] = make_closeups(base, [marker(5, 40, 60)]).values()
+    assert image.size == (CLOSEUP_EDGE, CLOSEUP_EDGE)
+    centre = CLOSEUP_EDGE / 2
     assert all(abs(a - b) <= 12 for a, b in zip(image.getpixel((centre, centre)), (90, 120, 150), strict=True))
-    ring = imaging.CLOSEUP_EDGE * 0.09 - 2  # the middle of the coloured stroke, drawn inwards
+    ring = CLOSEUP_EDGE * 0.09 - 2  # the middle of the coloured stroke, drawn inwards
     on_ring = [
         image.getpixel((round(centre + ring * math.cos(a)), round(centre + ring * math.sin(a))))
         for a in (0.2, 1.7, 3.3, 4.9)
@@ -105,9 +105,9 @@ def test_close_up_rings_the_damage_without_covering_it() -> None:
 
 def test_marker_disc_is_large_enough_to_read_in_print() -> None:
     base = Image.new("RGB", (1400, 1050), (128, 128, 128))
-    drawn = imaging.draw_markers(base, [marker(12, 30, 60)], FONT)
+    drawn = draw_markers(base, [marker(12, 30, 60)], FONT)
     radius = 1400 * 0.0165
-    [placed] = imaging.place_labels([marker(12, 30, 60)], (1400, 1050), radius)
+    [placed] = place_labels([marker(12, 30, 60)], (1400, 1050), radius)
     y = round(placed.label[1])
     row = [drawn.getpixel((x, y)) for x in range(1400)]
     red_run = [x for x, p in enumerate(row) if is_close(p, RED)]
@@ -119,7 +119,7 @@ def test_marker_disc_is_large_enough_to_read_in_print() -> None:
 @pytest.mark.parametrize("x, y", [(0, 0), (100, 100), (100, 0), (0, 100), (99.9, 50), (50, 0.1)])
 def test_markers_at_edges_stay_wholly_inside_the_photo(x: float, y: float) -> None:
     radius = 20.0
-    [placed] = imaging.place_labels([marker(1, x, y)], (1000, 750), radius)
+    [placed] = place_labels([marker(1, x, y)], (1000, 750), radius)
     lx, ly = placed.label
     assert radius <= lx <= 1000 - radius and radius <= ly <= 750 - radius
     tx, ty = placed.target
@@ -129,7 +129,7 @@ def test_markers_at_edges_stay_wholly_inside_the_photo(x: float, y: float) -> No
 def test_close_damages_get_discs_that_do_not_cover_each_other() -> None:
     markers = [marker(n, 60 + n * 0.4, 24 + (n % 2) * 0.5) for n in range(1, 7)]
     radius = 1400 * 0.0165
-    placed = imaging.place_labels(markers, (1400, 1050), radius)
+    placed = place_labels(markers, (1400, 1050), radius)
     labels = [p.label for p in placed]
     for i, a in enumerate(labels):
         for b in labels[i + 1 :]:
@@ -142,7 +142,7 @@ def test_close_damages_get_discs_that_do_not_cover_each_other() -> None:
 
 def test_a_crowded_photo_still_gets_every_marker_inside() -> None:
     markers = [marker(n, (n * 37) % 100, (n * 53) % 100) for n in range(1, 401)]
-    placed = imaging.place_labels(markers, (1400, 1050), 23.0)
+    placed = place_labels(markers, (1400, 1050), 23.0)
     assert len(placed) == 400
     assert all(0 <= p.label[0] <= 1400 and 0 <= p.label[1] <= 1050 for p in placed)
 
@@ -154,7 +154,7 @@ def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     exif = Image.Exif()
     exif[0x0112] = 6
     path = write(tmp_path, "rotated.jpg", save(stored, "JPEG", exif=exif, quality=95))
-    image = imaging.open_photo(path, 1400)
+    image = decoding.open_photo(path, 1400)
     assert image.size == (300, 400)
     top, bottom = image.getpixel((150, 20)), image.getpixel((150, 380))
     assert top[0] > 180 and top[1] < 80 and min(bottom) > 200
@@ -162,7 +162,7 @@ def test_exif_orientation_is_applied(tmp_path: Path) -> None:
 
 def test_large_jpeg_is_downscaled_to_print_size(tmp_path: Path) -> None:
     path = write(tmp_path, "big.jpg", jpeg_bytes(4032, 3024))
-    image = imaging.open_photo(path, imaging.PHOTO_LONG_EDGE)
+    image = decoding.open_photo(path, imaging.PHOTO_LONG_EDGE)
     assert max(image.size) == imaging.PHOTO_LONG_EDGE
     assert image.size[0] / image.size[1] == pytest.approx(4 / 3, rel=0.01)
 
@@ -200,7 +200,7 @@ def test_a_source_jpeg_comment_is_not_copied_into_any_encoded_image(tmp_path: Pa
 def test_jpeg_and_palette_modes_become_rgb(tmp_path: Path, mode: str, fill: object, expect: object) -> None:
     fmt = "PNG" if mode == "P" else "JPEG"
     path = write(tmp_path, f"m.{fmt.lower()}", save(Image.new(mode, (64, 48), fill), fmt))
-    image = imaging.open_photo(path, 1400)
+    image = decoding.open_photo(path, 1400)
     assert image.mode == "RGB"
     if expect:
         assert all(abs(a - b) <= 3 for a, b in zip(image.getpixel((10, 10)), expect, strict=True))
@@ -208,18 +208,18 @@ def test_jpeg_and_palette_modes_become_rgb(tmp_path: Path, mode: str, fill: obje
 
 def test_sixteen_bit_png_keeps_its_tones(tmp_path: Path) -> None:
     path = write(tmp_path, "deep.png", save(Image.new("I;16", (64, 48), 32768), "PNG"))
-    pixel = imaging.open_photo(path, 1400).getpixel((5, 5))
+    pixel = decoding.open_photo(path, 1400).getpixel((5, 5))
     assert 120 <= pixel[0] <= 136, "a mid-grey 16-bit photo must not turn white"
 
 
 def test_transparent_png_prints_on_white(tmp_path: Path) -> None:
     path = write(tmp_path, "clear.png", save(Image.new("RGBA", (64, 48), (0, 0, 0, 0)), "PNG"))
-    assert imaging.open_photo(path, 1400).getpixel((5, 5)) == (255, 255, 255)
+    assert decoding.open_photo(path, 1400).getpixel((5, 5)) == (255, 255, 255)
 
 
 def test_webp_is_accepted(tmp_path: Path) -> None:
     path = write(tmp_path, "p.webp", save(Image.new("RGB", (64, 48), (10, 200, 10)), "WEBP"))
-    assert imaging.open_photo(path, 1400).size == (64, 48)
+    assert decoding.open_photo(path, 1400).size == (64, 48)
 
 
 @pytest.mark.parametrize(
@@ -234,7 +234,7 @@ def test_webp_is_accepted(tmp_path: Path) -> None:
 def test_unusable_files_raise_image_error_with_a_reason(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
     path = write(tmp_path, name, data)
     with pytest.raises(ImageError, match=reason):
-        imaging.open_photo(path, 1400)
+        decoding.open_photo(path, 1400)
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
@@ -242,7 +242,7 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
     path = write(tmp_path, "bomb.png", save(Image.new("1", (10_000, 10_000)), "PNG"))
     assert path.stat().st_size < 1_000_000
     with pytest.raises(ImageError, match="too large"):
-        imaging.open_photo(path, 1400)
+        decoding.open_photo(path, 1400)
 
 
 def test_truncated_photos_stay_errors_after_a_pdf_was_made(tmp_path: Path) -> None:
@@ -250,7 +250,7 @@ def test_truncated_photos_stay_errors_after_a_pdf_was_made(tmp_path: Path) -> No
 
     path = write(tmp_path, "trunc.jpg", jpeg_bytes(800, 600)[:900])
     with pytest.raises(ImageError, match="truncated"):
-        imaging.open_photo(path, 1400)
+        decoding.open_photo(path, 1400)
 
 
 def _noise(width: int, height: int) -> Image.Image:
@@ -283,14 +283,14 @@ def test_truncated_photos_are_refused_whatever_pillows_process_wide_flag_says(
     # Exactly what importing WeasyPrint does (weasyprint/images.py), at any moment, from any thread.
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     data = WHOLE_PHOTOS[name]()
-    assert imaging.open_photo(write(tmp_path, name, data), 1400).size
+    assert decoding.open_photo(write(tmp_path, name, data), 1400).size
     # Trailing bytes after the image (a motion photo's video, say) do not make it incomplete.
-    assert imaging.open_photo(write(tmp_path, "tail-" + name, data + b"\x00\xff\xd9 video"), 1400).size
+    assert decoding.open_photo(write(tmp_path, "tail-" + name, data + b"\x00\xff\xd9 video"), 1400).size
     # The last cut takes only a JPEG's end-of-image marker; a PNG or WebP loses its last coded bytes.
     for cut in (len(data) // 4, len(data) // 2, len(data) * 9 // 10, len(data) - (2 if name.endswith(".jpg") else 20)):
         path = write(tmp_path, f"cut{cut}-{name}", data[:cut])
         with pytest.raises(ImageError, match="truncated"):
-            imaging.open_photo(path, 1400)
+            decoding.open_photo(path, 1400)
         [result] = imaging.process_photos([imaging.PhotoJob(path, thumbnail=True)], FONT)
         assert result.photo is None and result.thumbnail is None and "truncated" in (result.problem or "")
 
@@ -324,7 +324,7 @@ print(len(problems))
 
 def test_missing_file_is_reported() -> None:
     with pytest.raises(ImageError, match="not found"):
-        imaging.open_photo(Path("/nonexistent/photo.jpg"), 1400)
+        decoding.open_photo(Path("/nonexistent/photo.jpg"), 1400)
 
 
 def test_batch_keeps_order_and_turns_failures_into_problems(tmp_path: Path) -> None:

@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import re
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
 
 import httpx
 import pytest
 
+from reportgen.download import download_photos
 from reportgen.errors import (
     APIError,
     AuthenticationError,
@@ -20,7 +23,7 @@ from reportgen.errors import (
 from reportgen.pave import Credentials, PaveClient
 from reportgen.retry import RetryPolicy, parse_retry_after
 
-from .conftest import add_session
+from .conftest import add_session, jpeg_bytes
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply
 
 GOOD = Credentials(API_KEY, API_SECRET, USERNAME)
@@ -188,3 +191,16 @@ def test_retry_after_forms(value, expected) -> None:
 def test_retry_after_as_http_date() -> None:
     soon = datetime.now(UTC) + timedelta(seconds=30)
     assert 25 <= parse_retry_after(soon.strftime("%a, %d %b %Y %H:%M:%S GMT")) <= 31
+
+
+def test_pave_and_the_image_host_see_one_user_agent_that_names_this_version(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    api, _ = client(pave)
+    with api:
+        api.results("TST-LIVE1")
+    pave.images["a.jpg"] = jpeg_bytes()
+    [download] = download_photos({f"{pave.image_url}/cdn/a.jpg": "a.jpg"}, tmp_path / "images")
+    assert download.problem is None
+    seen = [headers for _, headers in pave.api_log] + [headers for _, headers, _ in pave.image_log]
+    agents = {value for headers in seen for name, value in headers.items() if name.lower() == "user-agent"}
+    assert agents == {f"reportgen/{version('reportgen')} (+PAVE condition reports)"}

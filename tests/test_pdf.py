@@ -18,8 +18,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from reportgen import render_bundle
+from reportgen._weasy import TreeHTML
 from reportgen.paths import builtin_theme_dir, fonts_dir
-from reportgen.pdf import LockedURLFetcher, ResourceRefused, _ParsedHTML, parse_html, write_pdf
+from reportgen.pdf import LockedURLFetcher, ResourceRefused, parse_html, write_pdf
 from reportgen.render import render_html
 from reportgen.view import ImageAsset
 
@@ -271,7 +272,7 @@ def test_the_theme_is_read_as_xml_and_lays_out_byte_for_byte_as_with_the_html5_p
         generated_at=datetime(2024, 1, 1, tzinfo=UTC),
     )
     html = render_html(report.view, report.theme, standalone=False)
-    assert isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), _ParsedHTML)
+    assert isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), TreeHTML)
     assert report.pdf == _pdf_through_weasyprints_own_parser(report, monkeypatch)
 
 
@@ -297,12 +298,12 @@ def test_user_templates_take_the_html5_parser_even_when_they_are_xml(make_bundle
     )
     report = render_bundle(bundle, templates=templates)
     html = render_html(report.view, report.theme, standalone=False)
-    assert isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), _ParsedHTML)
+    assert isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), TreeHTML)
 
     def refuse(*args: object) -> None:
         raise AssertionError("a user's template was read as XML")
 
-    monkeypatch.setattr(_ParsedHTML, "__init__", refuse)
+    monkeypatch.setattr(TreeHTML, "__init__", refuse)
     text = " ".join(PdfReader(io.BytesIO(report.pdf)).pages[-1].extract_text().split())
     assert "Checked by Northwind" in text
 
@@ -310,7 +311,7 @@ def test_user_templates_take_the_html5_parser_even_when_they_are_xml(make_bundle
 def test_html_that_is_not_xml_takes_the_html5_parser() -> None:
     html = "<!DOCTYPE html><html><body><p>Checked&nbsp;by<br>Northwind</p></body></html>"
     document = parse_html(html, builtin_theme_dir().as_uri() + "/", None)
-    assert not isinstance(document, _ParsedHTML)
+    assert not isinstance(document, TreeHTML)
     assert document.etree_element.find(".//br") is not None
 
 
