@@ -1,0 +1,86 @@
+"""The package's import graph: data flows one way, so a module imports only from the layers before it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import reportgen
+
+PACKAGE = Path(reportgen.__file__).parent
+
+# In the order data flows (README, Architecture). A module may import from its own layer or an
+# earlier one, never a later one; a new module must be placed here, or the test names it.
+LAYERS: list[set[str]] = [
+    {"errors", "limits", "paths", "formatting", "retry", "timelimit", "vocabulary", "_weasy", "files"},
+    {"_http", "models", "brand", "glyphs", "templating", "estimate"},
+    {"pave", "download", "bundle", "plan"},
+    {"fetch", "decoding", "markers"},
+    {"imaging"},
+    {"viewmodel"},
+    {"view", "render", "summary"},
+    {"pdf", "mail", "options"},
+    {"report"},
+    {"batch"},
+    {"_console", "cli", "__init__"},
+]
+
+
+def imports_of(module: str, modules: set[str]) -> set[str]:
+    """The package's modules that `module` imports, at the top or inside a function."""
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level == 1 and node.module:
+            found.add(node.module.split(".")[0])
+        elif node.level == 1:
+            found.update(alias.name for alias in node.names)
+        elif node.module and node.module.split(".")[0] == "reportgen":
+            parts = node.module.split(".")
+            found.update([parts[1]] if len(parts) > 1 else [alias.name for alias in node.names])
+    return (found & modules) - {module}
+
+
+def graph() -> dict[str, set[str]]:
+    modules = {path.stem for path in PACKAGE.glob("*.py")}
+    return {module: imports_of(module, modules) for module in modules}
+
+
+def test_every_module_has_a_layer() -> None:
+    placed = set().union(*LAYERS)
+    assert set(graph()) - placed == set(), "place the new module in LAYERS"
+    assert placed - set(graph()) == set(), "a module in LAYERS no longer exists"
+
+
+def test_no_module_imports_from_a_later_layer() -> None:
+    layer_of = {module: number for number, layer in enumerate(LAYERS) for module in layer}
+    upward = sorted(
+        f"{module} imports {target}"
+        for module, targets in graph().items()
+        for target in targets
+        if layer_of[target] > layer_of[module]
+    )
+    assert upward == []
+
+
+def test_no_import_cycles() -> None:
+    edges = graph()
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, "import cycle: " + " -> ".join((*path, module))
+        if module in done:
+            return
+        for target in sorted(edges[module]):
+            visit(target, (*path, module))
+        done.add(module)
+
+    for module in sorted(edges):
+        visit(module, ())
+
+
+def test_the_check_sees_imports_inside_functions() -> None:
+    # options imports render inside a function (Jinja loads only when needed): still an edge.
+    assert "render" in graph()["options"]
