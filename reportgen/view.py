@@ -22,6 +22,7 @@ from .plan import NumberedDamage, PlannedPhoto, chosen_attempt, in_capture_order
 from .viewmodel import (
     BadgeLine,
     BrandView,
+    CaptureStatus,
     Checklist,
     ChecklistRow,
     ComponentGroup,
@@ -49,12 +50,10 @@ __all__ = [
     "MAP_LABEL_NUMBERS",
     "NOT_RECORDED",
     "PHOTO_UNAVAILABLE",
-    "STATUS_LABELS",
     "BadgeAnchor",
     "build_view",
 ]
 
-STATUS_LABELS = {"accepted": "Accepted", "rejected": "Rejected", "missing": "Not captured"}
 #: A part on the damage map is labelled with at most this many marker numbers.
 MAP_LABEL_NUMBERS = 8
 #: What the PDF says in place of a photo that could not be used; the cause goes to the warnings.
@@ -337,7 +336,6 @@ def _estimate_view(estimate: Estimate, rows: Sequence[DamageRow]) -> EstimateVie
             if line.number in by_number
         ),
         excess_wear=money(estimate.excess_wear),
-        normal_wear=money(estimate.normal_wear),
         normal_wear_count=estimate.normal_wear_lines,
         total=money(estimate.total),
     )
@@ -415,7 +413,9 @@ def _checklist(captures: Sequence[CaptureAttempt], thumbnails: dict[str, PhotoRe
         label = attempts[-1][1].photo_label
         rows.append(_checklist_row("–", vocabulary.photo_title(code, label), label, attempts, thumbnails))
     status = Counter(row.status for row in rows)
-    return Checklist(tuple(rows), status["accepted"], status["rejected"], status["missing"])
+    return Checklist(
+        tuple(rows), status[CaptureStatus.ACCEPTED], status[CaptureStatus.REJECTED], status[CaptureStatus.MISSING]
+    )
 
 
 def _checklist_row(
@@ -427,15 +427,15 @@ def _checklist_row(
 ) -> ChecklistRow:
     attempts = in_capture_order(indexed)
     if not attempts:
-        return ChecklistRow(step, title, label, "missing", STATUS_LABELS["missing"], "", 0, "", "", None)
+        return ChecklistRow(step, title, label, CaptureStatus.MISSING, "", 0, "", "", None)
     approved = [a for a in attempts if a.approved]
     chosen = chosen_attempt(attempts)
     rejections = [_reason(a.approved_message) for a in attempts if a.approved is False]
     if approved:
-        status = "accepted"
+        status = CaptureStatus.ACCEPTED
         note = ("Earlier: " + "; ".join(r for r in rejections if r)) if rejections else ""
     else:
-        status = "rejected" if rejections else "missing"
+        status = CaptureStatus.REJECTED if rejections else CaptureStatus.MISSING
         note = rejections[-1] if rejections else "no QA verdict given"
     created = [a.created_at for a in attempts if a.created_at]
     updated = [moment for a in attempts if (moment := a.updated_at or a.created_at)]
@@ -445,7 +445,6 @@ def _checklist_row(
         title=title,
         label=chosen.photo_label or label,
         status=status,
-        status_label=STATUS_LABELS[status],
         note=note,
         attempts=len(attempts),
         first_captured=format_time(min(created), with_date=False) if created else "",

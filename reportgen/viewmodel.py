@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from .imaging import EncodedImage
@@ -16,6 +17,7 @@ __all__ = [
     "TABLE_CHUNK_ROWS",
     "BadgeLine",
     "BrandView",
+    "CaptureStatus",
     "Checklist",
     "ChecklistRow",
     "ComponentGroup",
@@ -231,6 +233,19 @@ class Summary:
         return f"{self.total:,}"
 
 
+class CaptureStatus(StrEnum):
+    """What QA made of a capture step; the value is also the CSS class of its badge."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    MISSING = "missing"
+
+    @property
+    def label(self) -> str:
+        """The word the checklist prints."""
+        return {"accepted": "Accepted", "rejected": "Rejected", "missing": "Not captured"}[self.value]
+
+
 @dataclass(frozen=True)
 class ChecklistRow:
     """One capture step of the checklist."""
@@ -238,13 +253,17 @@ class ChecklistRow:
     step: str
     title: str
     label: str
-    status: str
-    status_label: str
+    status: CaptureStatus
     note: str
     attempts: int
     first_captured: str
     last_updated: str
     thumbnail: ImageAsset | None
+
+    @property
+    def status_label(self) -> str:
+        """The step's status in words."""
+        return self.status.label
 
     @property
     def recaptures(self) -> int:
@@ -363,7 +382,6 @@ class EstimateView:
     labour_rate: str
     rows: tuple[EstimateRow, ...]
     excess_wear: str
-    normal_wear: str
     normal_wear_count: int
     total: str
 
