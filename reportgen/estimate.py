@@ -88,23 +88,14 @@ class Estimate:
         return sum((line.total for line in self.lines if line.chargeable), Decimal("0"))
 
     @property
-    def normal_wear(self) -> Decimal:
-        """What the normal-wear damages are charged: zero, as the card prices them at zero.
-
-        Summed from the lines all the same, so the PDF's totals (excess + normal = total) add up
-        from the lines by construction.
-        """
-        return sum((line.total for line in self.lines if not line.chargeable), Decimal("0"))
-
-    @property
     def normal_wear_lines(self) -> int:
         """How many damages are normal wear."""
         return sum(1 for line in self.lines if not line.chargeable)
 
     @property
     def total(self) -> Decimal:
-        """What the estimate comes to."""
-        return self.excess_wear + self.normal_wear
+        """What the estimate comes to: every line's total (a normal-wear line's is zero)."""
+        return sum((line.total for line in self.lines), Decimal("0"))
 
 
 def load_rate_card(path: str | Path) -> RateCard:

@@ -110,7 +110,8 @@ def build_summary(
                 for line in estimate.lines
             ],
             "excess_wear": str(estimate.excess_wear),
-            "normal_wear": str(estimate.normal_wear),
+            # Normal wear is never charged; schema 1 keeps the field, always zero.
+            "normal_wear": "0",
             "total": str(estimate.total),
         },
         "warnings": list(report.warnings),

@@ -78,7 +78,8 @@ BUMPER_FRONT_UNIQUE = 400.50
     assert "no hours" not in report.html and "standard labour time" in report.html
     assert Decimal(estimate["total"]) == Decimal("120.00") + Decimal("560.50")
     html = report.html
-    assert "680,50\xa0€" in html and "Normal wear and tear (1 damage)" in html
+    assert "680,50\xa0€" in html and "Normal wear and tear (1 damage)</th><td>No charge</td>" in html
+    assert estimate["normal_wear"] == "0"
 
 
 def test_rate_card_errors_are_clear(tmp_path: Path) -> None:
