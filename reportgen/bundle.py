@@ -23,6 +23,21 @@ from .models import (
     parse_session,
 )
 
+__all__ = [
+    "HOTSPOTS_FILE",
+    "IMAGES_DIR",
+    "MANIFEST_FILE",
+    "MAX_JSON_BYTES",
+    "PHOTOS_FILE",
+    "SESSION_FILE",
+    "Bundle",
+    "image_filename",
+    "load_bundle",
+    "save_bodies",
+    "save_manifest",
+    "unique_file_names",
+]
+
 HOTSPOTS_FILE = "hotspots.json"
 PHOTOS_FILE = "photos.json"
 SESSION_FILE = "session.json"

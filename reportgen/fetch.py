@@ -30,6 +30,8 @@ from .pave import DEFAULT_BASE_URL, Credentials, PaveClient, check_session_key
 from .plan import chosen_attempts
 from .retry import RetryPolicy
 
+__all__ = ["BUNDLE_FILES", "NO_SIGNING_NOTE", "FetchResult", "fetch_bundle"]
+
 #: Every file a fetch writes at the top of a bundle (besides the images folder).
 BUNDLE_FILES = (HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE, MANIFEST_FILE)
 NO_SIGNING_NOTE = (

@@ -11,6 +11,8 @@ from typing import Any
 
 from .paths import fonts_dir
 
+__all__ = ["FALLBACK_FONT", "FONT_FILES", "LATIN", "MAX_NAMED", "Coverage", "coverage", "view_coverage"]
+
 #: Japanese, Chinese and Korean; declared in the report only when its text needs it.
 FALLBACK_FONT = "NotoSansCJK-Subset-Regular.otf"
 #: The theme's font stack, in the order report.css falls back through it.

@@ -21,6 +21,21 @@ import jinja2
 from .errors import ConfigError, DeliveryError
 from .templating import template_environment, theme_search_path
 
+__all__ = [
+    "SCHEMES",
+    "SUMMARY_SCHEMA",
+    "MailContext",
+    "OutgoingMail",
+    "SmtpSettings",
+    "attachment_name",
+    "compose",
+    "load_summary",
+    "parse_address",
+    "parse_addresses",
+    "parse_smtp_url",
+    "send",
+]
+
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 SUMMARY_SCHEMA = "reportgen.summary/1"
 # Deliberately narrower than RFC 5322: a dot-atom local part and a dotted host name, ASCII only, so

@@ -12,6 +12,34 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from .errors import InvalidDataError
 
+__all__ = [
+    "MAX_TEXT_LENGTH",
+    "SESSION_KEY_PATTERN",
+    "AttemptList",
+    "CaptureAttempt",
+    "Code",
+    "Damage",
+    "DamageList",
+    "DamageResults",
+    "Flag",
+    "PhotoDamages",
+    "PhotoList",
+    "Position",
+    "SessionDetails",
+    "SessionInfo",
+    "SessionObject",
+    "Text",
+    "Timestamp",
+    "Vehicle",
+    "VehicleObject",
+    "is_valid_session_key",
+    "load_json",
+    "merge_session",
+    "parse_captures",
+    "parse_results",
+    "parse_session",
+]
+
 M = TypeVar("M", bound=BaseModel)
 
 #: Longer strings from the API are cut: no real field is this long, and layout must stay sane.

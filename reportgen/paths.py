@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = ["builtin_theme_dir", "fonts_dir", "sample_brand", "sample_bundle", "sample_rates"]
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 

@@ -17,6 +17,17 @@ from .paths import fonts_dir
 from .templating import template_environment, theme_search_path
 from .viewmodel import FileAsset, ImageAsset, ReportView
 
+__all__ = [
+    "ASSET_SCHEME",
+    "CJK_FONT",
+    "EXTRA_STYLESHEET",
+    "FONTS",
+    "REPORT_TEMPLATE",
+    "STYLESHEET",
+    "Theme",
+    "render_html",
+]
+
 #: Photos and thumbnails reach WeasyPrint from memory under this scheme, never through the disk.
 ASSET_SCHEME = "reportgen-asset"
 REPORT_TEMPLATE = "report.html.j2"

@@ -12,6 +12,8 @@ from .models import DamageResults
 from .plan import PlannedPhoto
 from .viewmodel import ReportView
 
+__all__ = ["SCHEMA", "build_summary"]
+
 #: Bump the number when a field is removed or changes meaning; adding a field keeps it.
 SCHEMA = "reportgen.summary/1"
 

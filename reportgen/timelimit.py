@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+__all__ = ["MAX_RENDER_RESERVE", "RENDER_SHARE", "TimeLimitExceeded", "network_deadline", "time_limit"]
+
 #: Part of a time limit kept for rendering (photos, layout) once the network work has stopped.
 RENDER_SHARE = 1 / 3
 #: The most kept for rendering: a long limit is mostly there for slow networks.

@@ -9,6 +9,25 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+__all__ = [
+    "SEVERITY_ORDER",
+    "CaptureStep",
+    "Component",
+    "Severity",
+    "capture_steps",
+    "component",
+    "component_codes",
+    "group_label",
+    "humanize",
+    "photo_order",
+    "photo_title",
+    "rated_severities",
+    "repair_methods",
+    "severities",
+    "severity_of",
+    "sides",
+]
+
 SEVERITY_ORDER = ("major", "medium", "minor", "unknown")
 _SIDE_TOKENS = {"LEFT": "left", "RIGHT": "right"}
 _POSITION_TOKENS = {"FRONT": "front", "REAR": "rear", "BACK": "rear"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import reportgen
@@ -84,3 +85,14 @@ def test_no_import_cycles() -> None:
 def test_the_check_sees_imports_inside_functions() -> None:
     # options imports render inside a function (Jinja loads only when needed): still an edge.
     assert "render" in graph()["options"]
+
+
+def test_every_public_module_declares_its_public_names() -> None:
+    # As httpx does: a module is private (_name) or says what it offers in __all__, each name defined.
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.stem.startswith("_") and path.stem != "__init__":
+            continue
+        module = importlib.import_module(f"reportgen.{path.stem}" if path.stem != "__init__" else "reportgen")
+        exported = getattr(module, "__all__", None)
+        assert exported is not None, f"{path.name} has no __all__"
+        assert [name for name in exported if not hasattr(module, name)] == [], path.name
