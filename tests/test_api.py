@@ -19,7 +19,7 @@ from reportgen import errors
 from reportgen.brand import Brand
 from reportgen.estimate import RateCard
 
-from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, add_session, damage, hotspots, photo
+from .support.builders import SAMPLE_BRAND, SAMPLE_BUNDLE, add_session, damage, hotspots, photo
 from .support.fake_pave import API_KEY
 
 SAMPLE_RATES = SAMPLE_BUNDLE.parent / "rates.toml"

@@ -16,7 +16,7 @@ import pytest
 
 from reportgen.batch import read_keys
 
-from .conftest import add_session
+from .support.builders import add_session
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply, slow
 
 

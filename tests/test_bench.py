@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .conftest import REPO
+from .support.builders import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from reportgen.cli import EXIT_CODES_HELP, ExitCode, main
 
-from .conftest import SAMPLE_BRAND, add_session, damage, hotspots, jpeg_bytes, photo
+from .support.builders import SAMPLE_BRAND, add_session, damage, hotspots, jpeg_bytes, photo
 from .support.fake_pave import API_KEY
 
 

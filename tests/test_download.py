@@ -11,7 +11,7 @@ from reportgen import download
 from reportgen.download import DownloadPolicy, ImageCache, download_photos
 from reportgen.retry import RetryPolicy
 
-from .conftest import jpeg_bytes
+from .support.builders import jpeg_bytes
 from .support.fake_pave import declared_huge, endless, redirect, reset_mid_body, slow
 
 NO_RETRY = RetryPolicy(attempts=1)

@@ -17,7 +17,7 @@ from reportgen import render_bundle, vocabulary
 from reportgen.errors import ConfigError
 from reportgen.estimate import PricedDamage, estimate, load_rate_card
 
-from .conftest import REPO, SAMPLE_BUNDLE, add_session, damage, hotspots, photo
+from .support.builders import REPO, SAMPLE_BUNDLE, add_session, damage, hotspots, photo
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME
 
 SAMPLE_RATES = REPO / "samples" / "rates.toml"

@@ -19,7 +19,7 @@ from reportgen.errors import ConfigError
 from reportgen.estimate import load_rate_card
 from reportgen.markers import CLOSEUP_EDGE
 
-from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, photo
+from .support.builders import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, photo
 
 RATES = Path(__file__).resolve().parent.parent / "samples" / "rates.toml"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from .conftest import add_session, jpeg_bytes
+from .support.builders import add_session, jpeg_bytes
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply
 
 
@@ -172,7 +172,7 @@ def startup_time(pave, tmp_path: Path) -> float:
 
 def slow_session(pave, key: str, *, fast: int, slow_photos: int, stall: float) -> None:
     """A session whose first `fast` photos answer at once and the rest only after `stall` seconds."""
-    from .conftest import damage, hotspots, photo
+    from .support.builders import damage, hotspots, photo
     from .support.fake_pave import Session, slow
 
     names = [f"{key}_{i:02d}.jpg" for i in range(fast + slow_photos)]
@@ -216,7 +216,7 @@ def test_a_report_that_cannot_be_rendered_in_time_fails_and_leaves_nothing(pave,
     # 1,000 damages take about 7 s to lay out on an idle machine, far beyond the 4 s limit; the
     # photos are not on the image host (404), so the fetch is quick and the time runs out in the
     # layout itself, not in photo processing.
-    from .conftest import damage, hotspots, photo
+    from .support.builders import damage, hotspots, photo
     from .support.fake_pave import Session
 
     body = hotspots(

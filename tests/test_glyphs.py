@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from reportgen import glyphs, render_bundle
 from reportgen.paths import fonts_dir
 
-from .conftest import damage, hotspots, jpeg_bytes, photo
+from .support.builders import damage, hotspots, jpeg_bytes, photo
 
 CJK = "日本語の車 · 中国汽车 · 臺灣汽車 · 한국 자동차 · カタカナ"
 UNCOVERED = "ሀ🚗"

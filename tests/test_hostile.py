@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from reportgen import ReportgenError, render_bundle
 from reportgen.bundle import unique_file_names
 
-from .conftest import SAMPLE_BUNDLE, add_session, damage, hotspots, jpeg_bytes, photo
+from .support.builders import SAMPLE_BUNDLE, add_session, damage, hotspots, jpeg_bytes, photo
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME, slow
 
 CORPUS = Path(__file__).parent / "hostile"

@@ -16,7 +16,7 @@ from reportgen.errors import ImageError
 from reportgen.markers import CLOSEUP_EDGE, Marker, _rgb, draw_markers, make_closeups, place_labels
 from reportgen.paths import fonts_dir
 
-from .conftest import jpeg_bytes
+from .support.builders import jpeg_bytes
 
 RED, RED_TEXT = "#d62828", "#ffffff"
 FONT = fonts_dir() / "Inter-Bold.otf"

@@ -22,7 +22,7 @@ from reportgen.cli import main
 from reportgen.errors import ConfigError
 from reportgen.mail import MailContext, attachment_name, parse_smtp_url
 
-from .conftest import add_session, damage, hotspots, jpeg_bytes, photo
+from .support.builders import add_session, damage, hotspots, jpeg_bytes, photo
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME
 
 PASSWORD = "s3cret-smtp-pw"

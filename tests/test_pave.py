@@ -23,7 +23,7 @@ from reportgen.errors import (
 from reportgen.pave import Credentials, PaveClient
 from reportgen.retry import RetryPolicy, parse_retry_after
 
-from .conftest import add_session, jpeg_bytes
+from .support.builders import add_session, jpeg_bytes
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply
 
 GOOD = Credentials(API_KEY, API_SECRET, USERNAME)

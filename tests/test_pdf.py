@@ -24,7 +24,7 @@ from reportgen.pdf import LockedURLFetcher, ResourceRefused, parse_html, write_p
 from reportgen.render import render_html
 from reportgen.view import ImageAsset
 
-from .conftest import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
+from .support.builders import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
 
 SAMPLE_RATES = SAMPLE_BUNDLE.parent / "rates.toml"
 CHAPTERS = [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, add_session
+from .support.builders import REPO, add_session
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME
 
 EXAMPLES = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), re.S)

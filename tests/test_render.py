@@ -15,7 +15,7 @@ from reportgen.errors import ConfigError, RenderError
 from reportgen.paths import builtin_theme_dir, fonts_dir
 from reportgen.render import render_html
 
-from .conftest import REPO, SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
+from .support.builders import REPO, SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
 from .support.golden import assert_matches_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "sample-report.html"

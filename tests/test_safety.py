@@ -15,7 +15,7 @@ import pytest
 from reportgen.errors import ReportgenError
 from reportgen.files import write_atomic
 
-from .conftest import add_session, damage, hotspots, jpeg_bytes, photo
+from .support.builders import add_session, damage, hotspots, jpeg_bytes, photo
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME
 from .test_fetch import run as run_pave
 

@@ -7,7 +7,7 @@ import sys
 import tarfile
 from pathlib import Path
 
-from .conftest import REPO
+from .support.builders import REPO
 
 
 def test_sdist_has_the_sample_but_not_the_tools_that_drew_it(tmp_path: Path) -> None:

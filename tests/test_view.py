@@ -10,7 +10,7 @@ from reportgen.brand import Brand
 from reportgen.imaging import EncodedImage, PhotoResult
 from reportgen.models import parse_captures, parse_results
 
-from .conftest import damage, hotspots, photo
+from .support.builders import damage, hotspots, photo
 
 NOW = datetime(2024, 1, 3, 9, 0, tzinfo=UTC)
 CDN = "https://cdn.example/S"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, damage, hotspots, jpeg_bytes, photo
+from .support.builders import REPO, damage, hotspots, jpeg_bytes, photo
 
 pytestmark = pytest.mark.slow
 
