@@ -8,6 +8,7 @@ import io
 import json
 import random
 import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -544,3 +545,17 @@ def test_a_report_without_damage_shows_the_accepted_captures_and_leads_with_the_
     assert "not given" not in text.lower()
     assert text.index("Vehicle inspection of 2 January 2024") < text.index("Vehicle details Not recorded")
     assert "Session TST-SESSION1" in text
+
+
+def test_warm_up_sets_weasyprint_up_before_the_first_report() -> None:
+    script = """
+import sys
+from reportgen import pdf
+assert pdf._font_config.cache_info().currsize == 0
+pdf.warm_up()
+pdf.warm_up()
+info = pdf._font_config.cache_info()
+assert "weasyprint" in sys.modules and (info.misses, info.hits) == (1, 1), info
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
