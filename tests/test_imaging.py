@@ -13,29 +13,10 @@ from PIL import Image, ImageFile
 
 from reportgen import decoding, imaging
 from reportgen.errors import ImageError
-from reportgen.markers import CLOSEUP_EDGE, Marker, _rgb, draw_markers, make_closeups, place_labels
-from reportgen.paths import fonts_dir
+from reportgen.markers import CLOSEUP_EDGE, _rgb, draw_markers, make_closeups, place_labels
 
 from .support.builders import jpeg_bytes
-
-RED, RED_TEXT = "#d62828", "#ffffff"
-FONT = fonts_dir() / "Inter-Bold.otf"
-
-
-def marker(number: int, x: float, y: float, colour: str = RED) -> Marker:
-    return Marker(number, x, y, colour, RED_TEXT)
-
-
-def write(tmp_path: Path, name: str, data: bytes) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
-
-
-def save(image: Image.Image, fmt: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
+from .support.images import FONT, RED, marker, save, write
 
 
 def is_close(pixel: tuple[int, ...], colour: str, tolerance: int = 40) -> bool:
