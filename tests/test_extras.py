@@ -10,28 +10,12 @@ import sys
 from pathlib import Path
 
 import pikepdf
-from PIL import Image
 
 from reportgen import render_bundle
-from reportgen.markers import CLOSEUP_EDGE
 
 from .support.builders import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, photo
 
 RATES = Path(__file__).resolve().parent.parent / "samples" / "rates.toml"
-
-
-def test_closeups_centre_on_the_damage(tmp_path: Path, make_bundle) -> None:
-    picture = Image.new("RGB", (1200, 900), (200, 200, 200))
-    picture.paste((20, 20, 20), (300, 600, 340, 640))  # a dark blemish around (26.7 %, 68.9 %)
-    buffer = io.BytesIO()
-    picture.save(buffer, "JPEG", quality=95)
-    body = hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage(x=26.67, y=68.89), damage(x=None, y=None)))
-    report = render_bundle(make_bundle(body, images={"f.jpg": buffer.getvalue()}))
-    [detail] = report.view.details  # the damage without a position has no close-up
-    closeup = Image.open(io.BytesIO(detail.closeup.data))
-    assert closeup.size == (CLOSEUP_EDGE, CLOSEUP_EDGE)
-    centre = closeup.getpixel((CLOSEUP_EDGE // 2, CLOSEUP_EDGE // 2))
-    assert max(centre) < 80, "the blemish is not at the centre of its close-up"
 
 
 def test_damage_map_shades_regions_by_worst_severity() -> None:

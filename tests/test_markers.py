@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import math
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from reportgen import render_bundle
 from reportgen.markers import CLOSEUP_EDGE, _rgb, draw_markers, make_closeups, place_labels
 
+from .support.builders import damage, hotspots, photo
 from .support.images import FONT, RED, marker
 
 
@@ -119,3 +123,17 @@ def test_a_crowded_photo_still_gets_every_marker_inside() -> None:
     placed = place_labels(markers, (1400, 1050), 23.0)
     assert len(placed) == 400
     assert all(0 <= p.label[0] <= 1400 and 0 <= p.label[1] <= 1050 for p in placed)
+
+
+def test_closeups_centre_on_the_damage(tmp_path: Path, make_bundle) -> None:
+    picture = Image.new("RGB", (1200, 900), (200, 200, 200))
+    picture.paste((20, 20, 20), (300, 600, 340, 640))  # a dark blemish around (26.7 %, 68.9 %)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=95)
+    body = hotspots(photo(5, "Front", "https://cdn.example/f.jpg", damage(x=26.67, y=68.89), damage(x=None, y=None)))
+    report = render_bundle(make_bundle(body, images={"f.jpg": buffer.getvalue()}))
+    [detail] = report.view.details  # the damage without a position has no close-up
+    closeup = Image.open(io.BytesIO(detail.closeup.data))
+    assert closeup.size == (CLOSEUP_EDGE, CLOSEUP_EDGE)
+    centre = closeup.getpixel((CLOSEUP_EDGE // 2, CLOSEUP_EDGE // 2))
+    assert max(centre) < 80, "the blemish is not at the centre of its close-up"
