@@ -4,39 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from pypdf import PdfReader
 
 from .support.builders import add_session, jpeg_bytes
-from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply
-
-
-def run(pave, tmp_path: Path, *args: str, signed: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "PAVE_BASE_URL": pave.api_url,
-        "PAVE_API_KEY": API_KEY,
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        **env,
-    }
-    if signed:
-        environment.update(PAVE_API_SECRET=API_SECRET, PAVE_USERNAME=USERNAME)
-    else:
-        environment.pop("PAVE_API_SECRET", None)
-        environment.pop("PAVE_USERNAME", None)
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen.cli", *args],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+from .support.cli import run_pave as run
+from .support.fake_pave import API_KEY, API_SECRET, Reply
 
 
 def pdf_text(path: Path) -> str:

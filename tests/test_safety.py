@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,47 +12,12 @@ import pytest
 from reportgen.errors import ReportgenError
 from reportgen.files import write_atomic
 
-from .support.builders import add_session, damage, hotspots, jpeg_bytes, photo
+from .support.builders import add_session, small_bundle
+from .support.cli import run_cli as run
+from .support.cli import run_pave
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME
-from .test_fetch import run as run_pave
 
 NOBODY = 65534
-PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
-
-
-def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[bytes]:
-    """A real process (bytes out, so a PDF on stdout can be checked), never allowed to bypass permissions."""
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen.cli", *args],
-        capture_output=True,
-        cwd=cwd,
-        timeout=120,
-        env={**os.environ, "PYTHONWARNINGS": "", **env},
-        preexec_fn=_without_permission_override,
-    )
-
-
-def _without_permission_override() -> None:
-    """Root ignores a folder's permission bits through two capabilities: drop them before exec.
-
-    Removed from the bounding set, they are not granted to the program root executes next, so a
-    read-only folder truly refuses it (EACCES), with no change to the machine.
-    """
-    if os.geteuid() != 0:
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
-        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
-
-
-def small_bundle(folder: Path) -> Path:
-    root = folder / "TST-SESSION1"
-    (root / "images").mkdir(parents=True)
-    body = hotspots(photo(5, "Front", "https://cdn.example/front.jpg", damage(description="Deep scratch")))
-    (root / "hotspots.json").write_text(json.dumps(body))
-    (root / "images" / "front.jpg").write_bytes(jpeg_bytes())
-    return root
 
 
 # ---- item 1: the bundle folder ------------------------------------------------------------------
