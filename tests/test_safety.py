@@ -102,15 +102,6 @@ def test_render_writes_through_a_symlink(tmp_path: Path) -> None:
     assert link.is_symlink() and (tmp_path / "reports" / "real.pdf").read_bytes().startswith(b"%PDF-")
 
 
-@pytest.mark.parametrize("command", ["render", "demo"])
-def test_dash_writes_the_document_to_stdout(tmp_path: Path, command: str) -> None:
-    args = ["render", str(small_bundle(tmp_path))] if command == "render" else ["demo"]
-    result = run(*args, "-o", "-", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(b"%PDF-") and result.stdout.rstrip().endswith(b"%%EOF")
-    assert not (tmp_path / "-").exists() and b"wrote" not in result.stdout
-
-
 # ---- item 3: places that cannot be written ------------------------------------------------------
 
 
