@@ -1,4 +1,4 @@
-"""Never lose a user's data: bundle folders, output paths that are links or devices, unwritable places."""
+"""Never lose a user's data: atomic writes through links, never over devices, and places that cannot be written."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .support.fake_pave import API_KEY, API_SECRET, USERNAME
 NOBODY = 65534
 
 
-# ---- item 2: what -o may replace ----------------------------------------------------------------
+# ---- what -o may replace ------------------------------------------------------------------------
 
 
 def test_write_atomic_writes_through_a_symlink(tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_render_writes_through_a_symlink(tmp_path: Path) -> None:
     assert link.is_symlink() and (tmp_path / "reports" / "real.pdf").read_bytes().startswith(b"%PDF-")
 
 
-# ---- item 3: places that cannot be written ------------------------------------------------------
+# ---- places that cannot be written --------------------------------------------------------------
 
 
 @pytest.fixture
