@@ -21,7 +21,7 @@ from reportgen.errors import (
     SessionNotFoundError,
 )
 from reportgen.pave import Credentials, PaveClient
-from reportgen.retry import RetryPolicy, parse_retry_after
+from reportgen.retry import RetryPolicy
 
 from .support.builders import add_session, jpeg_bytes
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply
@@ -181,16 +181,6 @@ def test_session_keys_are_checked_before_any_request(pave) -> None:
         with pytest.raises(InvalidSessionKeyError):
             api.results(key)
     assert pave.api_log == []
-
-
-@pytest.mark.parametrize("value, expected", [("7", 7.0), ("", None), ("soon", None), (None, None)])
-def test_retry_after_forms(value, expected) -> None:
-    assert parse_retry_after(value) == expected
-
-
-def test_retry_after_as_http_date() -> None:
-    soon = datetime.now(UTC) + timedelta(seconds=30)
-    assert 25 <= parse_retry_after(soon.strftime("%a, %d %b %Y %H:%M:%S GMT")) <= 31
 
 
 def test_pave_and_the_image_host_see_one_user_agent_that_names_this_version(pave, tmp_path: Path) -> None:
