@@ -25,32 +25,14 @@ from reportgen.retry import RetryPolicy
 
 from .support.builders import add_session, jpeg_bytes
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply
-
-GOOD = Credentials(API_KEY, API_SECRET, USERNAME)
-
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-_OPEN: list[PaveClient] = []
+from .support.pave_client import GOOD, Sleeps, client, close_clients
+from .support.pave_client import OPEN as _OPEN
 
 
 @pytest.fixture(autouse=True)
 def _close_clients():
     yield
-    while _OPEN:
-        _OPEN.pop().close()
-
-
-def client(pave, credentials: Credentials = GOOD, **retry: object) -> tuple[PaveClient, Sleeps]:
-    """A client on the fake PAVE that records its backoff sleeps; closed after the test."""
-    sleeps = Sleeps()
-    policy = RetryPolicy(sleep=sleeps, **retry)
-    api = PaveClient(credentials, base_url=pave.api_url, retry=policy, timeout=httpx.Timeout(2.0))
-    _OPEN.append(api)
-    return api, sleeps
+    close_clients()
 
 
 def test_signed_headers_follow_the_documented_hmac() -> None:
