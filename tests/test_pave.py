@@ -6,13 +6,10 @@ import hashlib
 import hmac
 import re
 from datetime import UTC, datetime, timedelta
-from importlib.metadata import version
-from pathlib import Path
 
 import httpx
 import pytest
 
-from reportgen.download import download_photos
 from reportgen.errors import (
     APIError,
     AuthenticationError,
@@ -23,7 +20,7 @@ from reportgen.errors import (
 from reportgen.pave import Credentials, PaveClient
 from reportgen.retry import RetryPolicy
 
-from .support.builders import add_session, jpeg_bytes
+from .support.builders import add_session
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply
 from .support.pave_client import GOOD, Sleeps, client, close_clients
 from .support.pave_client import OPEN as _OPEN
@@ -163,16 +160,3 @@ def test_session_keys_are_checked_before_any_request(pave) -> None:
         with pytest.raises(InvalidSessionKeyError):
             api.results(key)
     assert pave.api_log == []
-
-
-def test_pave_and_the_image_host_see_one_user_agent_that_names_this_version(pave, tmp_path: Path) -> None:
-    add_session(pave)
-    api, _ = client(pave)
-    with api:
-        api.results("TST-LIVE1")
-    pave.images["a.jpg"] = jpeg_bytes()
-    [download] = download_photos({f"{pave.image_url}/cdn/a.jpg": "a.jpg"}, tmp_path / "images")
-    assert download.problem is None
-    seen = [headers for _, headers in pave.api_log] + [headers for _, headers, _ in pave.image_log]
-    agents = {value for headers in seen for name, value in headers.items() if name.lower() == "user-agent"}
-    assert agents == {f"reportgen/{version('reportgen')} (+PAVE condition reports)"}
