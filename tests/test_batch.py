@@ -17,7 +17,8 @@ import pytest
 from reportgen.batch import read_keys
 
 from .support.builders import add_session
-from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply, slow
+from .support.cli import batch_env
+from .support.fake_pave import Reply, slow
 
 
 def run_batch(pave, tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -104,18 +105,6 @@ def test_all_good_exits_zero(pave, tmp_path: Path) -> None:
     result = run_batch(pave, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "batch: 1 written, 0 skipped, 0 failed" in result.stdout
-
-
-def batch_env(pave, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PAVE_BASE_URL": pave.api_url,
-        "PAVE_API_KEY": API_KEY,
-        "PAVE_API_SECRET": API_SECRET,
-        "PAVE_USERNAME": USERNAME,
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        **extra,
-    }
 
 
 def slow_sessions(pave, tmp_path: Path, count: int, seconds: float = 1.0) -> list[str]:

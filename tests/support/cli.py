@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .fake_pave import API_KEY, API_SECRET, USERNAME, FakePave
 
-__all__ = ["run_cli", "run_pave"]
+__all__ = ["batch_env", "run_cli", "run_pave"]
 
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
 
@@ -65,3 +65,16 @@ def run_pave(
         text=True,
         timeout=180,
     )
+
+
+def batch_env(pave: FakePave, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a command run against the fake PAVE, its image cache in `tmp_path`."""
+    return {
+        **os.environ,
+        "PAVE_BASE_URL": pave.api_url,
+        "PAVE_API_KEY": API_KEY,
+        "PAVE_API_SECRET": API_SECRET,
+        "PAVE_USERNAME": USERNAME,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        **extra,
+    }
