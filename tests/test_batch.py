@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import signal
 import subprocess
@@ -307,40 +306,6 @@ def test_warnings_reach_stderr_and_the_summary_and_each_report_has_its_summary_j
     rerun = json.loads((out / "batch-summary.json").read_text())["sessions"]
     assert rerun[0] == {**broken, "status": "skipped"}
     assert "1 with warnings" in again.stdout and "BROKEN-1: skipped" in again.stderr
-
-
-def test_warnings_show_above_the_progress_bar_on_a_terminal(pave, tmp_path: Path) -> None:
-    add_session(pave, "BROKEN-1")
-    del pave.images["BROKEN-1_04_left.jpg"]
-    (tmp_path / "keys.txt").write_text("BROKEN-1\n")
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out"],
-        cwd=tmp_path,
-        env=batch_env(pave, tmp_path, COLUMNS="200"),
-        stdout=subprocess.DEVNULL,
-        stderr=secondary,
-    )
-    os.close(secondary)
-    screen = b""
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # the other side closed
-            break
-        if not chunk:
-            break
-        screen += chunk
-    os.close(primary)
-    assert process.wait(timeout=120) == 0
-    text = screen.decode("utf-8", "replace")
-    assert "reports" in text and "1/1" in text  # the live bar was there
-    summary = json.loads((tmp_path / "out" / "batch-summary.json").read_text())
-    warnings = summary["sessions"][0]["warnings"]
-    assert warnings
-    flat = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", text)
-    for warning in warnings:
-        assert f"reportgen: warning: BROKEN-1: {' '.join(warning.split())}" in " ".join(flat.split())
 
 
 def test_a_corrupt_summary_is_kept_aside_with_a_warning(pave, tmp_path: Path) -> None:
