@@ -27,6 +27,7 @@ from reportgen.render import render_html
 from reportgen.view import ImageAsset
 
 from .support.builders import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
+from .support.hostile import hostile_body
 
 SAMPLE_RATES = SAMPLE_BUNDLE.parent / "rates.toml"
 CHAPTERS = [
@@ -279,8 +280,6 @@ def test_the_theme_is_read_as_xml_and_lays_out_byte_for_byte_as_with_the_html5_p
 
 
 def test_hostile_strings_lay_out_as_with_the_html5_parser(make_bundle, monkeypatch) -> None:
-    from .test_hostile import hostile_body
-
     report = render_bundle(
         make_bundle(hostile_body(), images={"f.jpg": jpeg_bytes()}),
         generated_at=datetime(2024, 1, 1, tzinfo=UTC),
