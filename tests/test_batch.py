@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import signal
 import subprocess
@@ -17,7 +16,8 @@ import pytest
 from reportgen.batch import read_keys
 
 from .support.builders import add_session
-from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply, slow
+from .support.cli import batch_env
+from .support.fake_pave import Reply, slow
 
 
 def run_batch(pave, tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -104,18 +104,6 @@ def test_all_good_exits_zero(pave, tmp_path: Path) -> None:
     result = run_batch(pave, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "batch: 1 written, 0 skipped, 0 failed" in result.stdout
-
-
-def batch_env(pave, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PAVE_BASE_URL": pave.api_url,
-        "PAVE_API_KEY": API_KEY,
-        "PAVE_API_SECRET": API_SECRET,
-        "PAVE_USERNAME": USERNAME,
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        **extra,
-    }
 
 
 def slow_sessions(pave, tmp_path: Path, count: int, seconds: float = 1.0) -> list[str]:
@@ -318,40 +306,6 @@ def test_warnings_reach_stderr_and_the_summary_and_each_report_has_its_summary_j
     rerun = json.loads((out / "batch-summary.json").read_text())["sessions"]
     assert rerun[0] == {**broken, "status": "skipped"}
     assert "1 with warnings" in again.stdout and "BROKEN-1: skipped" in again.stderr
-
-
-def test_warnings_show_above_the_progress_bar_on_a_terminal(pave, tmp_path: Path) -> None:
-    add_session(pave, "BROKEN-1")
-    del pave.images["BROKEN-1_04_left.jpg"]
-    (tmp_path / "keys.txt").write_text("BROKEN-1\n")
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out"],
-        cwd=tmp_path,
-        env=batch_env(pave, tmp_path, COLUMNS="200"),
-        stdout=subprocess.DEVNULL,
-        stderr=secondary,
-    )
-    os.close(secondary)
-    screen = b""
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # the other side closed
-            break
-        if not chunk:
-            break
-        screen += chunk
-    os.close(primary)
-    assert process.wait(timeout=120) == 0
-    text = screen.decode("utf-8", "replace")
-    assert "reports" in text and "1/1" in text  # the live bar was there
-    summary = json.loads((tmp_path / "out" / "batch-summary.json").read_text())
-    warnings = summary["sessions"][0]["warnings"]
-    assert warnings
-    flat = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", text)
-    for warning in warnings:
-        assert f"reportgen: warning: BROKEN-1: {' '.join(warning.split())}" in " ".join(flat.split())
 
 
 def test_a_corrupt_summary_is_kept_aside_with_a_warning(pave, tmp_path: Path) -> None:

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from reportgen.cli import EXIT_CODES_HELP, ExitCode, main
 
-from .support.builders import SAMPLE_BRAND, add_session, damage, hotspots, jpeg_bytes, photo
+from .support.builders import SAMPLE_BRAND, add_session, damage, hotspots, jpeg_bytes, photo, small_bundle
+from .support.cli import run_cli
 from .support.fake_pave import API_KEY
 
 
@@ -156,6 +157,15 @@ def test_exit_130_is_documented() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert "| 130 | interrupted" in readme
     assert "130 interrupted" in CliRunner().invoke(main, ["--help"]).output
+
+
+@pytest.mark.parametrize("command", ["render", "demo"])
+def test_dash_writes_the_document_to_stdout(tmp_path: Path, command: str) -> None:
+    args = ["render", str(small_bundle(tmp_path))] if command == "render" else ["demo"]
+    result = run_cli(*args, "-o", "-", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(b"%PDF-") and result.stdout.rstrip().endswith(b"%%EOF")
+    assert not (tmp_path / "-").exists() and b"wrote" not in result.stdout
 
 
 # ---- the commands share their options -------------------------------------------------------------

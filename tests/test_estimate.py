@@ -1,4 +1,4 @@
-"""The rate card is checked strictly: typos are refused with the file, table and key; new codes are declared."""
+"""Repair estimates: the rate card checked strictly (typos refused with file, table and key) and priced."""
 
 from __future__ import annotations
 
@@ -349,3 +349,78 @@ def test_the_estimates_figures_are_summed_from_its_lines(tmp_path: Path) -> None
     assert [field.name for field in dataclasses.fields(priced)] == ["card", "lines"]
     fewer = dataclasses.replace(priced, lines=priced.lines[1:])
     assert (fewer.excess_wear, fewer.total, fewer.normal_wear_lines) == (0, 0, 2)
+
+
+def rates_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "rates.toml"
+    path.write_text(body)
+    return path
+
+
+def test_estimate_prices_labour_parts_and_normal_wear(tmp_path: Path, make_bundle) -> None:
+    card = rates_file(
+        tmp_path,
+        """
+currency = "EUR"
+locale = "de_DE"
+labour_rate = 80
+normal_wear = ["naaa acceptable"]
+[hours.Refinish]
+minor = 1.5
+major = 3
+[hours.Replace]
+major = 2
+[parts]
+BUMPER_FRONT_UNIQUE = 400.50
+""",
+    )
+    body = hotspots(
+        photo(
+            5,
+            "Front",
+            "https://cdn.example/f.jpg",
+            damage("HOOD_FRONT_UNIQUE", "SCRATCH_MINOR", repair_method="Refinish", tolerance="1 inch"),
+            damage("BUMPER_FRONT_UNIQUE", "CRACKED_MAJOR", repair_method="Replace", tolerance="6 inches"),
+            damage(
+                "DOOR_FRONT_LEFT", "SCRATCH_MINOR", repair_method="Refinish", tolerance="1/8 inch - NAAA Acceptable"
+            ),
+            damage("ROOF_UNIQUE", "DENT_MEDIUM", repair_method="Polish", tolerance="2 inches"),
+        )
+    )
+    report = render_bundle(make_bundle(body), rates=card)
+    estimate = report.summary["estimate"]
+    lines = {line["number"]: line for line in estimate["lines"]}
+    by_component = {d["component_code"]: d["number"] for d in report.summary["damages"]}
+    hood, bumper = lines[by_component["HOOD_FRONT_UNIQUE"]], lines[by_component["BUMPER_FRONT_UNIQUE"]]
+    wear, unknown = lines[by_component["DOOR_FRONT_LEFT"]], lines[by_component["ROOF_UNIQUE"]]
+    assert (hood["hours"], hood["total"]) == ("1.5", "120.00")
+    assert Decimal(bumper["total"]) == Decimal("2") * 80 + Decimal("400.50")
+    assert wear["total"] == "0" and not wear["chargeable"] and wear["note"] == "normal wear and tear"
+    # The customer reads plain words; whoever keeps the rate card learns what it lacks.
+    assert unknown["note"] == "standard labour time" and unknown["total"] == "0.00"
+    assert report.warnings[-1] == (
+        f"rate card {card}: damage {unknown['number']}: no hours for repair method 'Polish'; default_hours (0) used"
+    )
+    assert not any(warning.startswith("rate card") for warning in report.warnings[:-1])
+    assert "no hours" not in report.html and "standard labour time" in report.html
+    assert Decimal(estimate["total"]) == Decimal("120.00") + Decimal("560.50")
+    html = report.html
+    assert "680,50\xa0€" in html and "Normal wear and tear (1 damage)</th><td>No charge</td>" in html
+    assert estimate["normal_wear"] == "0"
+
+
+def test_rate_card_errors_are_clear(tmp_path: Path) -> None:
+    for body, message in [
+        ('currency = "DOLLARS"\nlabour_rate = 1', "three-letter"),
+        ('currency = "USD"\nlabour_rate = -5', "zero or more"),
+        ('currency = "USD"\nlabour_rate = 5\nlocale = "xx_YY"', "unknown locale"),
+        ('currency = "USD"\nlabour_rate = 5\nhourz = 1', "unknown key"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            load_rate_card(rates_file(tmp_path, body))
+    assert load_rate_card(SAMPLE_RATES).labour_rate == Decimal("95.00")
+
+
+def test_no_rate_card_means_no_estimate(make_bundle) -> None:
+    report = render_bundle(make_bundle(hotspots(photo(5, "Front", "u", damage()))))
+    assert report.summary["estimate"] is None and ">Repair estimate<" not in report.html

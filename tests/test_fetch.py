@@ -5,38 +5,15 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
+import stat
 import time
 from pathlib import Path
 
 from pypdf import PdfReader
 
 from .support.builders import add_session, jpeg_bytes
-from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply
-
-
-def run(pave, tmp_path: Path, *args: str, signed: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "PAVE_BASE_URL": pave.api_url,
-        "PAVE_API_KEY": API_KEY,
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        **env,
-    }
-    if signed:
-        environment.update(PAVE_API_SECRET=API_SECRET, PAVE_USERNAME=USERNAME)
-    else:
-        environment.pop("PAVE_API_SECRET", None)
-        environment.pop("PAVE_USERNAME", None)
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen.cli", *args],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+from .support.cli import run_pave as run
+from .support.fake_pave import API_KEY, API_SECRET, Reply
 
 
 def pdf_text(path: Path) -> str:
@@ -278,3 +255,91 @@ def test_a_failing_session_record_is_still_a_warning(pave, tmp_path: Path) -> No
     assert result.stderr == (
         "reportgen: warning: vehicle details unavailable: GET /v1/sessions/TST-LIVE1 failed with HTTP 500: boom\n"
     )
+
+
+# ---- the bundle folder: a fetch replaces only its own session's bundle --------------------------
+
+
+def test_fetch_refuses_a_folder_of_other_files_and_touches_nothing(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    documents = tmp_path / "documents"
+    documents.mkdir(mode=0o755)
+    (documents / "thesis.docx").write_bytes(b"years of work")
+    os.chmod(documents, 0o755)
+    result = run(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "documents")
+    assert result.returncode == 1
+    assert result.stderr.startswith("reportgen: error: refusing to write the bundle to documents")
+    assert result.stderr.count("\n") == 1
+    assert [p.name for p in documents.iterdir()] == ["thesis.docx"]
+    assert (documents / "thesis.docx").read_bytes() == b"years of work"
+    assert stat.S_IMODE(documents.stat().st_mode) == 0o755
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents"], "a staging folder was left"
+    assert pave.api_log == [], "it fetched before refusing"
+
+
+def test_report_keep_bundle_refuses_another_sessions_bundle(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    add_session(pave, "TST-OTHER")
+    assert run(pave, tmp_path, "fetch", "TST-OTHER", "-d", "kept").returncode == 0
+    before = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "kept").rglob("*"))
+    result = run(pave, tmp_path, "report", "TST-LIVE1", "--keep-bundle", "kept")
+    assert result.returncode == 1 and "refusing to write the bundle to kept" in result.stderr
+    assert sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "kept").rglob("*")) == before
+    assert json.loads((tmp_path / "kept" / "bundle.json").read_text())["session_key"] == "TST-OTHER"
+    assert not (tmp_path / "TST-LIVE1.pdf").exists()
+
+
+def test_a_bundle_with_a_users_extra_file_is_not_ours_to_replace(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    assert run(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "b").returncode == 0
+    (tmp_path / "b" / "notes.txt").write_text("mine")
+    result = run(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "b")
+    assert result.returncode == 1 and (tmp_path / "b" / "notes.txt").read_text() == "mine"
+
+
+def test_fetch_into_the_current_folder_when_it_is_not_empty(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "keep.txt").write_text("x")
+    result = run(pave, work, "fetch", "TST-LIVE1", "-d", ".", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    assert result.returncode == 1 and "refusing to write the bundle to ." in result.stderr
+    assert "internal error" not in result.stderr
+    assert [p.name for p in work.iterdir()] == ["keep.txt"]
+
+
+def test_fetch_into_an_empty_folder_keeps_its_mode_and_the_current_folder_works(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    os.chmod(empty, 0o750)
+    result = run(pave, empty, "fetch", "TST-LIVE1", "-d", ".", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in empty.iterdir()) == [
+        "bundle.json",
+        "hotspots.json",
+        "images",
+        "photos.json",
+        "session.json",
+    ]
+    assert stat.S_IMODE(empty.stat().st_mode) == 0o750
+
+
+def test_a_new_bundle_folder_has_normal_permissions(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    result = run(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "fresh")
+    assert result.returncode == 0, result.stderr
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "fresh").stat().st_mode) == 0o777 & ~umask
+    assert stat.S_IMODE((tmp_path / "fresh" / "hotspots.json").stat().st_mode) == 0o666 & ~umask
+
+
+def test_the_same_sessions_bundle_is_replaced_and_nothing_is_left_beside_it(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    assert run(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "b").returncode == 0
+    (tmp_path / "b" / "images" / "TST-LIVE1_05_front.jpg").write_bytes(b"stale")
+    result = run(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "b", "--no-cache")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "b" / "images" / "TST-LIVE1_05_front.jpg").read_bytes() != b"stale"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "cache"]

@@ -22,9 +22,8 @@ from reportgen.bundle import unique_file_names
 
 from .support.builders import SAMPLE_BUNDLE, add_session, damage, hotspots, jpeg_bytes, photo
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME, slow
+from .support.hostile import CORPUS, hostile_body
 
-CORPUS = Path(__file__).parent / "hostile"
-STRINGS = json.loads((CORPUS / "strings.json").read_text())
 WRONG_TYPES = json.loads((CORPUS / "wrong-types.json").read_text())
 
 
@@ -36,28 +35,6 @@ def pdf_text(data: bytes) -> str:
 
 def squeezed(text: str) -> str:
     return "".join(text.split())
-
-
-def hostile_body() -> dict:
-    damages = [
-        damage(
-            component=text,
-            name=text,
-            description=f"D{i} {text}",
-            tolerance=text,
-            repair_method=text,
-            x=(i * 7) % 100,
-            y=(i * 13) % 100,
-        )
-        for i, text in enumerate(STRINGS)
-    ]
-    body = hotspots(
-        photo(5, STRINGS[0], "https://cdn.example/f.jpg", *damages),
-        photo(7, STRINGS[3], "https://cdn.example/../../etc/passwd", damage()),
-    )
-    body["vehicle"].update(make=STRINGS[1], model=STRINGS[12] + " " + STRINGS[13], vin=STRINGS[2], trim=STRINGS[4])
-    body["session"].update(landing_page=STRINGS[8], condition_report=STRINGS[6], session_key=STRINGS[23])
-    return body
 
 
 def test_hostile_strings_in_every_field_render_as_literal_text(make_bundle, pave) -> None:

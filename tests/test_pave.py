@@ -6,13 +6,10 @@ import hashlib
 import hmac
 import re
 from datetime import UTC, datetime, timedelta
-from importlib.metadata import version
-from pathlib import Path
 
 import httpx
 import pytest
 
-from reportgen.download import download_photos
 from reportgen.errors import (
     APIError,
     AuthenticationError,
@@ -21,36 +18,18 @@ from reportgen.errors import (
     SessionNotFoundError,
 )
 from reportgen.pave import Credentials, PaveClient
-from reportgen.retry import RetryPolicy, parse_retry_after
+from reportgen.retry import RetryPolicy
 
-from .support.builders import add_session, jpeg_bytes
+from .support.builders import add_session
 from .support.fake_pave import API_KEY, API_SECRET, USERNAME, Reply
-
-GOOD = Credentials(API_KEY, API_SECRET, USERNAME)
-
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-_OPEN: list[PaveClient] = []
+from .support.pave_client import GOOD, Sleeps, client, close_clients
+from .support.pave_client import OPEN as _OPEN
 
 
 @pytest.fixture(autouse=True)
 def _close_clients():
     yield
-    while _OPEN:
-        _OPEN.pop().close()
-
-
-def client(pave, credentials: Credentials = GOOD, **retry: object) -> tuple[PaveClient, Sleeps]:
-    """A client on the fake PAVE that records its backoff sleeps; closed after the test."""
-    sleeps = Sleeps()
-    policy = RetryPolicy(sleep=sleeps, **retry)
-    api = PaveClient(credentials, base_url=pave.api_url, retry=policy, timeout=httpx.Timeout(2.0))
-    _OPEN.append(api)
-    return api, sleeps
+    close_clients()
 
 
 def test_signed_headers_follow_the_documented_hmac() -> None:
@@ -181,26 +160,3 @@ def test_session_keys_are_checked_before_any_request(pave) -> None:
         with pytest.raises(InvalidSessionKeyError):
             api.results(key)
     assert pave.api_log == []
-
-
-@pytest.mark.parametrize("value, expected", [("7", 7.0), ("", None), ("soon", None), (None, None)])
-def test_retry_after_forms(value, expected) -> None:
-    assert parse_retry_after(value) == expected
-
-
-def test_retry_after_as_http_date() -> None:
-    soon = datetime.now(UTC) + timedelta(seconds=30)
-    assert 25 <= parse_retry_after(soon.strftime("%a, %d %b %Y %H:%M:%S GMT")) <= 31
-
-
-def test_pave_and_the_image_host_see_one_user_agent_that_names_this_version(pave, tmp_path: Path) -> None:
-    add_session(pave)
-    api, _ = client(pave)
-    with api:
-        api.results("TST-LIVE1")
-    pave.images["a.jpg"] = jpeg_bytes()
-    [download] = download_photos({f"{pave.image_url}/cdn/a.jpg": "a.jpg"}, tmp_path / "images")
-    assert download.problem is None
-    seen = [headers for _, headers in pave.api_log] + [headers for _, headers, _ in pave.image_log]
-    agents = {value for headers in seen for name, value in headers.items() if name.lower() == "user-agent"}
-    assert agents == {f"reportgen/{version('reportgen')} (+PAVE condition reports)"}

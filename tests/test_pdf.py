@@ -6,8 +6,10 @@ import gc
 import http.server
 import io
 import json
+import os
 import random
 import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +27,7 @@ from reportgen.render import render_html
 from reportgen.view import ImageAsset
 
 from .support.builders import SAMPLE_BRAND, SAMPLE_BUNDLE, damage, hotspots, jpeg_bytes, photo
+from .support.hostile import hostile_body
 
 SAMPLE_RATES = SAMPLE_BUNDLE.parent / "rates.toml"
 CHAPTERS = [
@@ -277,8 +280,6 @@ def test_the_theme_is_read_as_xml_and_lays_out_byte_for_byte_as_with_the_html5_p
 
 
 def test_hostile_strings_lay_out_as_with_the_html5_parser(make_bundle, monkeypatch) -> None:
-    from .test_hostile import hostile_body
-
     report = render_bundle(
         make_bundle(hostile_body(), images={"f.jpg": jpeg_bytes()}),
         generated_at=datetime(2024, 1, 1, tzinfo=UTC),
@@ -544,3 +545,60 @@ def test_a_report_without_damage_shows_the_accepted_captures_and_leads_with_the_
     assert "not given" not in text.lower()
     assert text.index("Vehicle inspection of 2 January 2024") < text.index("Vehicle details Not recorded")
     assert "Session TST-SESSION1" in text
+
+
+def test_warm_up_sets_weasyprint_up_before_the_first_report() -> None:
+    script = """
+import sys
+from reportgen import pdf
+assert pdf._font_config.cache_info().currsize == 0
+pdf.warm_up()
+pdf.warm_up()
+info = pdf._font_config.cache_info()
+assert "weasyprint" in sys.modules and (info.misses, info.hits) == (1, 1), info
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_pdfa_embeds_pave_data_and_the_summary() -> None:
+    report = render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND, pdfa=True)
+    with pikepdf.open(io.BytesIO(report.pdf)) as pdf:
+        files = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
+        assert set(files) == {"hotspots.json", "photos.json", "session.json", "summary.json"}
+        assert files["hotspots.json"] == (SAMPLE_BUNDLE / "hotspots.json").read_bytes()
+        assert json.loads(files["summary.json"])["damage_count"] == 27
+        with pdf.open_metadata() as meta:
+            assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "B"
+        assert "/OutputIntents" in pdf.Root
+
+
+def test_same_bundle_and_options_give_identical_bytes(tmp_path: Path) -> None:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    outputs = []
+    for name in ("a.pdf", "b.pdf"):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "reportgen.cli",
+                "render",
+                str(SAMPLE_BUNDLE),
+                "-o",
+                str(tmp_path / name),
+                "--brand",
+                str(SAMPLE_BRAND),
+                "--rates",
+                str(SAMPLE_RATES),
+                "--pdfa",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append((tmp_path / name).read_bytes())
+    assert outputs[0] == outputs[1]
+    with pikepdf.open(io.BytesIO(outputs[0])) as pdf:
+        assert str(pdf.docinfo["/CreationDate"]).startswith("D:20231114")

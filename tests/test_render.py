@@ -20,6 +20,7 @@ from .support.golden import assert_matches_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "sample-report.html"
 THEME_EXAMPLE = REPO / "samples" / "theme-example"
+SAMPLE_RATES = REPO / "samples" / "rates.toml"
 FIXED_TIME = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 HOSTILE = [
     "<script>alert('x')</script>",
@@ -308,3 +309,18 @@ def test_without_vehicle_details_the_report_leads_with_the_inspection_not_with_w
     assert '<div class="name">Vehicle inspection of 2 January 2024</div>' in html
     assert 'data-vehicle="VIN 1HGCM82633A004352"' in html
     assert "<title>Vehicle condition report · Vehicle inspection of 2 January 2024 · TST-SESSION1</title>" in html
+
+
+def test_html_format_has_the_same_sections_as_the_pdf() -> None:
+    report = render_bundle(SAMPLE_BUNDLE, rates=SAMPLE_RATES)
+    html = report.html
+    for heading in (
+        "Summary",
+        "Damage photos",
+        "Damages by component",
+        "Damage details",
+        "Repair estimate",
+        "Photo capture checklist",
+    ):
+        assert f">{heading}<" in html
+    assert html.count("data:image/jpeg;base64,") >= 4 + 27

@@ -1,12 +1,13 @@
-"""The retry loop shared by the PAVE client and the photo downloader, on a clock the test moves."""
+"""The retry loop shared by the PAVE client and the photo downloader, on a clock the test moves; Retry-After."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from reportgen.retry import GaveUp, RetryPolicy, TryAgain
+from reportgen.retry import GaveUp, RetryPolicy, TryAgain, parse_retry_after
 
 
 class FakeTime:
@@ -100,3 +101,13 @@ def test_no_attempt_starts_after_the_deadline() -> None:
         policy(time, deadline=time.now).run(attempt)
     assert (gave_up.value.problem, gave_up.value.attempts) == (None, 0)
     assert numbers == []
+
+
+@pytest.mark.parametrize("value, expected", [("7", 7.0), ("", None), ("soon", None), (None, None)])
+def test_retry_after_forms(value, expected) -> None:
+    assert parse_retry_after(value) == expected
+
+
+def test_retry_after_as_http_date() -> None:
+    soon = datetime.now(UTC) + timedelta(seconds=30)
+    assert 25 <= parse_retry_after(soon.strftime("%a, %d %b %Y %H:%M:%S GMT")) <= 31

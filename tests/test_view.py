@@ -1,16 +1,16 @@
-"""The view model: numbering, grouping, counting and the capture checklist."""
+"""The view model: numbering, grouping, counting, the capture checklist, the damage map and the QR code."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from reportgen import plan, view, viewmodel
+from reportgen import plan, render_bundle, view, viewmodel
 from reportgen.brand import Brand
 from reportgen.imaging import EncodedImage, PhotoResult
 from reportgen.models import parse_captures, parse_results
 
-from .support.builders import damage, hotspots, photo
+from .support.builders import SAMPLE_BUNDLE, damage, hotspots, photo
 
 NOW = datetime(2024, 1, 3, 9, 0, tzinfo=UTC)
 CDN = "https://cdn.example/S"
@@ -305,3 +305,34 @@ def test_a_group_is_kept_on_one_page_up_to_twelve_rows_and_close_ups_fill_rows_o
     rows = tuple(row for group in report.groups for row in group.rows)[:7]
     grid = replace(report, details=rows).detail_rows
     assert [(len(row.cells), row.blank_cells) for row in grid] == [(3, 0), (3, 0), (1, 2)]
+
+
+def test_damage_map_shades_regions_by_worst_severity() -> None:
+    report = render_bundle(SAMPLE_BUNDLE)
+    regions = report.view.damage_map.regions
+    assert regions["bumper-front"].colour == "#d62828"  # it has a major scrape
+    assert regions["hood"].colour == "#f5b700"  # only minor dents
+    assert regions["door-rear-left"].numbers == "2, 3"
+    assert report.view.damage_map.unmapped == ()
+    html = report.html
+    assert 'id="bumper-front"' in html and 'fill="#d62828"' in html
+
+
+def test_crowded_parts_show_a_few_numbers_and_how_many_more(make_bundle) -> None:
+    body = hotspots(photo(5, "Front", "u", *[damage("HOOD_FRONT_UNIQUE", x=i) for i in range(30)]))
+    assert render_bundle(make_bundle(body)).view.damage_map.regions["hood"].numbers == "1, 2, 3, 4, 5, 6, 7, 8, +22"
+
+
+def test_unknown_components_are_listed_under_the_map(make_bundle) -> None:
+    body = hotspots(photo(5, "Front", "u", damage("SPOILER_REAR_UNIQUE", "CRACK_MAJOR")))
+    report = render_bundle(make_bundle(body))
+    assert [(u.name, u.numbers) for u in report.view.damage_map.unmapped] == [("Rear spoiler", "1")]
+    assert "Rear spoiler" in report.html
+
+
+def test_qr_code_links_to_the_inspection_page_only_when_safe(make_bundle) -> None:
+    report = render_bundle(make_bundle(hotspots()))
+    assert report.view.qr_code is not None and report.view.qr_code.media_type == "image/svg+xml"
+    body = hotspots()
+    body["session"]["landing_page"] = "javascript:alert(1)"
+    assert render_bundle(make_bundle(body)).view.qr_code is None

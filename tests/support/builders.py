@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,17 @@ from PIL import Image
 
 from .fake_pave import FakePave, Session
 
-__all__ = ["REPO", "SAMPLE_BRAND", "SAMPLE_BUNDLE", "add_session", "damage", "hotspots", "jpeg_bytes", "photo"]
+__all__ = [
+    "REPO",
+    "SAMPLE_BRAND",
+    "SAMPLE_BUNDLE",
+    "add_session",
+    "damage",
+    "hotspots",
+    "jpeg_bytes",
+    "photo",
+    "small_bundle",
+]
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_BUNDLE = REPO / "samples" / "sample-session"
@@ -109,3 +120,12 @@ def add_session(
     server.images[f"{key}_05_front.jpg"] = jpeg_bytes(800, 600, (40, 60, 90))
     server.images[f"{key}_04_left.jpg"] = jpeg_bytes(800, 600, (90, 60, 40))
     return body
+
+
+def small_bundle(folder: Path) -> Path:
+    root = folder / "TST-SESSION1"
+    (root / "images").mkdir(parents=True)
+    body = hotspots(photo(5, "Front", "https://cdn.example/front.jpg", damage(description="Deep scratch")))
+    (root / "hotspots.json").write_text(json.dumps(body))
+    (root / "images" / "front.jpg").write_bytes(jpeg_bytes())
+    return root

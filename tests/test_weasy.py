@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -81,17 +79,3 @@ def test_no_other_module_of_reportgen_uses_a_private_weasyprint_name() -> None:
             elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "weasyprint":
                 found += [f"{path.name}: weasyprint.{node.attr}"] if node.attr.startswith("_") else []
     assert not found, f"private WeasyPrint names outside reportgen/_weasy.py: {found}"
-
-
-def test_warm_up_sets_weasyprint_up_before_the_first_report() -> None:
-    script = """
-import sys
-from reportgen import pdf
-assert pdf._font_config.cache_info().currsize == 0
-pdf.warm_up()
-pdf.warm_up()
-info = pdf._font_config.cache_info()
-assert "weasyprint" in sys.modules and (info.misses, info.hits) == (1, 1), info
-"""
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
