@@ -1,4 +1,4 @@
-"""Every private WeasyPrint internal reportgen relies on, in one place, checked by tests/test_weasy_adapter.py."""
+"""Every private WeasyPrint internal reportgen relies on, in one place, checked by tests/test_weasy.py."""
 
 # Why reach past WeasyPrint's public API at all: WeasyPrint has no public way to take a document
 # that is already parsed, and reading the built-in theme's HTML with expat instead of WeasyPrint's
@@ -6,7 +6,7 @@
 # same PDF bytes. TreeHTML therefore does what HTML.__init__ does after its parser: it sets the
 # same five attributes, using WeasyPrint's private _find_base_url for the document's <base href>.
 # Both depend on WeasyPrint's internals, which may change in any release: pyproject.toml pins
-# WeasyPrint below 71, and tests/test_weasy_adapter.py fails, naming the internal, when an
+# WeasyPrint below 71, and tests/test_weasy.py fails, naming the internal, when an
 # upgrade changes one of them. Nothing else in reportgen may import a private WeasyPrint name.
 
 from __future__ import annotations
