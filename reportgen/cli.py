@@ -20,6 +20,7 @@ from .options import RenderOptions
 
 if TYPE_CHECKING:
     from .report import Report
+    from .service.config import ServiceConfig
 
 __all__ = ["EXIT_CODES_HELP", "ExitCode", "main"]
 
@@ -659,6 +660,104 @@ def batch(
     )
     if counts[BatchStatus.FAILED]:
         ctx.exit(ExitCode.ERROR)
+
+
+_SERVICE_OPTIONS = (
+    click.option(
+        "--config",
+        "config_file",
+        type=_FILE,
+        envvar="REPORTGEN_CONFIG",
+        help="The service's TOML configuration (environment variables win over it).",
+    ),
+    click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where the embedded queue, job records and reports live (default: the user data folder).",
+    ),
+    click.option("--workers", type=click.IntRange(0, 64), help="Render worker processes (0: API only)."),
+)
+
+
+def _service_logging() -> None:
+    # A service says what it does on stderr (a journal keeps it); never a secret, never a traceback
+    # unless --debug.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("reportgen: %(levelname)s: %(message)s"))
+    logger = logging.getLogger("reportgen.service")
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
+@main.command(epilog="Exit codes: 0 stopped (or --check passed), 1 configuration error, 2 usage error.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
+@_options(*_SERVICE_OPTIONS)
+@click.option("--check", is_flag=True, help="Check the configuration, print it (no secret), and exit.")
+def serve(
+    host: str, port: int, config_file: Path | None, data_dir: Path | None, workers: int | None, check: bool
+) -> None:
+    """Run the HTTP API and render workers on an embedded durable queue (README: "Run it as a service")."""
+    from .service.config import load_config
+
+    config = load_config(config_file, data_dir=data_dir, workers=workers)
+    config.require(api=True)
+    if check:
+        _check_service(config)
+        for line in config.describe():
+            click.echo(line)
+        click.echo("configuration OK")
+        return
+    from .service.server import serve as run_server
+
+    _service_logging()
+    run_server(
+        config,
+        host=host,
+        port=port,
+        ready=lambda: click.echo(f"reportgen: serving on http://{host}:{port} with {config.workers} workers", err=True),
+    )
+
+
+@main.command(epilog="Exit codes: 0 stopped, 1 configuration error, 2 usage error.")
+@_options(*_SERVICE_OPTIONS)
+def worker(config_file: Path | None, data_dir: Path | None, workers: int | None) -> None:
+    """Run render workers only, for another machine sharing the queue (Redis) and storage."""
+    from .service.config import load_config
+    from .service.server import work
+
+    config = load_config(config_file, data_dir=data_dir, workers=workers)
+    config.require(api=False)
+    if config.queue_url.startswith("sqlite"):
+        click.echo(
+            "reportgen: note: the queue is the embedded SQLite file; only workers on this machine can share it",
+            err=True,
+        )
+    _service_logging()
+    work(config)
+
+
+def _check_service(config: ServiceConfig) -> None:
+    from .errors import ConfigError
+    from .files import ensure_directory
+    from .service.jobs import open_job_store
+    from .service.queue import JobQueue
+    from .service.storage import open_storage
+
+    ensure_directory(config.data_dir)
+    checks: list[tuple[str, Callable[[], None]]] = [
+        ("queue", lambda: JobQueue(config).check()),
+        ("job store", lambda: open_job_store(config.queue_url, config.data_dir).check()),
+        ("storage", lambda: open_storage(config.storage_url).check()),
+    ]
+    for name, check in checks:
+        try:
+            check()
+        except ConfigError:
+            raise
+        except Exception as error:  # noqa: BLE001 (named in one line: which part cannot be reached)
+            raise ConfigError(f"{name} cannot be used: {type(error).__name__}: {one_line(str(error))[:200]}") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,7 +42,7 @@ _SCHEMA: dict[str, set[str]] = {
     "pave": {"api_key", "api_secret", "username", "base_url"},
     "http": {"api_tokens", "api_token_hashes", "max_body_bytes"},
     "callbacks": {"secret", "header", "not_inspected_deadline", "retry_delay"},
-    "workers": {"count", "max_jobs", "max_memory_mb", "time_limit"},
+    "workers": {"count", "max_jobs", "max_memory_mb", "time_limit", "lease"},
     "mail": {"smtp_url", "from"},
     "brands.*": {"file", "templates", "paper", "pdfa", "rates", "email_to"},
     "rates.*": {"file"},
@@ -125,6 +125,8 @@ class ServiceConfig:
     max_jobs_per_worker: int = 50
     max_memory_mb: int = 1024
     job_time_limit: float = 300.0
+    #: A running job whose worker stops renewing this lease (killed, machine gone) runs again after it.
+    job_lease: float = 60.0
     smtp: SmtpSettings | None = None
     mail_from: str | None = None
     brands: Mapping[str, BrandProfile] = field(default_factory=dict)
@@ -137,6 +139,15 @@ class ServiceConfig:
         if chosen not in self.brands:
             raise ConfigError(f"unknown brand {chosen!r} (configured: {', '.join(sorted(self.brands))})")
         return self.brands[chosen]
+
+    def require(self, *, api: bool) -> None:
+        """Raise ConfigError if a service (api=True) or a worker could not do its work with this configuration."""
+        if self.credentials is None:
+            raise ConfigError("PAVE credentials are missing: set PAVE_API_KEY (and PAVE_API_SECRET, PAVE_USERNAME)")
+        if api and not self.tokens.hashes and not self.callback_secret:
+            raise ConfigError(
+                "nothing may use the API: set REPORTGEN_API_TOKENS (clients) or REPORTGEN_CALLBACK_SECRET (PAVE)"
+            )
 
     def __repr__(self) -> str:
         # URLs may carry passwords: the repr is the same secret-free description `serve --check` prints.
@@ -157,10 +168,17 @@ class ServiceConfig:
         ]
 
 
-def load_config(file: Path | None = None, environ: Mapping[str, str] | None = None) -> ServiceConfig:
+def load_config(
+    file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    data_dir: Path | None = None,
+    workers: int | None = None,
+) -> ServiceConfig:
     """Read the TOML file (if any), lay the environment over it, and check every value.
 
     Raises ConfigError naming the file, table and key of the first problem; never a secret's value.
+    data_dir and workers (the command line's --data-dir and --workers) win over both.
     """
     data: dict[str, Any] = read_toml(file, "configuration file") if file else {}
     where = f"configuration file {file}" if file else "configuration"
@@ -168,7 +186,12 @@ def load_config(file: Path | None = None, environ: Mapping[str, str] | None = No
     env = os.environ if environ is None else environ
     for name, dotted in ENVIRONMENT.items():
         if env.get(name):
-            _set(data, dotted, env[name])
+            value = str(Path(env[name]).expanduser().absolute()) if dotted == "data_dir" else env[name]
+            _set(data, dotted, value)
+    if data_dir is not None:
+        data["data_dir"] = str(data_dir.expanduser().absolute())  # relative to where the command runs
+    if workers is not None:
+        data.setdefault("workers", {})["count"] = workers
     base = file.parent if file else Path.cwd()
     data_dir = (
         _path(_text(data["data_dir"], f"{where}: data_dir"), base) if data.get("data_dir") else _default_data_dir()
@@ -185,7 +208,7 @@ def load_config(file: Path | None = None, environ: Mapping[str, str] | None = No
     http = _table(data, "http", where)
     tokens = _tokens(http, where)
     callbacks = _table(data, "callbacks", where)
-    workers = _table(data, "workers", where)
+    worker_table = _table(data, "workers", where)
     mail = _table(data, "mail", where)
     smtp = parse_smtp_url(_text(mail["smtp_url"], f"{where}: mail.smtp_url")) if mail.get("smtp_url") else None
     mail_from = str(parse_address(_text(mail["from"], f"{where}: mail.from"))) if mail.get("from") else None
@@ -227,10 +250,13 @@ def load_config(file: Path | None = None, environ: Mapping[str, str] | None = No
         not_inspected_retry_delay=_number(
             callbacks.get("retry_delay", 30), f"{where}: callbacks.retry_delay", 0.1, 3600
         ),
-        workers=int(_number(workers.get("count", 2), f"{where}: workers.count", 0, 64)),
-        max_jobs_per_worker=int(_number(workers.get("max_jobs", 50), f"{where}: workers.max_jobs", 1, 100_000)),
-        max_memory_mb=int(_number(workers.get("max_memory_mb", 1024), f"{where}: workers.max_memory_mb", 64, 1 << 20)),
-        job_time_limit=_number(workers.get("time_limit", 300), f"{where}: workers.time_limit", 1, 86400),
+        workers=int(_number(worker_table.get("count", 2), f"{where}: workers.count", 0, 64)),
+        max_jobs_per_worker=int(_number(worker_table.get("max_jobs", 50), f"{where}: workers.max_jobs", 1, 100_000)),
+        max_memory_mb=int(
+            _number(worker_table.get("max_memory_mb", 1024), f"{where}: workers.max_memory_mb", 64, 1 << 20)
+        ),
+        job_time_limit=_number(worker_table.get("time_limit", 300), f"{where}: workers.time_limit", 1, 86400),
+        job_lease=_number(worker_table.get("lease", 60), f"{where}: workers.lease", 1, 3600),
         smtp=smtp,
         mail_from=mail_from,
         brands=brands,

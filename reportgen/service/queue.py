@@ -1,0 +1,186 @@
+"""The task queue (Huey): jobs go in as ids; recycled worker processes take them out and run them."""
+
+from __future__ import annotations
+
+import logging
+import resource
+import sys
+import time
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from huey import RedisHuey, SqliteHuey
+from huey.api import Huey
+from huey.consumer import Consumer, Worker, WorkerRecycle
+
+from ..errors import ConfigError
+from .config import ServiceConfig
+from .jobs import JobStore
+from .runner import Services, run_job
+
+__all__ = ["JobQueue", "QueueUnavailable", "run_workers"]
+
+log = logging.getLogger("reportgen.service")
+_TASK = "reportgen.run_job"
+#: How often each consumer looks for jobs whose worker died or whose retry time has come, in seconds.
+REAP_INTERVAL = 1.0
+
+# Set in the consumer before it forks its workers, which inherit it (and the warmed-up WeasyPrint).
+_services: Services | None = None
+
+
+class QueueUnavailable(Exception):
+    """The queue's store could not be reached (the API answers 503 with Retry-After)."""
+
+
+class JobQueue:
+    """The queue of one configuration: Huey on SQLite (one machine) or on Redis (many), the same task."""
+
+    def __init__(self, config: ServiceConfig) -> None:
+        self.url = config.queue_url
+        self.huey = _make_huey(config.queue_url)
+        self._task = self.huey.task(name=_TASK)(_run_task)
+
+    def enqueue(self, job_id: str) -> None:
+        """Put the job's id on the queue; QueueUnavailable if the store is down."""
+        try:
+            self._task(job_id)
+        except Exception as error:  # noqa: BLE001 (Redis and SQLite raise their own kinds; all mean "not queued")
+            raise QueueUnavailable(_reason(error)) from None
+
+    def depth(self) -> int:
+        """Messages waiting in the queue."""
+        try:
+            return int(self.huey.pending_count())
+        except Exception as error:  # noqa: BLE001
+            raise QueueUnavailable(_reason(error)) from None
+
+    def check(self) -> None:
+        """Raise QueueUnavailable unless the queue's store answers now."""
+        self.depth()
+
+
+class _Worker(Worker):  # type: ignore[misc]
+    """A Huey worker process that also leaves once it holds more memory than the ceiling."""
+
+    max_rss_bytes = 0
+
+    def loop(self, now: Any = None) -> None:
+        super().loop(now)
+        if self.max_rss_bytes and _rss_bytes() > self.max_rss_bytes:
+            self._logger.info("worker holds more than the memory ceiling; replaced")
+            raise WorkerRecycle()
+
+
+class _Consumer(Consumer):  # type: ignore[misc]
+    """Huey's consumer, plus a reaper: jobs whose worker died, or whose retry time has come, go back on the queue."""
+
+    worker_class = _Worker
+
+    def __init__(self, queue: JobQueue, store: JobStore, lease: float, **options: Any) -> None:
+        super().__init__(queue.huey, **options)
+        self.queue, self.store, self.lease = queue, store, lease
+        self._reaped_at = 0.0
+        self._sent: dict[str, float] = {}
+
+    def loop(self, health_check_ts: Any = None) -> Any:
+        now = time.monotonic()
+        if now - self._reaped_at >= REAP_INTERVAL:
+            self._reaped_at = now
+            self.reap(now)
+        return super().loop(health_check_ts)
+
+    def reap(self, now: float) -> None:
+        try:
+            due = self.store.expired()
+        except Exception:  # noqa: BLE001 (the store may be down for a moment; the next round tries again)
+            log.warning("could not look for expired jobs")
+            return
+        for job_id in due:
+            # Once per lease: until a worker claims it, the job keeps showing up as due.
+            if now - self._sent.get(job_id, -1e9) < self.lease:
+                continue
+            try:
+                self.queue.enqueue(job_id)
+            except QueueUnavailable:
+                return
+            self._sent[job_id] = now
+            log.info("job %s queued again (worker gone or retry due)", job_id)
+        self._sent = {k: v for k, v in self._sent.items() if now - v < self.lease}
+
+
+def run_workers(config: ServiceConfig, *, requeue: bool = False) -> None:
+    """Run `config.workers` render processes on the queue until SIGTERM (graceful) or SIGINT; blocks.
+
+    Each process renders up to `max_jobs_per_worker` jobs or until it holds more than
+    `max_memory_mb`, then is replaced (WeasyPrint's memory grows in long-lived processes).
+    WeasyPrint is imported and its fonts set up here, once, before the processes fork, so no
+    job pays for it. requeue=True (one machine, `serve`) puts every unfinished job back on the
+    queue first: after a restart nothing waits for a lease to run out.
+    """
+    global _services
+    from ..report import warm_up
+    from .jobs import open_job_store
+    from .storage import open_storage
+
+    store = open_job_store(config.queue_url, config.data_dir)
+    storage = open_storage(config.storage_url)
+    queue = JobQueue(config)
+    _services = Services(config, store, storage)
+    warm_up()
+    if requeue:
+        for job_id in store.queued():
+            queue.enqueue(job_id)
+    _Worker.max_rss_bytes = config.max_memory_mb * 2**20
+    consumer = _Consumer(
+        queue,
+        store,
+        config.job_lease,
+        workers=max(config.workers, 1),
+        worker_type="process",
+        periodic=False,
+        initial_delay=0.05,
+        max_delay=0.5,
+        max_tasks=config.max_jobs_per_worker,
+        check_worker_health=True,
+        health_check_interval=1,
+        graceful_signal="TERM",
+        shutdown_timeout=config.job_time_limit + 10,
+    )
+    consumer.run()
+
+
+def _run_task(job_id: str) -> None:
+    if _services is None:
+        raise RuntimeError("the job ran outside a reportgen worker")
+    run_job(job_id, _services)
+
+
+def _make_huey(url: str) -> Huey:
+    parts = urlsplit(url)
+    if parts.scheme in ("redis", "rediss"):
+        import redis
+
+        # Short timeouts: with Redis down the API answers 503 at once instead of hanging.
+        pool = redis.ConnectionPool.from_url(url, socket_connect_timeout=0.5, socket_timeout=5)
+        return RedisHuey("reportgen", connection_pool=pool, results=False, utc=True)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.netloc + parts.path)
+        if not path:
+            raise ConfigError(f"queue URL {url}: no file (sqlite:///path/to/queue.sqlite3)")
+        return SqliteHuey("reportgen", filename=path, results=False, utc=True, timeout=30)
+    raise ConfigError(f"queue URL: scheme {parts.scheme!r} not supported (sqlite or redis)")
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+        return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def _reason(error: Exception) -> str:
+    # Redis's messages name host and port, never the URL's password.
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"

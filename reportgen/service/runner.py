@@ -1,0 +1,214 @@
+"""One job, start to finish: fetch and render through the library, store the PDF and summary, email, record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import (
+    APIError,
+    AuthenticationError,
+    ConfigError,
+    DeliveryError,
+    InvalidSessionKeyError,
+    NotInspectedError,
+    ReportgenError,
+    SessionNotFoundError,
+)
+from ..timelimit import TimeLimitExceeded, time_limit
+from .config import ServiceConfig
+from .jobs import ErrorCode, Job, JobStatus, JobStore
+from .storage import Storage
+
+__all__ = ["Outcome", "Services", "pdf_key", "run_job", "summary_key"]
+
+log = logging.getLogger("reportgen.service")
+
+
+@dataclass(frozen=True)
+class Services:
+    """What a job needs, made once per process: the configuration, the job store and the storage."""
+
+    config: ServiceConfig
+    store: JobStore
+    storage: Storage
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What run_job did: nothing (the job was done or held elsewhere), finished, failed, or later."""
+
+    job: Job | None
+    #: Seconds from now to run it again (PAVE said "not inspected" before the deadline); None otherwise.
+    retry_in: float | None = None
+
+
+def pdf_key(job_id: str) -> str:
+    """Where a job's PDF is stored."""
+    return f"{job_id}/report.pdf"
+
+
+def summary_key(job_id: str) -> str:
+    """Where a job's summary is stored."""
+    return f"{job_id}/summary.json"
+
+
+def run_job(job_id: str, services: Services) -> Outcome:
+    """Claim the job and carry it out; safe to call again for the same job (a duplicate delivery does nothing).
+
+    A job killed halfway is claimed again once its lease runs out; the PDF and summary are
+    written under the job's id, so the second run replaces the first run's files, never adds to
+    them, and the email is sent only if the first run did not record it as sent.
+    """
+    config, store = services.config, services.store
+    job = store.claim(job_id, config.job_lease)
+    if job is None:
+        return Outcome(None)
+    started = time.monotonic()
+    with _renewing(store, job.id, config.job_lease):
+        try:
+            with time_limit(config.job_time_limit):
+                job = _render_and_deliver(job, services, started)
+        except NotInspectedError as error:
+            store.count_event("pave_errors", ErrorCode.NOT_INSPECTED.value)
+            waited = time.time() - job.created_at
+            if waited + config.not_inspected_retry_delay <= config.not_inspected_deadline:
+                delay = min(config.not_inspected_retry_delay * 2 ** (job.attempts - 1), 300.0)
+                delay = min(delay, max(config.not_inspected_deadline - waited, 0.1))
+                later = replace(job, status=JobStatus.QUEUED, lease_until=None, not_before=time.time() + delay)
+                store.update(later)
+                log.info(
+                    "job %s: session %s not inspected yet; again in %.0f s", job.id, job.request.session_key, delay
+                )
+                return Outcome(later, retry_in=delay)
+            job = _failed(job, ErrorCode.NOT_INSPECTED, str(error))
+        except TimeLimitExceeded as error:
+            job = _failed(job, ErrorCode.TIMEOUT, f"the report took longer than {error.seconds:g} s")
+        except ReportgenError as error:
+            if isinstance(error, APIError):
+                store.count_event("pave_errors", _code(error).value)
+            job = _failed(job, _code(error), str(error))
+        except Exception as error:  # noqa: BLE001 (a bug must fail the job, not the worker)
+            log.exception("job %s: internal error", job.id)
+            job = _failed(job, ErrorCode.ERROR, f"internal error: {type(error).__name__}")
+        store.update(job)
+    log.info("job %s: %s", job.id, job.status)
+    return Outcome(job)
+
+
+def _render_and_deliver(job: Job, services: Services, started: float) -> Job:
+    from ..report import generate_report
+
+    config = services.config
+    if config.credentials is None:
+        raise ConfigError("PAVE credentials are not configured (PAVE_API_KEY)")
+    profile = config.brand(job.request.brand)
+    options = profile.options
+    if job.request.paper:
+        options = replace(options, paper=job.request.paper)
+    if job.request.pdfa is not None:
+        options = replace(options, pdfa=job.request.pdfa)
+    if job.request.rates:
+        from ..estimate import load_rate_card
+
+        if job.request.rates not in config.rate_cards:
+            raise ConfigError(f"unknown rate card {job.request.rates!r}")
+        options = replace(options, rates=load_rate_card(config.rate_cards[job.request.rates]))
+    credentials = config.credentials
+    report = generate_report(
+        job.request.session_key,
+        options,
+        api_key=credentials.api_key,
+        api_secret=credentials.api_secret,
+        username=credentials.username,
+        base_url=config.pave_base_url,
+        cache=config.data_dir / "photo-cache",
+        timeout=config.job_time_limit,
+    )
+    pdf = report.pdf
+    summary = report.summary
+    rendered = time.monotonic() - started
+    services.storage.put(pdf_key(job.id), pdf, "application/pdf")
+    services.storage.put(
+        summary_key(job.id), json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8"), "application/json"
+    )
+    job = replace(
+        job,
+        warnings=tuple(report.warnings),
+        summary=summary,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf_size=len(pdf),
+        render_seconds=round(rendered, 3),
+    )
+    recipients = tuple(dict.fromkeys([*profile.email_to, *job.request.email_to]))
+    if recipients and not job.emailed_to:
+        _email(job, pdf, summary, recipients, services, profile.options.brand.name)
+        job = replace(job, emailed_to=recipients)
+        # Recorded at once: a worker killed after this point re-renders but does not send twice.
+        services.store.update(job)
+    return replace(job, status=JobStatus.DONE, finished_at=time.time(), lease_until=None)
+
+
+def _email(
+    job: Job, pdf: bytes, summary: dict[str, Any], recipients: tuple[str, ...], services: Services, brand: str
+) -> None:
+    from ..mail import MailContext, compose, send
+
+    config = services.config
+    if config.smtp is None or not config.mail_from:
+        raise DeliveryError("email was asked for but no SMTP server is configured (REPORTGEN_SMTP_URL)")
+    mail = compose(pdf, context=MailContext.from_summary(summary, brand), sender=config.mail_from, to=list(recipients))
+    send(mail, config.smtp)
+
+
+def _failed(job: Job, code: ErrorCode, message: str) -> Job:
+    return replace(
+        job,
+        status=JobStatus.FAILED,
+        finished_at=time.time(),
+        lease_until=None,
+        error_code=code,
+        error_message=message[:500],
+    )
+
+
+def _code(error: ReportgenError) -> ErrorCode:
+    for kind, code in (
+        (SessionNotFoundError, ErrorCode.NOT_FOUND),
+        (AuthenticationError, ErrorCode.AUTH),
+        (InvalidSessionKeyError, ErrorCode.INVALID_KEY),
+        (APIError, ErrorCode.PAVE_UNAVAILABLE),
+        (DeliveryError, ErrorCode.DELIVERY),
+        (ConfigError, ErrorCode.CONFIG),
+    ):
+        if isinstance(error, kind):
+            return code
+    return ErrorCode.ERROR
+
+
+@contextmanager
+def _renewing(store: JobStore, job_id: str, lease: float) -> Iterator[None]:
+    """Keep the job's lease alive while this worker is alive; a killed worker stops renewing it."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(lease / 3):
+            try:
+                store.renew(job_id, lease)
+            except Exception:  # noqa: BLE001 (a store hiccup must not kill the render; the next beat tries again)
+                log.warning("job %s: lease renewal failed", job_id)
+
+    beat = threading.Thread(target=renew, name=f"lease-{job_id}", daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join()

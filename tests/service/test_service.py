@@ -1,0 +1,327 @@
+"""`reportgen serve` as an operator runs it: a real uvicorn, real worker processes, a fake PAVE and an SMTP sink."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from ..support.builders import add_session
+from ..support.fake_pave import API_KEY, API_SECRET, USERNAME, FakePave, Reply, slow
+from .conftest import free_port, wait_for_port
+
+TOKEN = "token-for-the-billing-system-0001"
+SECRET = "callback-secret-0001"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's naming)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted"
+
+
+class Service:
+    """One `reportgen serve` process and what it talks to."""
+
+    def __init__(self, tmp: Path, pave: FakePave, inbox: Inbox, smtp_port: int, **settings: Any) -> None:
+        self.tmp, self.pave, self.inbox = tmp, pave, inbox
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        workers = settings.pop("workers", 1)
+        config = tmp / "reportgen.toml"
+        lines = [
+            "[workers]",
+            f"lease = {settings.pop('lease', 3)}",
+            f"time_limit = {settings.pop('time_limit', 60)}",
+            "[callbacks]",
+            f"retry_delay = {settings.pop('retry_delay', 0.3)}",
+            f"not_inspected_deadline = {settings.pop('deadline', 30)}",
+            "[brands.default]",
+            f"email_to = {json.dumps(settings.pop('email_to', ['desk@example.com']))}",
+        ]
+        config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.env = {
+            **os.environ,
+            "PAVE_API_KEY": API_KEY,
+            "PAVE_API_SECRET": API_SECRET,
+            "PAVE_USERNAME": USERNAME,
+            "PAVE_BASE_URL": pave.api_url,
+            "REPORTGEN_API_TOKENS": TOKEN,
+            "REPORTGEN_CALLBACK_SECRET": SECRET,
+            "REPORTGEN_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "REPORTGEN_MAIL_FROM": "Desk <reports@example.com>",
+        }
+        self.args = [
+            str(Path(sys.executable).parent / "reportgen"),
+            "serve",
+            "--port",
+            str(self.port),
+            "--config",
+            str(config),
+            "--data-dir",
+            str(tmp / "data"),
+            "--workers",
+            str(workers),
+        ]
+        self.log = tmp / "serve.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.client = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=log, start_new_session=True)
+        wait_for_port(self.port, self.process, "reportgen serve")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        code = self.process.wait(90)
+        return code
+
+    def kill_tree(self) -> None:
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def post(self, body: dict[str, Any], **kwargs: Any) -> httpx.Response:
+        return self.client.post("/v1/reports", json=body, **kwargs)
+
+    def wait_done(self, job_id: str, timeout: float = 90) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.client.get(f"/v1/reports/{job_id}").json()
+            if job["status"] in ("done", "failed"):
+                return job
+            time.sleep(0.1)
+        raise AssertionError(f"job {job_id} not finished in {timeout} s: {job}; log: {self.log.read_text()[-2000:]}")
+
+    def metric(self, name: str) -> float:
+        for line in self.client.get("/metrics").text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[-1])
+        raise AssertionError(f"no metric {name}")
+
+    def close(self) -> None:
+        self.client.close()
+        if self.process is not None and self.process.poll() is None:
+            self.kill_tree()
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield box, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def service(tmp_path: Path, pave: FakePave, inbox: tuple[Inbox, int]) -> Iterator[Service]:
+    running = Service(tmp_path, pave, inbox[0], inbox[1])
+    running.start()
+    yield running
+    running.close()
+
+
+def worker_pids(service: Service) -> list[int]:
+    """The render processes: grandchildren of `serve` (serve → consumer → workers)."""
+    assert service.process is not None
+
+    def children(pid: int) -> list[int]:
+        found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in found.split()]
+
+    return [grandchild for child in children(service.process.pid) for grandchild in children(child)]
+
+
+def test_a_report_is_made_stored_and_emailed(service: Service) -> None:
+    add_session(service.pave, "TST-SVC1")
+    answer = service.post({"session_key": "TST-SVC1", "email_to": ["owner@example.com"]})
+    assert answer.status_code == 202, answer.text
+    job = answer.json()
+    assert job["status"] in ("queued", "running") and answer.headers["Location"] == job["status_url"]
+    done = service.wait_done(job["id"])
+    assert done["status"] == "done", done
+    assert done["summary"]["schema"] == "reportgen.summary/1" and done["summary"]["damage_count"] == 4
+    pdf = service.client.get(done["pdf_url"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["ETag"] == f'"{hashlib.sha256(pdf.content).hexdigest()}"' == f'"{done["pdf_sha256"]}"'
+    assert len(pdf.content) == done["pdf_size"]
+    assert (
+        pdf.headers["Content-Disposition"].startswith('attachment; filename="')
+        and ".pdf" in pdf.headers["Content-Disposition"]
+    )
+    assert service.client.get(done["pdf_url"], headers={"If-None-Match": pdf.headers["ETag"]}).status_code == 304
+    [(sender, recipients, raw)] = service.inbox.messages
+    assert sender == "reports@example.com" and sorted(recipients) == ["desk@example.com", "owner@example.com"]
+    assert done["emailed_to"] == ["desk@example.com", "owner@example.com"]
+    assert service.metric('reportgen_jobs{status="done"}') == 1
+    assert service.metric("reportgen_render_seconds_count") == 1
+    # The same request is the same job, not a second report.
+    again = service.post({"session_key": "TST-SVC1", "email_to": ["owner@example.com"]})
+    assert again.status_code == 200 and again.json()["id"] == job["id"]
+    assert len(service.inbox.messages) == 1
+
+
+def test_wait_answers_with_the_finished_job_and_idempotency_keys_name_one_job(service: Service) -> None:
+    add_session(service.pave, "TST-SVC2")
+    first = service.post({"session_key": "TST-SVC2"}, params={"wait": 60}, headers={"Idempotency-Key": "bill-77"})
+    assert first.status_code == 200 and first.json()["status"] == "done", first.text
+    other_options = service.post({"session_key": "TST-SVC2", "paper": "letter"}, headers={"Idempotency-Key": "bill-77"})
+    assert other_options.json()["id"] == first.json()["id"]
+    assert service.post({"session_key": "TST-SVC2"}, params={"wait": 61}).status_code == 400
+
+
+def test_pave_errors_fail_the_job_with_the_cli_vocabulary(service: Service) -> None:
+    job = service.post({"session_key": "TST-NOWHERE"}).json()
+    failed = service.wait_done(job["id"])
+    assert failed["status"] == "failed" and failed["error"]["code"] == "not_found"
+    assert "TST-NOWHERE" in failed["error"]["message"]
+    assert service.client.get(f"/v1/reports/{job['id']}/pdf").status_code == 409
+    assert service.metric('reportgen_pave_errors_total{kind="not_found"}') == 1
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "status", "says"),
+    [
+        ({"json": {"session_key": "TST-X"}, "headers": {"Authorization": ""}}, 401, "bearer token"),
+        ({"json": {"session_key": "TST-X"}, "headers": {"Authorization": "Bearer wrong-token-123456"}}, 401, "bearer"),
+        ({"content": b'{"session_key": ', "headers": {"Content-Type": "application/json"}}, 400, "JSON"),
+        ({"json": {"session_key": "../../etc/passwd"}}, 400, "session_key"),
+        ({"json": {"session_key": "TST-X", "colour": "red"}}, 400, "colour: unknown field"),
+        ({"json": {"session_key": "TST-X", "brand": "nowhere"}}, 400, "brand"),
+        ({"json": {"session_key": "TST-X", "email_to": ["not an address"]}}, 400, "email_to"),
+        ({"json": {"session_key": "TST-X", "paper": "a3"}}, 400, "a4 or letter"),
+        ({"content": b"x" * (10 * 2**20), "headers": {"Content-Type": "application/json"}}, 413, "over"),
+    ],
+)
+def test_bad_requests_get_the_right_status_and_queue_nothing(
+    service: Service, request_kwargs: dict[str, Any], status: int, says: str
+) -> None:
+    answer = service.client.post("/v1/reports", **request_kwargs)
+    assert answer.status_code == status, answer.text
+    assert says.lower() in answer.json()["error"]["message"].lower()
+    assert API_KEY not in answer.text and TOKEN not in answer.text
+    assert sum(service.metric(f'reportgen_jobs{{status="{s}"}}') for s in ("queued", "running", "done", "failed")) == 0
+
+
+def test_callbacks_check_the_secret_and_duplicates_make_one_report_and_one_email(service: Service) -> None:
+    add_session(service.pave, "TST-CB1")
+    body = {"event": "SESSION:COMPLETE", "session": {"session_key": "TST-CB1"}, "vehicle": {}}
+    url = f"{service.url}/v1/pave/callbacks"
+    assert httpx.post(url, json=body).status_code == 401
+    assert httpx.post(url, json=body, headers={"X-Callback-Secret": "wrong"}).status_code == 401
+    other = {"event": "SESSION:STAGE_CHANGE", "session_key": "TST-CB1"}
+    assert httpx.post(url, json=other, headers={"X-Callback-Secret": SECRET}).status_code == 204
+
+    async def flood() -> list[httpx.Response]:
+        async with httpx.AsyncClient(headers={"X-Callback-Secret": SECRET}, timeout=30) as client:
+            return await asyncio.gather(*[client.post(url, json=body) for _ in range(50)])
+
+    started = time.monotonic()
+    answers = asyncio.run(flood())
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.json()["id"] for a in answers}) == 1 and sum(a.json()["created"] for a in answers) == 1
+    single = httpx.post(url, json=body, headers={"X-Callback-Secret": SECRET})
+    assert single.elapsed.total_seconds() < 1.0 or time.monotonic() - started < 60  # answered, not rendered inline
+    done = service.wait_done(answers[0].json()["id"])
+    assert done["status"] == "done"
+    time.sleep(1.5)  # any duplicate would have been delivered by now
+    assert len(service.inbox.messages) == 1
+
+
+def test_a_session_not_inspected_yet_is_tried_again_until_it_is(service: Service) -> None:
+    add_session(service.pave, "TST-LATE")
+    not_yet = Reply(400, {"code": 400, "message": "This session is not yet inspected."})
+    service.pave.queued["/v1/hotspots/TST-LATE"] = [not_yet, not_yet]
+    job = service.post({"session_key": "TST-LATE"}).json()
+    done = service.wait_done(job["id"])
+    assert done["status"] == "done" and done["attempts"] == 3, done
+
+
+def test_a_worker_killed_mid_render_has_its_job_completed_once(service: Service) -> None:
+    add_session(service.pave, "TST-KILL")
+    # A slow photo keeps the job in the worker long enough to kill it there.
+    front = "TST-KILL_05_front.jpg"
+    service.pave.images[front] = slow(service.pave.images[front], 4.0)  # type: ignore[arg-type]
+    job = service.post({"session_key": "TST-KILL"}).json()
+    deadline = time.monotonic() + 30
+    while service.client.get(f"/v1/reports/{job['id']}").json()["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    for pid in worker_pids(service):
+        os.kill(pid, signal.SIGKILL)
+    done = service.wait_done(job["id"])
+    assert done["status"] == "done" and done["attempts"] == 2, done
+    time.sleep(1.0)
+    assert len(service.inbox.messages) == 1
+
+
+def test_health_readiness_and_the_openapi_document(service: Service) -> None:
+    assert httpx.get(f"{service.url}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{service.url}/readyz").json() == {"status": "ready"}
+    document = httpx.get(f"{service.url}/v1/openapi.json").json()
+    assert {"/v1/reports", "/v1/reports/{job_id}", "/v1/reports/{job_id}/pdf", "/v1/pave/callbacks"} <= set(
+        document["paths"]
+    )
+
+
+def test_200_concurrent_posts_get_no_server_error(service: Service) -> None:
+    async def burst() -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=200)
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with httpx.AsyncClient(base_url=service.url, headers=headers, timeout=60, limits=limits) as client:
+            return await asyncio.gather(
+                *[client.post("/v1/reports", json={"session_key": f"TST-MANY{i}"}) for i in range(200)]
+            )
+
+    answers = asyncio.run(burst())
+    assert sorted({a.status_code for a in answers}) == [202]
+    assert len({a.json()["id"] for a in answers}) == 200
+
+
+def test_a_restart_with_queued_jobs_completes_every_one(
+    tmp_path: Path, pave: FakePave, inbox: tuple[Inbox, int]
+) -> None:
+    first = Service(tmp_path, pave, inbox[0], inbox[1], workers=1)
+    keys = [f"TST-RESTART{i}" for i in range(4)]
+    for key in keys:
+        add_session(pave, key)
+        name = f"{key}_05_front.jpg"
+        pave.images[name] = slow(pave.images[name], 1.5)  # type: ignore[arg-type]
+    first.start()
+    try:
+        ids = [first.post({"session_key": key}).json()["id"] for key in keys]
+        deadline = time.monotonic() + 30
+        while first.client.get(f"/v1/reports/{ids[0]}").json()["status"] == "queued":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        first.kill_tree()  # the hardest stop: nothing gets to tidy up
+    finally:
+        first.close()
+    second = Service(tmp_path, pave, inbox[0], inbox[1], workers=2)
+    second.start()
+    try:
+        finished = [second.wait_done(job_id) for job_id in ids]
+        assert [job["status"] for job in finished] == ["done"] * 4, finished
+        time.sleep(1.0)
+        assert len(inbox[0].messages) == 4
+        assert second.stop() == 0
+    finally:
+        second.close()
