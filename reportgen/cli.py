@@ -741,8 +741,7 @@ def worker(config_file: Path | None, data_dir: Path | None, workers: int | None)
 def _check_service(config: ServiceConfig) -> None:
     from .errors import ConfigError
     from .files import ensure_directory
-    from .service.jobs import open_job_store
-    from .service.queue import JobQueue
+    from .service.queue import JobQueue, open_job_store
     from .service.storage import open_storage
 
     ensure_directory(config.data_dir)

@@ -23,29 +23,46 @@ LAYERS: list[set[str]] = [
     {"pdf", "mail", "options"},
     {"report"},
     {"batch"},
+    # The service sits on the library, beside the command line that starts it.
+    {"service.config", "service.storage", "service.jobs"},
+    {"service.redis_jobs", "service.runner"},
+    {"service.queue"},
+    {"service.metrics"},
+    {"service.app"},
+    {"service.server", "service.__init__"},
     {"_console", "cli", "__init__"},
 ]
 
 
+def module_name(path: Path) -> str:
+    """`errors`, `service.app`, `service.__init__`: the module's name inside the package."""
+    return ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+
+
 def imports_of(module: str, modules: set[str]) -> set[str]:
     """The package's modules that `module` imports, at the top or inside a function."""
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    tree = ast.parse((PACKAGE / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8"))
+    package = module.split(".")[:-1]  # where a relative import starts from
     found: set[str] = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.ImportFrom):
             continue
-        if node.level == 1 and node.module:
-            found.add(node.module.split(".")[0])
-        elif node.level == 1:
-            found.update(alias.name for alias in node.names)
+        if node.level:
+            base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+            if node.module:
+                found.add(".".join([*base, *node.module.split(".")]))
+            else:
+                found.update(".".join([*base, alias.name]) for alias in node.names)
         elif node.module and node.module.split(".")[0] == "reportgen":
-            parts = node.module.split(".")
-            found.update([parts[1]] if len(parts) > 1 else [alias.name for alias in node.names])
-    return (found & modules) - {module}
+            parts = node.module.split(".")[1:]
+            found.update([".".join(parts)] if parts else [alias.name for alias in node.names])
+    # `from .service.config import X` is an edge to service.config; `from .service import X` to its __init__.
+    resolved = {name if name in modules else f"{name}.__init__" for name in found}
+    return (resolved & modules) - {module}
 
 
 def graph() -> dict[str, set[str]]:
-    modules = {path.stem for path in PACKAGE.glob("*.py")}
+    modules = {module_name(path) for path in PACKAGE.rglob("*.py")}
     return {module: imports_of(module, modules) for module in modules}
 
 
@@ -89,10 +106,11 @@ def test_the_check_sees_imports_inside_functions() -> None:
 
 def test_every_public_module_declares_its_public_names() -> None:
     # As httpx does: a module is private (_name) or says what it offers in __all__, each name defined.
-    for path in sorted(PACKAGE.glob("*.py")):
+    for path in sorted(PACKAGE.rglob("*.py")):
         if path.stem.startswith("_") and path.stem != "__init__":
             continue
-        module = importlib.import_module(f"reportgen.{path.stem}" if path.stem != "__init__" else "reportgen")
+        name = module_name(path).removesuffix("__init__").rstrip(".")
+        module = importlib.import_module(f"reportgen.{name}" if name else "reportgen")
         exported = getattr(module, "__all__", None)
         assert exported is not None, f"{path.name} has no __all__"
         assert [name for name in exported if not hasattr(module, name)] == [], path.name

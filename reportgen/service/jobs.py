@@ -21,7 +21,6 @@ __all__ = [
     "JobStatus",
     "JobStore",
     "SqliteJobStore",
-    "open_job_store",
 ]
 
 
@@ -329,12 +328,3 @@ class SqliteJobStore:
             "UPDATE jobs SET status = ?, lease_until = ?, not_before = ?, record = ? WHERE id = ?",
             (job.status.value, job.lease_until, job.not_before, json.dumps(job.to_record()), job.id),
         )
-
-
-def open_job_store(queue_url: str, data_dir: Path) -> JobStore:
-    """The job store beside the queue: a SQLite file for an embedded queue, the same Redis for a Redis one."""
-    if queue_url.startswith(("redis://", "rediss://")):
-        from .redis_jobs import RedisJobStore
-
-        return RedisJobStore(queue_url)
-    return SqliteJobStore(data_dir / "jobs.sqlite3")

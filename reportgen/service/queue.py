@@ -6,6 +6,7 @@ import logging
 import resource
 import sys
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -15,10 +16,10 @@ from huey.consumer import Consumer, Worker, WorkerRecycle
 
 from ..errors import ConfigError
 from .config import ServiceConfig
-from .jobs import JobStore
+from .jobs import JobStore, SqliteJobStore
 from .runner import Services, run_job
 
-__all__ = ["JobQueue", "QueueUnavailable", "run_workers"]
+__all__ = ["JobQueue", "QueueUnavailable", "open_job_store", "run_workers"]
 
 log = logging.getLogger("reportgen.service")
 _TASK = "reportgen.run_job"
@@ -120,7 +121,6 @@ def run_workers(config: ServiceConfig, *, requeue: bool = False) -> None:
     """
     global _services
     from ..report import warm_up
-    from .jobs import open_job_store
     from .storage import open_storage
 
     store = open_job_store(config.queue_url, config.data_dir)
@@ -148,6 +148,15 @@ def run_workers(config: ServiceConfig, *, requeue: bool = False) -> None:
         shutdown_timeout=config.job_time_limit + 10,
     )
     consumer.run()
+
+
+def open_job_store(queue_url: str, data_dir: Path) -> JobStore:
+    """The job records beside the queue: a SQLite file for an embedded queue, the same Redis for a Redis one."""
+    if urlsplit(queue_url).scheme in ("redis", "rediss"):
+        from .redis_jobs import RedisJobStore
+
+        return RedisJobStore(queue_url)
+    return SqliteJobStore(data_dir / "jobs.sqlite3")
 
 
 def _run_task(job_id: str) -> None:

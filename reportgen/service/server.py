@@ -30,8 +30,7 @@ def serve(
     import uvicorn
 
     from .app import create_app
-    from .jobs import open_job_store
-    from .queue import JobQueue
+    from .queue import JobQueue, open_job_store
     from .storage import open_storage
 
     ensure_directory(config.data_dir)
