@@ -56,3 +56,4 @@ bench: $(STAMP)
 	@$(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES=chromium \
 	  || echo "chromium could not be installed: its baseline will be skipped"
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/service.py

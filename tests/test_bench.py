@@ -32,3 +32,16 @@ def test_benchmark_smoke_run_prints_every_case() -> None:
         "7 PDF size",
     ):
         assert case in result.stdout, case
+
+
+def test_service_benchmark_smoke_run_prints_every_case() -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "service.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    for case in ("S0 baseline", "S1 embedded queue, 1", "S1 embedded queue, 2", "S2 Redis", "S3 callback", "S4 POST"):
+        assert case in result.stdout, case

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,107 +17,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from ..support.builders import add_session
-from ..support.fake_pave import API_KEY, API_SECRET, USERNAME, FakePave, Reply, slow
-from .conftest import free_port, wait_for_port
-
-TOKEN = "token-for-the-billing-system-0001"
-SECRET = "callback-secret-0001"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's naming)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted"
-
-
-class Service:
-    """One `reportgen serve` process and what it talks to."""
-
-    def __init__(self, tmp: Path, pave: FakePave, inbox: Inbox, smtp_port: int, **settings: Any) -> None:
-        self.tmp, self.pave, self.inbox = tmp, pave, inbox
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        workers = settings.pop("workers", 1)
-        config = tmp / "reportgen.toml"
-        lines = [
-            "[workers]",
-            f"lease = {settings.pop('lease', 3)}",
-            f"time_limit = {settings.pop('time_limit', 60)}",
-            "[callbacks]",
-            f"retry_delay = {settings.pop('retry_delay', 0.3)}",
-            f"not_inspected_deadline = {settings.pop('deadline', 30)}",
-            "[brands.default]",
-            f"email_to = {json.dumps(settings.pop('email_to', ['desk@example.com']))}",
-        ]
-        config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        self.env = {
-            **os.environ,
-            "PAVE_API_KEY": API_KEY,
-            "PAVE_API_SECRET": API_SECRET,
-            "PAVE_USERNAME": USERNAME,
-            "PAVE_BASE_URL": pave.api_url,
-            "REPORTGEN_API_TOKENS": TOKEN,
-            "REPORTGEN_CALLBACK_SECRET": SECRET,
-            "REPORTGEN_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
-            "REPORTGEN_MAIL_FROM": "Desk <reports@example.com>",
-        }
-        self.args = [
-            str(Path(sys.executable).parent / "reportgen"),
-            "serve",
-            "--port",
-            str(self.port),
-            "--config",
-            str(config),
-            "--data-dir",
-            str(tmp / "data"),
-            "--workers",
-            str(workers),
-        ]
-        self.log = tmp / "serve.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.client = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=log, start_new_session=True)
-        wait_for_port(self.port, self.process, "reportgen serve")
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        assert self.process is not None
-        self.process.send_signal(sig)
-        code = self.process.wait(90)
-        return code
-
-    def kill_tree(self) -> None:
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def post(self, body: dict[str, Any], **kwargs: Any) -> httpx.Response:
-        return self.client.post("/v1/reports", json=body, **kwargs)
-
-    def wait_done(self, job_id: str, timeout: float = 90) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            job = self.client.get(f"/v1/reports/{job_id}").json()
-            if job["status"] in ("done", "failed"):
-                return job
-            time.sleep(0.1)
-        raise AssertionError(f"job {job_id} not finished in {timeout} s: {job}; log: {self.log.read_text()[-2000:]}")
-
-    def metric(self, name: str) -> float:
-        for line in self.client.get("/metrics").text.splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[-1])
-        raise AssertionError(f"no metric {name}")
-
-    def close(self) -> None:
-        self.client.close()
-        if self.process is not None and self.process.poll() is None:
-            self.kill_tree()
+from ..support.fake_pave import API_KEY, FakePave, Reply, slow
+from ..support.service import SECRET, TOKEN, Inbox, Service, free_port
 
 
 @pytest.fixture

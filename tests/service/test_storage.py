@@ -57,7 +57,7 @@ def test_s3_storage_against_a_real_server(s3_endpoint: str, bucket: str) -> None
 def test_s3_storage_names_a_missing_bucket_and_a_dead_endpoint(s3_endpoint: str, s3_credentials: None) -> None:
     with pytest.raises(StorageError, match="s3://no-such-bucket"):
         open_storage(f"s3://no-such-bucket?endpoint={s3_endpoint}&region=us-east-1").check()
-    from .conftest import free_port
+    from ..support.service import free_port
 
     dead = open_storage(f"s3://b?endpoint=http://127.0.0.1:{free_port()}&region=us-east-1")
     with pytest.raises(StorageError, match="s3://b"):
