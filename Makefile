@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed
 #   fontconfig                        finds the fonts WeasyPrint is given
 #   poppler-utils                     the tests read PDFs back (pdftotext) and render pages (pdftoppm)
 #   openssl                           the tests make TLS certificates for the SMTP server
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils openssl
+#   redis-server                      the queue tests start a real Redis on 127.0.0.1
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils openssl redis-server
 
 .PHONY: demo test check bench setup system-deps clean
 
