@@ -88,7 +88,13 @@ smtp_url = "smtp://user:pw-SECRET5@127.0.0.1:2525"
 from = "Desk <desk@example.com>"
 """,
     )
-    config = load_config(file, environ={"REPORTGEN_QUEUE_URL": "redis://:redis-SECRET6@127.0.0.1:6390/0"})
+    config = load_config(
+        file,
+        environ={
+            "REPORTGEN_QUEUE_URL": "redis://:redis-SECRET6@127.0.0.1:6390/0",
+            "REPORTGEN_STORAGE_URL": "s3://u:p%40SECRET7@bucket/x",
+        },
+    )
     shown = repr(config) + "\n".join(config.describe()) + str(config.callback_secret)
     assert "SECRET" not in shown
     assert "queue: redis://:***@127.0.0.1:6390/0" in config.describe()

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from reportgen.service.jobs import ErrorCode, Job, JobRequest, JobStatus, JobStore, SqliteJobStore, open_job_store
+from reportgen.service.jobs import ErrorCode, Job, JobRequest, JobStatus, JobStore, SqliteJobStore
+from reportgen.service.queue import open_job_store
 from reportgen.service.redis_jobs import RedisJobStore
 
 from ..support.redis_server import RedisServer, redis_server, running_redis  # noqa: F401 (a fixture)

@@ -41,7 +41,6 @@ def test_an_api_without_workers_and_a_worker_elsewhere_share_the_redis_queue(
 ) -> None:
     add_session(pave, "TST-REDIS1")
     api = Service(tmp_path / "api", pave, inbox[0], inbox[1], workers=0, env={"REPORTGEN_QUEUE_URL": redis.url})
-    (tmp_path / "api").mkdir()
     (tmp_path / "other-machine").mkdir()
     api.start()
     worker = None
@@ -50,15 +49,17 @@ def test_an_api_without_workers_and_a_worker_elsewhere_share_the_redis_queue(
         time.sleep(1.0)
         assert api.client.get(job["status_url"]).json()["status"] == "queued"  # no worker yet
         assert api.metric("reportgen_queue_depth") == 1
-        # "Another machine": its own data folder, the same Redis and storage.
-        worker = subprocess.Popen(
-            [str(Path(sys.executable).parent / "reportgen"), "worker", "--data-dir", str(tmp_path / "other-machine")]
-            + ["--workers", "1"],
-            env={**api.env, "REPORTGEN_STORAGE_URL": f"file://{tmp_path / 'api' / 'data' / 'reports'}"},
-            stdout=subprocess.DEVNULL,
-            stderr=(tmp_path / "worker.log").open("wb"),
-            start_new_session=True,
-        )
+        # "Another machine": the same configuration, its own data folder, the same Redis and storage.
+        command = [str(Path(sys.executable).parent / "reportgen"), "worker", "--workers", "1"]
+        command += ["--config", str(tmp_path / "api" / "reportgen.toml"), "--data-dir", str(tmp_path / "other-machine")]
+        with (tmp_path / "worker.log").open("wb") as log:
+            worker = subprocess.Popen(
+                command,
+                env={**api.env, "REPORTGEN_STORAGE_URL": f"file://{tmp_path / 'api' / 'data' / 'reports'}"},
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
         done = api.wait_done(job["id"])
         assert done["status"] == "done", (tmp_path / "worker.log").read_text()
         assert api.client.get(done["pdf_url"]).content.startswith(b"%PDF")

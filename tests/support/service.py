@@ -62,6 +62,7 @@ class Service:
         **settings: Any,
     ) -> None:
         self.tmp, self.pave, self.inbox = tmp, pave, inbox
+        tmp.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         workers = settings.pop("workers", 1)
