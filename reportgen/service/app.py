@@ -213,7 +213,7 @@ def create_app(config: ServiceConfig, store: JobStore, storage: Storage, queue: 
             if item.get("type") == "extra_forbidden":
                 text = "unknown field"
             elif item.get("type") == "json_invalid":
-                text = "malformed JSON"
+                where, text = "", f"malformed JSON (at character {item.get('loc', ('', '?'))[-1]})"
             problems.append(f"{where}: {text}" if where else text)
         return JSONResponse({"error": {"code": "invalid_request", "message": "; ".join(problems)[:1000]}}, 400)
 

@@ -101,7 +101,11 @@ def test_pave_errors_fail_the_job_with_the_cli_vocabulary(service: Service) -> N
     [
         ({"json": {"session_key": "TST-X"}, "headers": {"Authorization": ""}}, 401, "bearer token"),
         ({"json": {"session_key": "TST-X"}, "headers": {"Authorization": "Bearer wrong-token-123456"}}, 401, "bearer"),
-        ({"content": b'{"session_key": ', "headers": {"Content-Type": "application/json"}}, 400, "JSON"),
+        (
+            {"content": b'{"session_key": ', "headers": {"Content-Type": "application/json"}},
+            400,
+            "malformed JSON (at character 16)",
+        ),
         ({"json": {"session_key": "../../etc/passwd"}}, 400, "session_key"),
         ({"json": {"session_key": "TST-X", "colour": "red"}}, 400, "colour: unknown field"),
         ({"json": {"session_key": "TST-X", "brand": "nowhere"}}, 400, "brand"),
