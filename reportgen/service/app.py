@@ -93,6 +93,7 @@ class JobView(BaseModel):
     pdf_sha256: str | None
     pdf_size: int | None
     emailed_to: list[str]
+    worker: str | None
     error: dict[str, str] | None
 
 
@@ -113,6 +114,7 @@ def _view(job: Job) -> dict[str, Any]:
         pdf_sha256=job.pdf_sha256,
         pdf_size=job.pdf_size,
         emailed_to=list(job.emailed_to),
+        worker=job.worker,
         error={"code": job.error_code.value, "message": job.error_message or ""} if job.error_code else None,
     ).model_dump(mode="json")
 

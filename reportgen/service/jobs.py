@@ -91,6 +91,8 @@ class Job:
     emailed_to: tuple[str, ...] = ()
     error_code: ErrorCode | None = None
     error_message: str | None = None
+    #: The process that ran the job last, as "host:pid" (for an operator reading logs).
+    worker: str | None = None
     idempotency_key: str | None = field(default=None, repr=False)
 
     def to_record(self) -> dict[str, Any]:

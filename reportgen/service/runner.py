@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -72,6 +74,7 @@ def run_job(job_id: str, services: Services) -> Outcome:
     if job is None:
         return Outcome(None)
     started = time.monotonic()
+    job = replace(job, worker=f"{socket.gethostname()}:{os.getpid()}")
     with _renewing(store, job.id, config.job_lease):
         try:
             with time_limit(config.job_time_limit):

@@ -71,6 +71,8 @@ class Service:
             "[workers]",
             f"lease = {settings.pop('lease', 3)}",
             f"time_limit = {settings.pop('time_limit', 60)}",
+            f"max_jobs = {settings.pop('max_jobs', 50)}",
+            f"max_memory_mb = {settings.pop('max_memory_mb', 1024)}",
             "[callbacks]",
             f"retry_delay = {settings.pop('retry_delay', 0.3)}",
             f"not_inspected_deadline = {settings.pop('deadline', 30)}",
