@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from ..support.builders import add_session
-from ..support.fake_pave import API_KEY, FakePave, Reply, slow
+from ..support.fake_pave import API_KEY, API_SECRET, FakePave, Reply, slow
 from ..support.service import SECRET, TOKEN, Inbox, Service, free_port
 
 
@@ -76,6 +76,9 @@ def test_a_report_is_made_stored_and_emailed(service: Service) -> None:
     again = service.post({"session_key": "TST-SVC1", "email_to": ["owner@example.com"]})
     assert again.status_code == 200 and again.json()["id"] == job["id"]
     assert len(service.inbox.messages) == 1
+    logged = service.log.read_text(encoding="utf-8")
+    assert f"job {job['id']}: done" in logged
+    assert not any(secret in logged for secret in (API_SECRET, TOKEN, SECRET))
 
 
 def test_wait_answers_with_the_finished_job_and_idempotency_keys_name_one_job(service: Service) -> None:
