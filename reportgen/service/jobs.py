@@ -21,6 +21,7 @@ __all__ = [
     "JobStatus",
     "JobStore",
     "SqliteJobStore",
+    "claim_of",
 ]
 
 
@@ -114,6 +115,23 @@ class Job:
                 "emailed_to": tuple(record.get("emailed_to", ())),
             }
         )
+
+
+def claim_of(job: Job, lease: float, now: float) -> Job | None:
+    """The rule both stores apply: a queued job, or a running one whose lease ran out, starts (again) under a lease."""
+    if job.status is JobStatus.RUNNING and (job.lease_until or 0) > now:
+        return None
+    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        return None
+    return replace(
+        job,
+        status=JobStatus.RUNNING,
+        attempts=job.attempts + 1,
+        started_at=job.started_at or now,
+        updated_at=now,
+        lease_until=now + lease,
+        not_before=None,
+    )
 
 
 class JobStore(Protocol):
@@ -243,19 +261,10 @@ class SqliteJobStore:
             if row is None:
                 return None
             job = Job.from_record(json.loads(row[0]))
-            if job.status is JobStatus.RUNNING and (job.lease_until or 0) > now:
+            claimed = claim_of(job, lease, now)
+            if claimed is None:
                 return None
-            if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
-                return None
-            job = replace(
-                job,
-                status=JobStatus.RUNNING,
-                attempts=job.attempts + 1,
-                started_at=job.started_at or now,
-                updated_at=now,
-                lease_until=now + lease,
-                not_before=None,
-            )
+            job = claimed
             self._write(db, job)
             return job
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import redis
 
-from .jobs import Job, JobRequest, JobStatus
+from .jobs import Job, JobRequest, JobStatus, claim_of
 
 __all__ = ["RedisJobStore"]
 
@@ -147,19 +147,10 @@ class RedisJobStore:
                 return None
             now = time.time()
             job = Job.from_record(json.loads(record))
-            if job.status is JobStatus.RUNNING and (job.lease_until or 0) > now:
+            claimed = claim_of(job, lease, now)
+            if claimed is None:
                 return None
-            if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
-                return None
-            job = replace(
-                job,
-                status=JobStatus.RUNNING,
-                attempts=job.attempts + 1,
-                started_at=job.started_at or now,
-                updated_at=now,
-                lease_until=now + lease,
-                not_before=None,
-            )
+            job = claimed
             if self._write(job, expected=record):
                 return job
             # Another process wrote the job since it was read: look again.

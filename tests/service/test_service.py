@@ -14,20 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from ..support.builders import add_session
 from ..support.fake_pave import API_KEY, API_SECRET, FakePave, Reply, slow
-from ..support.service import SECRET, TOKEN, Inbox, Service, free_port
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
+from ..support.service import SECRET, TOKEN, Inbox, Service
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from ..support.builders import add_session
 from ..support.fake_pave import FakePave
 from ..support.redis_server import RedisServer, running_redis
-from ..support.service import Inbox, Service, free_port
+from ..support.service import Inbox, Service
 
 
 @pytest.fixture
@@ -25,15 +24,6 @@ def redis(tmp_path: Path) -> Iterator[RedisServer]:
     # Append-only, so a Redis restarted in a test keeps what it held (as a production Redis is set up).
     with running_redis(tmp_path / "redis", appendonly=True) as server:
         yield server
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
 
 
 def test_an_api_without_workers_and_a_worker_elsewhere_share_the_redis_queue(
