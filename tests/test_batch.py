@@ -117,12 +117,21 @@ def slow_sessions(pave, tmp_path: Path, count: int, seconds: float = 1.0) -> lis
     return keys
 
 
+# A process started in the background by a shell (`make test &`, a CI runner) inherits SIGINT ignored,
+# and Python then installs no KeyboardInterrupt handler: Ctrl-C would do nothing, as POSIX wants for
+# background jobs. A terminal gives its foreground job the default: so does this launcher.
+AS_FROM_A_TERMINAL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'reportgen'; runpy.run_module('reportgen.cli', run_name='__main__')"
+)
+
+
 def start_batch(pave, tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], Path]:
     """`reportgen batch` in its own process group (as a terminal runs it), stderr to a file we can watch."""
     log = tmp_path / "stderr.txt"
     with log.open("w") as stream:  # the child has its own copy of the descriptor
         process = subprocess.Popen(
-            [sys.executable, "-m", "reportgen.cli", "batch", "keys.txt", "-d", "out", "--jobs", "2", *args],
+            [sys.executable, "-c", AS_FROM_A_TERMINAL, "batch", "keys.txt", "-d", "out", "--jobs", "2", *args],
             cwd=tmp_path,
             env=batch_env(pave, tmp_path),
             stdout=subprocess.PIPE,
