@@ -282,3 +282,20 @@ def test_reports_can_be_stored_in_an_s3_compatible_store(
         assert not (tmp_path / "data" / "reports").exists()
     finally:
         service.close()
+
+
+def test_the_job_time_limit_bounds_a_job_whose_photo_host_hangs(
+    tmp_path: Path, pave: FakePave, inbox: tuple[Inbox, int]
+) -> None:
+    add_session(pave, "TST-HANG")
+    front = "TST-HANG_05_front.jpg"
+    pave.images[front] = slow(pave.images[front], 60.0)  # type: ignore[arg-type]
+    service = Service(tmp_path, pave, inbox[0], inbox[1], email_to=[], time_limit=4)
+    service.start()
+    try:
+        done = service.post({"session_key": "TST-HANG"}, params={"wait": 60}).json()
+        # Done within the limit (plus start-up), the hanging photo replaced by a placeholder and said so.
+        assert done["status"] == "done" and done["finished_at"] - done["started_at"] < 15, done
+        assert any(front in warning for warning in done["warnings"]), done["warnings"]
+    finally:
+        service.close()
