@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -13,10 +13,14 @@ __all__ = [
     "SEVERITY_ORDER",
     "CaptureStep",
     "Component",
+    "Family",
     "Severity",
     "capture_steps",
     "component",
     "component_codes",
+    "damage_family",
+    "damage_stem",
+    "families",
     "group_label",
     "humanize",
     "photo_order",
@@ -29,6 +33,7 @@ __all__ = [
 ]
 
 SEVERITY_ORDER = ("major", "medium", "minor", "unknown")
+_SEVERITY_WORDS = {"MINOR", "MEDIUM", "MAJOR"}
 _SIDE_TOKENS = {"LEFT": "left", "RIGHT": "right"}
 _POSITION_TOKENS = {"FRONT": "front", "REAR": "rear", "BACK": "rear"}
 _POSITION_WORDS = {"FRONT", "REAR", "BACK", "UPPER", "LOWER", "CENTER", "CENTRE", "INNER", "OUTER"}
@@ -54,6 +59,15 @@ class Component:
     name: str
     side: str
     region: str | None
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family of damage kinds that a comparison of two inspections may take for the same damage."""
+
+    key: str
+    label: str
+    stems: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,51 @@ def severity_of(damage_name: str) -> Severity:
         if key.upper() in tokens:
             return severities()[key]
     return severities()["unknown"]
+
+
+def damage_stem(damage_name: str) -> str:
+    """The kind of damage without its severity: MULTIPLE_SCRATCHES_MINOR_THROUGH_PAINT → MULTIPLE_SCRATCHES.
+
+    The words before the first severity word, joined by underscores and upper-cased; a name without a
+    severity word is its own stem.
+    """
+    words = [word for word in re.split(r"[^A-Z0-9]+", damage_name.upper()) if word]
+    for index, word in enumerate(words):
+        if word in _SEVERITY_WORDS:
+            return "_".join(words[:index])
+    return "_".join(words)
+
+
+@cache
+def families() -> dict[str, Family]:
+    """The damage families by key, as the vocabulary data file lists them."""
+    return {
+        key: Family(key, entry["label"], tuple(stem.upper() for stem in entry["stems"]))
+        for key, entry in _data()["families"].items()
+    }
+
+
+@cache
+def _family_of_stem() -> dict[str, str]:
+    return {stem: family.key for family in families().values() for stem in family.stems}
+
+
+@lru_cache(maxsize=4096)  # bounded: names come from the API, and a service runs for long
+def damage_family(damage_name: str) -> str:
+    """The family key of a damage name ("scratch" for SCRAPED_MAJOR); an unlisted kind is its own stem.
+
+    A family lists stems; a name whose stem is listed belongs there, else to the family with the
+    longest listed stem its stem starts with, word by word (DENTED_LARGE → dent). Otherwise the
+    family is the stem itself, upper-case (never equal to a family key, which is lower-case).
+    """
+    stem = damage_stem(damage_name)
+    words = stem.split("_")
+    listed = _family_of_stem()
+    for length in range(len(words), 0, -1):
+        family = listed.get("_".join(words[:length]))
+        if family is not None:
+            return family
+    return stem
 
 
 def sides() -> dict[str, str]:

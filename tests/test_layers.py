@@ -15,7 +15,7 @@ PACKAGE = Path(reportgen.__file__).parent
 LAYERS: list[set[str]] = [
     {"errors", "limits", "paths", "formatting", "retry", "timelimit", "vocabulary", "_weasy", "files"},
     {"_http", "models", "brand", "glyphs", "templating", "estimate"},
-    {"pave", "download", "bundle", "plan"},
+    {"pave", "download", "bundle", "plan", "matching"},
     {"fetch", "decoding", "markers"},
     {"imaging"},
     {"viewmodel"},

@@ -217,3 +217,48 @@ def test_sides_list_the_report_sides_once() -> None:
     # Asking twice gives an independent copy.
     sides()["front"] = "changed"
     assert vocabulary.sides()["front"] != "changed"
+
+
+@pytest.mark.parametrize(
+    ("name", "stem", "family"),
+    [
+        ("SCRAPED_MAJOR", "SCRAPED", "scratch"),
+        ("SCRATCH_MINOR_NOT_THROUGH_PAINT", "SCRATCH", "scratch"),
+        ("MULTIPLE_SCRATCHES_MINOR_THROUGH_PAINT", "MULTIPLE_SCRATCHES", "scratch"),
+        ("SCUFFED_MINOR", "SCUFFED", "scratch"),
+        ("DENT_MINOR_SEAM_LINE", "DENT", "dent"),
+        ("DENTED_MEDIUM_THROUGH_PAINT", "DENTED", "dent"),
+        ("MULTIPLE_DENTS_MINOR_NOT_THROUGH_PAINT", "MULTIPLE_DENTS", "dent"),
+        ("CRACKED_MAJOR", "CRACKED", "crack"),
+        ("CRACK_MAJOR", "CRACK", "crack"),
+        ("FOGGY_MAJOR", "FOGGY", "light"),
+        ("MISALIGNED_MAJOR", "MISALIGNED", "misalignment"),
+        ("CURB_RASH_MINOR", "CURB_RASH", "curb_rash"),
+        ("OXIDIZED_MINOR", "OXIDIZED", "rust"),
+        ("MISSING", "MISSING", "missing"),
+        ("dented-large minor", "DENTED_LARGE", "dent"),  # longest listed stem it starts with, word by word
+        ("WOBBLY_MEDIUM", "WOBBLY", "WOBBLY"),  # unlisted: its own family
+        ("DENTEDX_MINOR", "DENTEDX", "DENTEDX"),  # a listed stem's letters are not enough, its words are
+        ("", "", ""),
+    ],
+)
+def test_damage_stem_and_family(name: str, stem: str, family: str) -> None:
+    assert vocabulary.damage_stem(name) == stem
+    assert vocabulary.damage_family(name) == family
+
+
+def test_families_are_disjoint_and_keyed_in_lower_case() -> None:
+    stems = [stem for family in vocabulary.families().values() for stem in family.stems]
+    assert len(stems) == len(set(stems)), "a stem in two families"
+    for key, family in vocabulary.families().items():
+        assert key == family.key == key.lower() and family.label and family.stems
+        # An unlisted stem is upper-case, so it never equals a family key.
+        assert all(stem == stem.upper() and vocabulary.damage_family(stem) == key for stem in family.stems)
+
+
+def test_every_damage_name_of_the_sample_has_a_listed_family() -> None:
+    body = json.loads(SAMPLE_HOTSPOTS.read_text(encoding="utf-8"))
+    names = {damage["damage_name"] for photo in body["data"] for damage in photo["inspection_data"]}
+    assert {name: vocabulary.damage_family(name) in vocabulary.families() for name in names} == dict.fromkeys(
+        names, True
+    )
