@@ -43,5 +43,13 @@ def test_service_benchmark_smoke_run_prints_every_case() -> None:
         cwd=REPO,
     )
     assert result.returncode == 0, result.stderr
-    for case in ("S0 baseline", "S1 embedded queue, 1", "S1 embedded queue, 2", "S2 Redis", "S3 callback", "S4 POST"):
+    for case in (
+        "S0 baseline",
+        "S1 embedded queue, 1",
+        "S1 embedded queue, 2",
+        "S2 Redis",
+        "S3 callback",
+        "S3b callback answered",
+        "S4 POST",
+    ):
         assert case in result.stdout, case
