@@ -58,6 +58,13 @@ REVIEW_WORDS = {
     ReviewReason.SEVERITY_UNKNOWN: "the severity is not rated",
     ReviewReason.NO_POSITION: "the inspection did not give the damage's exact spot",
 }
+#: The same for a damage seen at one inspection only.
+UNPAIRED_REVIEW_WORDS = {
+    ReviewReason.OTHER_CANDIDATE: "a damage of the same kind at the other inspection is close by",
+    ReviewReason.NEAR_TOLERANCE: (
+        "a damage of the same kind at the other inspection is just beyond the limit of what counts as the same place"
+    ),
+}
 #: Why an entry of each class is not charged (the summary's estimate and the PDF).
 NOT_CHARGED = {
     DamageClass.UNCHANGED: "already there at the first inspection",
@@ -417,7 +424,11 @@ def _photo_title(results: DamageResults, damage: InspectedDamage) -> str:
 def _review_note(match: Match) -> str:
     if not match.reasons:
         return ""
-    words = "; ".join(REVIEW_WORDS[reason] for reason in match.reasons)
+    paired = match.before is not None and match.after is not None
+    words = "; ".join(
+        REVIEW_WORDS[reason] if paired else UNPAIRED_REVIEW_WORDS.get(reason, REVIEW_WORDS[reason])
+        for reason in match.reasons
+    )
     return f"Check before charging: {words}."
 
 
@@ -472,8 +483,8 @@ def _build_view(
             line = lines.get(now.number)
             if match.klass is DamageClass.NEW:
                 explanation = "Not seen at the first inspection."
-                if match.before is None and crops[now.number][0].image is not None:
-                    explanation = "Not seen at the first inspection: its photo of the same spot shows no such damage."
+                if crops[now.number][0].image is not None:
+                    explanation = "Not seen at the first inspection; its photo of the same spot is on the left."
             else:
                 assert match.before is not None
                 explanation = (
