@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
+from click.testing import CliRunner
 from pypdf import PdfReader
 
 from reportgen import (
@@ -19,6 +21,7 @@ from reportgen import (
     compare_bundles,
     compare_sessions,
 )
+from reportgen.cli import main
 from reportgen.paths import sample_rates
 from tests.support.builders import add_session, damage, hotspots, jpeg_bytes, photo
 from tests.support.cli import run_cli, run_pave
@@ -275,3 +278,19 @@ def test_sessions_from_pave(pave: FakePave, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "TST-LIVE1-vs-TST-LIVE2.pdf").read_bytes().startswith(b"%PDF-")
     assert run_pave(pave, tmp_path, "compare", "TST-LIVE1", "TST-NOPE").returncode == 3
+
+
+@pytest.mark.parametrize("name", ["brand", "templates", "paper", "strict", "rates", "output", "output_format"])
+def test_compare_shares_the_render_options(name: str) -> None:
+    def described(command: str) -> tuple[object, ...]:
+        (param,) = [p for p in main.commands[command].params if p.name == name]
+        assert isinstance(param, click.Option)
+        return (param.opts, param.help, repr(param.type), param.is_flag, param.default)
+
+    assert described("compare") == described("render")
+
+
+def test_a_session_key_without_an_api_key_is_a_usage_error(pair: tuple[Path, Path]) -> None:
+    result = CliRunner().invoke(main, ["compare", str(pair[0]), "TST-LIVE9"], env={"PAVE_API_KEY": ""})
+    assert result.exit_code == 2
+    assert "no PAVE API key" in result.stderr
