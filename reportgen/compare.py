@@ -564,7 +564,7 @@ def _build_view(
     counts = comparison.counts
     odometer_note = ""
     first, second = _odometer(before.results), _odometer(after.results)
-    if first and second and (first[1] == second[1] or not first[1] or not second[1]):
+    if first and second and second[0] >= first[0] and (first[1] == second[1] or not first[1] or not second[1]):
         unit = after.results.vehicle.odom_unit or before.results.vehicle.odom_unit
         odometer_note = f"{second[0] - first[0]:,.0f} {unit} between the inspections".strip()
     vehicle = after.results.vehicle if after.results.vehicle.vin else before.results.vehicle

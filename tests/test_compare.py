@@ -294,3 +294,20 @@ def test_a_session_key_without_an_api_key_is_a_usage_error(pair: tuple[Path, Pat
     result = CliRunner().invoke(main, ["compare", str(pair[0]), "TST-LIVE9"], env={"PAVE_API_KEY": ""})
     assert result.exit_code == 2
     assert "no PAVE API key" in result.stderr
+
+
+def test_swapping_before_and_after_swaps_new_and_repaired(pair: tuple[Path, Path]) -> None:
+    forward = compare_bundles(*pair).summary["counts"]
+    backward = compare_bundles(pair[1], pair[0]).summary["counts"]
+    assert (backward["new"], backward["repaired"]) == (forward["repaired"], forward["new"])
+    assert backward["unchanged"] + backward["worsened"] == forward["unchanged"] + forward["worsened"]
+
+
+def test_an_inspection_against_a_copy_of_itself_is_all_unchanged(pair: tuple[Path, Path], make_bundle: Any) -> None:
+    body = json.loads((pair[1] / "hotspots.json").read_text())
+    body["session"]["session_key"] = "TST-COPY"
+    images = {path.name: path.read_bytes() for path in (pair[1] / "images").iterdir()}
+    copy = make_bundle(body, images=images, name="TST-COPY")
+    counts = compare_bundles(pair[1], copy).summary["counts"]
+    assert counts == {"new": 0, "worsened": 0, "unchanged": 5, "repaired": 0, "not_comparable": 0}
+    assert "No new or worsened damage" in compare_bundles(pair[1], copy).html
