@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from .batch import BatchErrorKind, BatchResult, BatchStatus, read_keys, run_batch
 from .brand import Brand, load_brand
+from .compare import ComparisonReport, acompare_sessions, compare_bundles, compare_sessions
 from .errors import (
     APIError,
     AuthenticationError,
     ConfigError,
     DeliveryError,
+    DifferentVehiclesError,
     ImageError,
     InvalidBundleError,
     InvalidDataError,
@@ -16,6 +18,7 @@ from .errors import (
     NotInspectedError,
     RenderError,
     ReportgenError,
+    SameSessionError,
     SessionNotFoundError,
 )
 from .estimate import RateCard, load_rate_card
@@ -30,8 +33,10 @@ __all__ = [
     "BatchResult",
     "BatchStatus",
     "Brand",
+    "ComparisonReport",
     "ConfigError",
     "DeliveryError",
+    "DifferentVehiclesError",
     "ImageError",
     "InvalidBundleError",
     "InvalidDataError",
@@ -42,9 +47,13 @@ __all__ = [
     "RenderOptions",
     "Report",
     "ReportgenError",
+    "SameSessionError",
     "SessionNotFoundError",
     "TimeLimitExceeded",
+    "acompare_sessions",
     "agenerate_report",
+    "compare_bundles",
+    "compare_sessions",
     "generate_report",
     "load_brand",
     "load_rate_card",

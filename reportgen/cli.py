@@ -19,6 +19,7 @@ from .brand import Brand
 from .options import RenderOptions
 
 if TYPE_CHECKING:
+    from .compare import ComparisonReport
     from .report import Report
     from .service.config import ServiceConfig
 
@@ -58,10 +59,11 @@ class _Commands(click.Group):
                 InvalidSessionKeyError,
                 NotInspectedError,
                 ReportgenError,
+                SameSessionError,
                 SessionNotFoundError,
             )
 
-            if isinstance(error, InvalidSessionKeyError):
+            if isinstance(error, (InvalidSessionKeyError, SameSessionError)):
                 raise click.UsageError(str(error), ctx) from None
             if isinstance(error, ReportgenError):
                 click.echo(f"reportgen: error: {one_line(str(error))}", err=True)
@@ -183,6 +185,9 @@ def _render_options(command: Callable[..., None]) -> Callable[..., None]:
     return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA)(with_options)
 
 
+_NO_API_KEY = "no PAVE API key: set PAVE_API_KEY or pass --api-key"
+
+
 @dataclass(frozen=True)
 class _Pave:
     """The PAVE account and download settings of fetch, report and batch."""
@@ -195,13 +200,17 @@ class _Pave:
     timeout: float | None
 
 
-def _pave_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--api-key (required), --api-secret, --username, --base-url, --no-cache and --timeout, as `pave`."""
+def _pave_options(command: Callable[..., None], *, required: bool = True) -> Callable[..., None]:
+    """--api-key (required), --api-secret, --username, --base-url, --no-cache and --timeout, as `pave`.
+
+    With required=False (compare, whose inputs may all be bundles) --api-key may be left out: the
+    command then says it is missing only when a session key needs fetching.
+    """
 
     @functools.wraps(command)
     def with_pave(
         *args: Any,
-        api_key: str,
+        api_key: str | None,
         api_secret: str | None,
         username: str | None,
         base_url: str,
@@ -209,7 +218,7 @@ def _pave_options(command: Callable[..., None]) -> Callable[..., None]:
         timeout: float | None,
         **kwargs: Any,
     ) -> None:
-        pave = _Pave(api_key, api_secret or None, username or None, base_url, not no_cache, timeout)
+        pave = _Pave(api_key or "", api_secret or None, username or None, base_url, not no_cache, timeout)
         command(*args, pave=pave, **kwargs)
 
     return _options(
@@ -217,8 +226,12 @@ def _pave_options(command: Callable[..., None]) -> Callable[..., None]:
             "--api-key",
             envvar="PAVE_API_KEY",
             cls=_RequiredOption,
-            missing="no PAVE API key: set PAVE_API_KEY or pass --api-key",
+            missing=_NO_API_KEY,
             help="PAVE API key [env: PAVE_API_KEY].",
+        )
+        if required
+        else click.option(
+            "--api-key", envvar="PAVE_API_KEY", help="PAVE API key, for session keys [env: PAVE_API_KEY]."
         ),
         click.option(
             "--api-secret",
@@ -381,7 +394,7 @@ def _output_format(output: Path | None, output_format: str | None, pdfa: bool) -
     return chosen
 
 
-def _write_output(report: Report, output: Path, output_format: str) -> Path | None:
+def _write_output(report: Report | ComparisonReport, output: Path, output_format: str) -> Path | None:
     """Write the report to `output`, or to stdout for "-" (then stdout holds only the document)."""
     if str(output) == "-":
         data = report.pdf if output_format == "pdf" else report.html.encode("utf-8")
@@ -550,6 +563,90 @@ def report(
             stdout_is_document=written is None,
             **mail,
         )
+
+
+def _inspection(ctx: click.Context, param: click.Parameter, value: str) -> Path | str:
+    """An existing directory is a bundle; anything else must be a session key to fetch."""
+    from .models import is_valid_session_key
+
+    if Path(value).is_dir():
+        return Path(value)
+    if not is_valid_session_key(value):
+        raise click.BadParameter(
+            "not a bundle directory, nor a session key (letters, digits and hyphens, at most 64 characters)",
+            ctx,
+            param,
+        )
+    return value
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("before", callback=_inspection)
+@click.argument("after", callback=_inspection)
+@_options(_OUTPUT, _FORMAT)
+@_render_options
+@_SUMMARY_JSON
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0, min_open=True, max=100),
+    default=None,
+    help="How far apart, in percent of the photo, two damages may be and still be the same one (default 5).",
+)
+@functools.partial(_pave_options, required=False)
+def compare(
+    before: Path | str,
+    after: Path | str,
+    output: Path | None,
+    output_format: str | None,
+    options: RenderOptions,
+    summary_json: Path | None,
+    tolerance: float | None,
+    pave: _Pave,
+) -> None:
+    """Compare two inspections of one vehicle: what is new, worsened, unchanged or repaired.
+
+    BEFORE and AFTER are each a bundle directory or a PAVE session key.
+    """
+    started = time.monotonic()
+    from .compare import compare_inputs
+    from .errors import ReportgenError
+    from .matching import DEFAULT_TOLERANCE
+    from .report import preload_pdf_engine
+    from .timelimit import TimeLimitExceeded, time_limit
+
+    output_format = _output_format(output, output_format, options.pdfa)
+    if options.pdfa:
+        raise click.UsageError("--pdfa is not available for a comparison")
+    if not pave.api_key and not (isinstance(before, Path) and isinstance(after, Path)):
+        raise click.UsageError(_NO_API_KEY)
+    if output_format == "pdf":
+        preload_pdf_engine()
+    try:
+        with time_limit(pave.timeout, started):
+            result = compare_inputs(
+                before,
+                after,
+                options,
+                api_key=pave.api_key,
+                api_secret=pave.api_secret,
+                username=pave.username,
+                base_url=pave.base_url,
+                cache=pave.cache,
+                timeout=pave.timeout,
+                tolerance=tolerance if tolerance is not None else DEFAULT_TOLERANCE,
+            )
+            result.pdf if output_format == "pdf" else result.html  # noqa: B018 (lay out within the limit)
+    except TimeLimitExceeded as error:
+        raise ReportgenError(str(error)) from None
+    say_problems(result.warnings)
+    default = Path(f"{result.before_key or _name(before)}-vs-{result.after_key or _name(after)}.{output_format}")
+    _write_output(result, output or default, output_format)
+    if summary_json:
+        result.write_summary(summary_json)
+
+
+def _name(source: Path | str) -> str:
+    return source.resolve().name if isinstance(source, Path) else source
 
 
 @main.command(epilog=EXIT_CODES_HELP)

@@ -4,7 +4,9 @@ ReportgenError
  ├── InvalidDataError         a PAVE response body has a shape reportgen cannot read
  ├── InvalidBundleError       a bundle directory or one of its files cannot be used
  ├── ConfigError              a brand file, template folder, credential or option cannot be used
- │    └── InvalidSessionKeyError   a session key that is not letters, digits and hyphens
+ │    ├── InvalidSessionKeyError   a session key that is not letters, digits and hyphens
+ │    └── SameSessionError         a comparison given the same session as before and after
+ ├── DifferentVehiclesError   two inspections to compare are of vehicles with different VINs
  ├── ImageError               a photo could not be used and the caller asked for strictness
  ├── RenderError              the templates or WeasyPrint failed to produce the report
  ├── DeliveryError            an email could not be sent
@@ -24,6 +26,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigError",
     "DeliveryError",
+    "DifferentVehiclesError",
     "ImageError",
     "InvalidBundleError",
     "InvalidDataError",
@@ -31,6 +34,7 @@ __all__ = [
     "NotInspectedError",
     "RenderError",
     "ReportgenError",
+    "SameSessionError",
     "SessionNotFoundError",
 ]
 
@@ -61,6 +65,22 @@ class ConfigError(ReportgenError):
 
 class InvalidSessionKeyError(ConfigError):
     """A session key that could not be sent to PAVE or used in a file name safely."""
+
+
+class SameSessionError(ConfigError):
+    """A comparison was asked of one session with itself: a usage mistake, not a comparison."""
+
+
+class DifferentVehiclesError(ReportgenError):
+    """The two inspections of a comparison are of different vehicles (both VINs known, not equal)."""
+
+    def __init__(self, before_vin: str, after_vin: str, *, session_key: str | None = None) -> None:
+        super().__init__(
+            f"the inspections are of different vehicles: before VIN {before_vin}, after VIN {after_vin}",
+            session_key=session_key,
+        )
+        self.before_vin = before_vin
+        self.after_vin = after_vin
 
 
 class ImageError(ReportgenError):

@@ -23,6 +23,7 @@ from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyp
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped, unused-ignore]
 
 from ._weasy import TreeHTML
+from .compareview import CompareView
 from .errors import RenderError
 from .paths import fonts_dir
 from .render import ASSET_SCHEME, Theme
@@ -48,7 +49,7 @@ _ATTACHMENT_DESCRIPTIONS = {
 
 def write_pdf(
     html: str,
-    view: ReportView,
+    view: ReportView | CompareView,
     theme: Theme,
     *,
     pdfa: bool = False,
@@ -179,7 +180,9 @@ class LockedURLFetcher(URLFetcher):  # type: ignore[misc]
         return path
 
 
-def _collect_assets(view: ReportView) -> dict[str, ImageAsset]:
+def _collect_assets(view: ReportView | CompareView) -> dict[str, ImageAsset]:
+    if isinstance(view, CompareView):
+        return {image.name: image for image in view.images}
     assets = {panel.image.name: panel.image for panel in view.photos if panel.image}
     assets.update((row.closeup.name, row.closeup) for row in view.details if row.closeup)
     if view.qr_code:

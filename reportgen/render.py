@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from .compareview import CompareView
 from .errors import ConfigError, RenderError
 from .paths import fonts_dir
 from .templating import template_environment, theme_search_path
@@ -20,6 +21,7 @@ from .viewmodel import FileAsset, ImageAsset, ReportView
 __all__ = [
     "ASSET_SCHEME",
     "CJK_FONT",
+    "COMPARE_TEMPLATE",
     "EXTRA_STYLESHEET",
     "FONTS",
     "REPORT_TEMPLATE",
@@ -31,6 +33,8 @@ __all__ = [
 #: Photos and thumbnails reach WeasyPrint from memory under this scheme, never through the disk.
 ASSET_SCHEME = "reportgen-asset"
 REPORT_TEMPLATE = "report.html.j2"
+#: The comparison of two inspections (compare.py), in the same theme and stylesheet.
+COMPARE_TEMPLATE = "compare.html.j2"
 
 
 #: The built-in print stylesheet, plain CSS; a theme folder's own report.css replaces it whole.
@@ -74,17 +78,18 @@ def _environment(search_path: tuple[Path, ...], standalone: bool) -> jinja2.Envi
     return environment
 
 
-def render_html(view: ReportView, theme: Theme, *, standalone: bool) -> str:
-    """The report as HTML; standalone inlines images and fonts so the file works on its own."""
+def render_html(view: ReportView | CompareView, theme: Theme, *, standalone: bool) -> str:
+    """The report (or comparison) as HTML; standalone inlines images and fonts so the file works on its own."""
     environment = _environment(tuple(theme.search_path), standalone)
     styles = _stylesheets(view, theme, standalone=standalone)
+    template = COMPARE_TEMPLATE if isinstance(view, CompareView) else REPORT_TEMPLATE
     try:
-        return environment.get_template(REPORT_TEMPLATE).render(report=view, stylesheets=styles)
+        return environment.get_template(template).render(report=view, stylesheets=styles)
     except jinja2.TemplateError as error:
         raise RenderError(f"template {_where(error, theme)}: {_what(error)}") from None
 
 
-def _stylesheets(view: ReportView, theme: Theme, *, standalone: bool) -> tuple[markupsafe.Markup, ...]:
+def _stylesheets(view: ReportView | CompareView, theme: Theme, *, standalone: bool) -> tuple[markupsafe.Markup, ...]:
     """The report's CSS in cascade order: the generated fonts, colours and paper, report.css, extra.css.
 
     Only the first is made for each report; the theme's own files are plain CSS, used as they are.
@@ -110,7 +115,7 @@ def _theme_file(theme: Theme, name: str, folder: Path | None = None) -> str:
     raise RenderError(f"stylesheet {name}: in neither the templates folder nor the built-in theme")
 
 
-def _generated_css(view: ReportView, standalone: bool) -> str:
+def _generated_css(view: ReportView | CompareView, standalone: bool) -> str:
     """What report.css cannot know: the fonts' addresses, the brand's and severities' colours, the paper."""
     font_url = _inline_font if standalone else _font_url
     fonts = [*FONTS, CJK_FONT] if view.cjk_font else list(FONTS)

@@ -18,11 +18,11 @@ LAYERS: list[set[str]] = [
     {"pave", "download", "bundle", "plan", "matching"},
     {"fetch", "decoding", "markers"},
     {"imaging"},
-    {"viewmodel"},
+    {"viewmodel", "compareview"},
     {"view", "render", "summary"},
     {"pdf", "mail", "options"},
     {"report"},
-    {"batch"},
+    {"batch", "compare"},
     # The service sits on the library, beside the command line that starts it.
     {"service.config", "service.storage", "service.jobs"},
     {"service.redis_jobs", "service.runner"},

@@ -1,0 +1,130 @@
+"""The comparison report's view model: frozen values the compare templates read, all worked out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .viewmodel import BrandView, Fact, ImageAsset, LegendEntry, SeverityBadge
+
+__all__ = [
+    "Chargeable",
+    "CompareView",
+    "Crop",
+    "InspectionSide",
+    "OtherItem",
+    "UnchangedRow",
+]
+
+
+@dataclass(frozen=True)
+class InspectionSide:
+    """One of the two inspections as the cover shows it."""
+
+    #: "Before" or "After".
+    label: str
+    session_key: str
+    date: str
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class Crop:
+    """One side of a chargeable item's evidence: a close-up of the spot, or why there is none."""
+
+    caption: str
+    image: ImageAsset | None
+    #: Said instead of the image ("Not captured at the first inspection").
+    missing: str = ""
+
+
+@dataclass(frozen=True)
+class Chargeable:
+    """A new or worsened damage with its evidence and its price."""
+
+    number: int
+    #: "New damage" or "Worsened".
+    label: str
+    klass: str
+    description: str
+    component: str
+    photo_title: str
+    before_severity: SeverityBadge | None
+    after_severity: SeverityBadge
+    tolerance: str
+    repair_method: str
+    #: Formatted amount, or "" without a rate card.
+    price: str
+    price_note: str
+    #: One sentence: how this damage relates to the first inspection.
+    explanation: str
+    review: bool
+    review_note: str
+    before: Crop
+    after: Crop
+
+
+@dataclass(frozen=True)
+class UnchangedRow:
+    """A damage seen at both inspections, not worse."""
+
+    after_number: int
+    before_number: int
+    description: str
+    component: str
+    photo_title: str
+    severity: SeverityBadge
+    review: bool
+
+
+@dataclass(frozen=True)
+class OtherItem:
+    """A repaired or not comparable damage, with a sentence saying why it is not charged."""
+
+    number: int
+    #: Which inspection the number is of: "Before" or "After".
+    side: str
+    description: str
+    component: str
+    photo_title: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class CompareView:
+    """Everything the comparison templates read."""
+
+    brand: BrandView
+    paper: str
+    headline: str
+    vin: str
+    before: InspectionSide
+    after: InspectionSide
+    #: "1,234 km driven between the inspections", or "".
+    odometer_note: str
+    #: (label, number) for new, worsened, unchanged, repaired, not comparable.
+    counts: tuple[Fact, ...]
+    #: The chargeable total formatted, or "" without a rate card.
+    chargeable_total: str
+    tolerance: str
+    chargeable: tuple[Chargeable, ...]
+    unchanged: tuple[UnchangedRow, ...]
+    repaired: tuple[OtherItem, ...]
+    not_comparable: tuple[OtherItem, ...]
+    notices: tuple[str, ...]
+    legend: tuple[LegendEntry, ...]
+    generated_at: str
+    document_date: str = ""
+    cjk_font: bool = False
+
+    @property
+    def page_size(self) -> str:
+        """The paper as CSS names it."""
+        return "letter" if self.paper == "letter" else "A4"
+
+    @property
+    def images(self) -> tuple[ImageAsset, ...]:
+        """Every image the document embeds."""
+        found: list[ImageAsset] = []
+        for item in self.chargeable:
+            found += [crop.image for crop in (item.before, item.after) if crop.image]
+        return tuple(found)
