@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
 import mimetypes
 import threading
@@ -63,10 +62,11 @@ def write_pdf(
     roots = [*theme.search_path, fonts_dir()]
     files = [view.brand.logo.path] if view.brand.logo else []
     fetcher = LockedURLFetcher(roots=roots, files=files, assets=assets)
-    # Stable identifiers and dates: the same input gives the same bytes.
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    # Stable dates, and an identifier that is a hash of the PDF's own objects (pydyf's, as PDF/A uses):
+    # the same document gives the same bytes wherever reportgen is installed. A hash of the HTML
+    # would not, as the HTML names the font files by their place on this machine.
     moment = datetime.fromisoformat(view.document_date) if view.document_date else None
-    options: dict[str, Any] = {"pdf_identifier": identifier}
+    options: dict[str, Any] = {"pdf_identifier": True}
     if pdfa:
         options["pdf_variant"] = "pdf/a-3b"
         options["attachments"] = [

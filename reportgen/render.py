@@ -21,6 +21,7 @@ from .viewmodel import FileAsset, ImageAsset, ReportView
 __all__ = [
     "ASSET_SCHEME",
     "CJK_FONT",
+    "COMPARE_STYLESHEET",
     "COMPARE_TEMPLATE",
     "EXTRA_STYLESHEET",
     "FONTS",
@@ -41,6 +42,8 @@ COMPARE_TEMPLATE = "compare.html.j2"
 STYLESHEET = "report.css"
 #: A theme folder's additions, loaded after the built-in stylesheet so that its rules win.
 EXTRA_STYLESHEET = "extra.css"
+#: The comparison's own rules, read after report.css only for a comparison (a single report is unchanged).
+COMPARE_STYLESHEET = "compare.css"
 #: The fonts shipped in fonts/: family, weight, file. The CJK subset is declared only when used.
 FONTS = (
     ("Inter", 400, "Inter-Regular.otf"),
@@ -95,6 +98,8 @@ def _stylesheets(view: ReportView | CompareView, theme: Theme, *, standalone: bo
     Only the first is made for each report; the theme's own files are plain CSS, used as they are.
     """
     sheets = [_generated_css(view, standalone), _theme_file(theme, STYLESHEET)]
+    if isinstance(view, CompareView):
+        sheets.append(_theme_file(theme, COMPARE_STYLESHEET))
     if theme.user_dir is not None and (theme.user_dir / EXTRA_STYLESHEET).is_file():
         sheets.append(_theme_file(theme, EXTRA_STYLESHEET, theme.user_dir))
     return tuple(markupsafe.Markup(css) for css in sheets)

@@ -602,3 +602,21 @@ def test_same_bundle_and_options_give_identical_bytes(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     with pikepdf.open(io.BytesIO(outputs[0])) as pdf:
         assert str(pdf.docinfo["/CreationDate"]).startswith("D:20231114")
+
+
+def test_the_same_report_is_the_same_bytes_wherever_reportgen_is_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import reportgen.pdf
+    import reportgen.render
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    here = render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND).pdf
+    elsewhere = shutil.copytree(fonts_dir(), tmp_path / "another" / "install" / "fonts")
+    for module in (reportgen.render, reportgen.pdf):
+        monkeypatch.setattr(module, "fonts_dir", lambda: elsewhere)
+    there = render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND).pdf
+    assert str(elsewhere) not in there.decode("latin-1")
+    assert here == there
