@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from reportgen import render_bundle
+from reportgen import RenderOptions, compare_bundles, render_bundle
 from reportgen.render import render_html
 
 # The fake PAVE lives in the test suite's support package, importable with the repository root on
@@ -53,6 +53,34 @@ def measure(function: Callable[[], object], runs: int) -> dict[str, float]:
         function()
         times.append(time.perf_counter() - started)
     return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": runs}
+
+
+def jittered_copy(bundle: Path, root: Path) -> Path:
+    """The bundle as a second inspection: another session key, every damage moved by a point or so,
+    every fourth one more severe and every seventh moved far (a new damage and a repaired one), so the
+    comparison has chargeable items with their crops to draw, as a real check-in does."""
+    shutil.copytree(bundle, root)
+    body = json.loads((root / "hotspots.json").read_text(encoding="utf-8"))
+    body["session"]["session_key"] = "UDB-CHECKIN1"
+    count = 0
+    for number, photo in enumerate(body["data"]):
+        for damage in photo["inspection_data"]:
+            count += 1
+            position = damage.get("coodrs") or {}
+            if "x" in position and "y" in position:
+                far = 25.0 if count % 7 == 0 else 0.0
+                position["x"] = min(float(position["x"]) + (1.2 if number % 2 else -0.8) + far, 99.0)
+                position["y"] = float(position["y"]) + 0.6
+            if count % 4 == 0:
+                for word in ("_MINOR", "_MEDIUM"):
+                    damage["damage_name"] = damage["damage_name"].replace(word, "_MAJOR")
+    (root / "hotspots.json").write_text(json.dumps(body), encoding="utf-8")
+    session = root / "session.json"
+    if session.exists():
+        record = json.loads(session.read_text(encoding="utf-8"))
+        record["session_key"] = "UDB-CHECKIN1"
+        session.write_text(json.dumps(record), encoding="utf-8")
+    return root
 
 
 def photo_file(path: Path, size: tuple[int, int], seed: int) -> None:
@@ -330,6 +358,19 @@ def main() -> None:
             record("6 batch reports/s", {"jobs 1": batch[1], "jobs 2": batch[2], "speed-up": batch[2] / batch[1]})
         finally:
             pave.close()
+
+        # 8. A comparison of two sample-sized inspections, beside one report of the sample (target: <= 1.5x).
+        after = jittered_copy(SAMPLE, work / "after")
+        single = measure(lambda: render_bundle(SAMPLE, brand=BRAND).pdf, runs)
+        pair = measure(lambda: compare_bundles(SAMPLE, after, RenderOptions.load(brand=BRAND)).pdf, runs)
+        record(
+            "8 comparison vs one report",
+            {
+                "one report s": single["median"],
+                "comparison s": pair["median"],
+                "ratio": pair["median"] / single["median"],
+            },
+        )
 
         # 7. PDF size per photo page.
         pdf = render_bundle(SAMPLE, brand=BRAND).pdf

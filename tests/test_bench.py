@@ -30,6 +30,7 @@ def test_benchmark_smoke_run_prints_every_case() -> None:
         "5 scaling",
         "6 batch",
         "7 PDF size",
+        "8 comparison vs one report",
     ):
         assert case in result.stdout, case
 
