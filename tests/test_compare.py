@@ -311,3 +311,19 @@ def test_an_inspection_against_a_copy_of_itself_is_all_unchanged(pair: tuple[Pat
     counts = compare_bundles(pair[1], copy).summary["counts"]
     assert counts == {"new": 0, "worsened": 0, "unchanged": 5, "repaired": 0, "not_comparable": 0}
     assert "No new or worsened damage" in compare_bundles(pair[1], copy).html
+
+
+def test_hostile_strings_on_both_sides_give_a_comparison_and_nothing_else(make_bundle: Any) -> None:
+    from tests.support.hostile import hostile_body
+
+    first, second = hostile_body(), hostile_body()
+    second["session"]["session_key"] = "TST-HOSTILE-AFTER"
+    before = make_bundle(first, images={"f.jpg": jpeg_bytes()}, name="hostile-before")
+    after = make_bundle(second, images={"f.jpg": jpeg_bytes()}, name="hostile-after")
+    report = compare_bundles(before, after)
+    counts = report.summary["counts"]
+    assert sum(counts.values()) >= sum(len(p["inspection_data"]) for p in second["data"])
+    assert counts["new"] == counts["worsened"] == 0  # the same damages on both sides
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.pdf)).pages)
+    assert str(before) not in text and str(after) not in text and "Traceback" not in text
+    assert "<script" not in report.html.lower()
