@@ -19,7 +19,7 @@ from types import FrameType
 from typing import Any
 
 from .errors import ConfigError, NotInspectedError, ReportgenError, SessionNotFoundError
-from .files import ensure_directory, write_atomic
+from .files import ensure_directory, json_bytes, write_atomic
 from .models import is_valid_session_key
 from .options import RenderOptions
 
@@ -429,7 +429,7 @@ def _one(key: str, job: _Job) -> tuple[BatchResult, bytes | None, bytes | None]:
             None,
         )
     # The same bytes as Report.write_summary, that is `report --summary-json`.
-    summary = (json.dumps(report.summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    summary = json_bytes(report.summary)
     result = BatchResult(
         key,
         BatchStatus.WRITTEN,
@@ -548,4 +548,4 @@ def _save_summary(
         "with_warnings": sum(1 for s in sessions if s.get("warnings")),
         "sessions": sessions,
     }
-    write_atomic(out / SUMMARY_FILE, (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_atomic(out / SUMMARY_FILE, json_bytes(summary))

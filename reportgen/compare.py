@@ -7,7 +7,6 @@ the rate card, and builds the comparison's view (compareview) and summary ("repo
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from .decoding import open_photo
 from .errors import DifferentVehiclesError, ImageError, ReportgenError, SameSessionError
 from .estimate import Estimate, PricedDamage
 from .estimate import estimate as compute_estimate
-from .files import write_atomic
+from .files import json_bytes, write_atomic
 from .formatting import format_date, format_time
 from .imaging import PHOTO_LONG_EDGE, THUMBNAIL_QUALITY, encode_jpeg
 from .markers import make_closeups
@@ -106,8 +105,7 @@ class ComparisonReport:
 
     def write_summary(self, path: str | Path) -> Path:
         """Write `summary` as JSON, atomically."""
-        text = json.dumps(self.summary, indent=2, ensure_ascii=False) + "\n"
-        return write_atomic(Path(path), text.encode("utf-8"))
+        return write_atomic(Path(path), json_bytes(self.summary))
 
 
 def compare_bundles(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import stat
@@ -11,7 +12,7 @@ from typing import Any
 
 from .errors import ConfigError, ReportgenError
 
-__all__ = ["ensure_directory", "read_toml", "write_atomic"]
+__all__ = ["ensure_directory", "json_bytes", "read_toml", "write_atomic"]
 
 
 def write_atomic(target: Path, data: bytes) -> Path:
@@ -95,6 +96,11 @@ def _kind(mode: int) -> str:
     if stat.S_ISLNK(mode):
         return "a symlink that loops"
     return "something else"
+
+
+def json_bytes(data: Any) -> bytes:
+    """JSON as reportgen writes it to a file or a store: indented, UTF-8 unescaped, ending in a newline."""
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def read_toml(file: Path, what: str) -> dict[str, Any]:

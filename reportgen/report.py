@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import os
 import sys
@@ -22,7 +21,7 @@ from .bundle import HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE, Bundle, load_bundl
 from .errors import ConfigError, ImageError, ReportgenError
 from .estimate import PricedDamage, RateCard
 from .estimate import estimate as compute_estimate
-from .files import write_atomic
+from .files import json_bytes, write_atomic
 from .options import RenderOptions
 from .paths import fonts_dir
 from .plan import MAX_CLOSEUPS, MAX_REPORT_DAMAGES, chosen_attempts, condition_photos, limit_plan, plan_photos
@@ -79,8 +78,7 @@ class Report:
         html = render_html(self.view, self.theme, standalone=False)
         attachments = None
         if self.pdfa:
-            summary = (json.dumps(self.summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-            attachments = {**self.sources, "summary.json": summary}
+            attachments = {**self.sources, "summary.json": json_bytes(self.summary)}
         pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments)
         _LOG.debug("PDF of %d bytes laid out in %.2f s", len(pdf), time.perf_counter() - started)
         return pdf
@@ -92,8 +90,7 @@ class Report:
 
     def write_summary(self, path: str | Path) -> Path:
         """Write `summary` as JSON, atomically."""
-        text = json.dumps(self.summary, indent=2, ensure_ascii=False) + "\n"
-        return write_atomic(Path(path), text.encode("utf-8"))
+        return write_atomic(Path(path), json_bytes(self.summary))
 
 
 def generate_report(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import socket
@@ -24,6 +23,7 @@ from ..errors import (
     ReportgenError,
     SessionNotFoundError,
 )
+from ..files import json_bytes
 from ..timelimit import TimeLimitExceeded, time_limit
 from .config import ServiceConfig
 from .jobs import ErrorCode, Job, JobStatus, JobStore
@@ -139,9 +139,7 @@ def _render_and_deliver(job: Job, services: Services, started: float) -> Job:
     summary = report.summary
     rendered = time.monotonic() - started
     services.storage.put(pdf_key(job.id), pdf, "application/pdf")
-    services.storage.put(
-        summary_key(job.id), json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8"), "application/json"
-    )
+    services.storage.put(summary_key(job.id), json_bytes(summary), "application/json")
     job = replace(
         job,
         warnings=tuple(report.warnings),
