@@ -615,8 +615,6 @@ def compare(
     from .timelimit import TimeLimitExceeded, time_limit
 
     output_format = _output_format(output, output_format, options.pdfa)
-    if options.pdfa:
-        raise click.UsageError("--pdfa is not available for a comparison")
     if not pave.api_key and not (isinstance(before, Path) and isinstance(after, Path)):
         raise click.UsageError(_NO_API_KEY)
     if output_format == "pdf":

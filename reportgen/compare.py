@@ -9,32 +9,40 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
-from . import vocabulary
+from . import glyphs, vocabulary
 from .bundle import Bundle, load_bundle
-from .compareview import Chargeable, CompareView, Crop, InspectionSide, OtherItem, UnchangedRow
+from .compareview import (
+    Chargeable,
+    ComparePhoto,
+    CompareView,
+    Crop,
+    InspectionSide,
+    OtherItem,
+    PhotoKey,
+    UnchangedRow,
+)
 from .decoding import open_photo
 from .errors import DifferentVehiclesError, ImageError, ReportgenError, SameSessionError
 from .estimate import Estimate, PricedDamage
 from .estimate import estimate as compute_estimate
-from .files import json_bytes, write_atomic
 from .formatting import format_date, format_time
-from .imaging import PHOTO_LONG_EDGE, THUMBNAIL_QUALITY, encode_jpeg
-from .markers import make_closeups
+from .imaging import JPEG_QUALITY, PHOTO_LONG_EDGE, THUMBNAIL_QUALITY, encode_jpeg
+from .markers import draw_markers, make_closeups
 from .matching import DEFAULT_TOLERANCE, Comparison, DamageClass, InspectedDamage, Match, ReviewReason, compare_results
 from .models import DamageResults
 from .options import RenderOptions
+from .paths import fonts_dir
 from .plan import Marker
-from .render import Theme, render_html
-from .report import _source_date_epoch
+from .render import Theme
+from .report import MARKER_FONT, SOURCE_FILES, RenderedDocument, _source_date_epoch
 from .viewmodel import BrandView, Fact, FileAsset, ImageAsset, LegendEntry, SeverityBadge
 
 __all__ = [
@@ -73,7 +81,7 @@ NOT_CHARGED = {
 
 
 @dataclass
-class ComparisonReport:
+class ComparisonReport(RenderedDocument):
     """A rendered comparison of two inspections. The PDF is laid out on first use of `pdf`."""
 
     before_key: str
@@ -85,27 +93,11 @@ class ComparisonReport:
     #: Problems that did not stop the comparison, such as photos that could not be read.
     warnings: list[str] = field(default_factory=list)
     comparison: Comparison | None = field(repr=False, default=None)
-
-    @cached_property
-    def html(self) -> str:
-        """One self-contained HTML file: images and fonts inline."""
-        return render_html(self.view, self.theme, standalone=True)
-
-    @cached_property
-    def pdf(self) -> bytes:
-        """The PDF, laid out on first use and kept."""
-        from .pdf import write_pdf
-
-        return write_pdf(render_html(self.view, self.theme, standalone=False), self.view, self.theme)
-
-    def write(self, path: str | Path, format: str = "pdf") -> Path:
-        """Write the PDF (or HTML) atomically."""
-        data = self.pdf if format == "pdf" else self.html.encode("utf-8")
-        return write_atomic(Path(path), data)
-
-    def write_summary(self, path: str | Path) -> Path:
-        """Write `summary` as JSON, atomically."""
-        return write_atomic(Path(path), json_bytes(self.summary))
+    #: PDF/A-3b with both inspections' PAVE bodies and the summary embedded, instead of a plain PDF.
+    pdfa: bool = False
+    #: PAVE's response bodies of both inspections ("before-hotspots.json" → bytes), for PDF/A.
+    sources: dict[str, bytes] = field(repr=False, default_factory=dict)
+    summary_attachment = "comparison.json"
 
 
 def compare_bundles(
@@ -290,14 +282,34 @@ def _compare(
             )
             card = f"rate card {options.rates.source}" if options.rates.source else "rate card"
             warnings.extend(f"{card}: damage {line.number}: {line.gap}" for line in estimate.lines if line.gap)
-        crops = _crops(before, after, chargeable, options.strict, warnings)
-        view = _build_view(before, after, comparison, crops, estimate, options, generated_at)
+        photos = _Photos(options.strict, warnings)
+        crops = _crops(before, after, chargeable, photos)
+        marked = _marked_photos(after, comparison, photos)
+        view = _build_view(before, after, comparison, crops, marked, estimate, options, generated_at)
+        coverage = glyphs.view_coverage(view)
+        view = replace(view, cjk_font=coverage.needs_fallback)
+        if coverage.missing:
+            warnings.append(coverage.warning() or "")
     except ReportgenError as error:
         error.session_key = error.session_key or after.session_key or None
         raise
     summary = _summary(before, after, comparison, estimate, generated_at, warnings)
+    sources = {
+        f"{label}-{name}": (bundle.path / name).read_bytes()
+        for label, bundle in (("before", before), ("after", after))
+        for name in SOURCE_FILES
+        if (bundle.path / name).is_file()
+    }
     return ComparisonReport(
-        before.session_key, after.session_key, view, Theme(options.templates), summary, warnings, comparison
+        before.session_key,
+        after.session_key,
+        view,
+        Theme(options.templates),
+        summary,
+        warnings,
+        comparison,
+        options.pdfa,
+        sources,
     )
 
 
@@ -327,24 +339,42 @@ class _Photos:
         self.opened: dict[Path, Image.Image | None] = {}
         self.strict = strict
         self.warnings = warnings
+        self.missing: set[tuple[str, str]] = set()
 
-    def crop(self, bundle: Bundle, url: str, spot: tuple[float, float], number: int, colour: str) -> ImageAsset | None:
+    def image(self, bundle: Bundle, url: str) -> Image.Image | None:
+        """The photo at `url` in the bundle, or None (with a warning, or ImageError when strict)."""
+        name = bundle.session_key or bundle.path.name
         path = bundle.image_path(url) if url else None
         if path is None:
-            self._problem(f"{bundle.session_key or bundle.path.name}: photo {url or '(no address)'}: not in the bundle")
+            if (name, url) not in self.missing:
+                self.missing.add((name, url))
+                self._problem(f"{name}: photo {url or '(no address)'}: not in the bundle")
             return None
         if path not in self.opened:
             try:
                 self.opened[path] = open_photo(path, PHOTO_LONG_EDGE)
             except ImageError as error:
                 self.opened[path] = None
-                self._problem(f"{bundle.session_key or bundle.path.name}: photo {path.name}: {error.message}")
-        image = self.opened[path]
+                self._problem(f"{name}: photo {path.name}: {error.message}")
+        return self.opened[path]
+
+    def crop(self, bundle: Bundle, url: str, spot: tuple[float, float], number: int, colour: str) -> ImageAsset | None:
+        """A close-up of one spot with its marker, at the scale of every other crop."""
+        image = self.image(bundle, url)
         if image is None:
             return None
         marker = Marker(number, spot[0], spot[1], colour, "#ffffff")
         crop = make_closeups(image, [marker])[number]
         return ImageAsset.from_encoded(encode_jpeg(crop, THUMBNAIL_QUALITY))
+
+    def marked(self, bundle: Bundle, url: str, markers: Sequence[Marker]) -> ImageAsset | None:
+        """The whole photo with numbered markers, as a report's photo page prints it."""
+        image = self.image(bundle, url)
+        if image is None:
+            return None
+        if markers:
+            image = draw_markers(image, markers, fonts_dir() / MARKER_FONT)
+        return ImageAsset.from_encoded(encode_jpeg(image, JPEG_QUALITY))
 
     def _problem(self, message: str) -> None:
         if self.strict:
@@ -352,11 +382,8 @@ class _Photos:
         self.warnings.append(message)
 
 
-def _crops(
-    before: Bundle, after: Bundle, chargeable: Sequence[Match], strict: bool, warnings: list[str]
-) -> dict[int, tuple[Crop, Crop]]:
+def _crops(before: Bundle, after: Bundle, chargeable: Sequence[Match], photos: _Photos) -> dict[int, tuple[Crop, Crop]]:
     """For each chargeable after-number: the before crop and the after crop of the same spot."""
-    photos = _Photos(strict, warnings)
     crops: dict[int, tuple[Crop, Crop]] = {}
     for match in chargeable:
         now = match.after
@@ -390,6 +417,41 @@ def _crops(
                 continue
         crops[now.number] = (Crop(caption, image, "" if image else "This photo could not be retrieved."), after_crop)
     return crops
+
+
+def _marked_photos(after: Bundle, comparison: Comparison, photos: _Photos) -> tuple[ComparePhoto, ...]:
+    """The second inspection's photos with damages, each marker in the colour of its damage's class."""
+    classes = vocabulary.compare_classes()
+    by_damage = {id(m.after.damage): (m, m.after) for m in comparison.matches if m.after is not None}
+    marked: list[ComparePhoto] = []
+    for photo in after.results.photos:
+        entries = [by_damage[id(damage)] for damage in photo.damages if id(damage) in by_damage]
+        if not entries:
+            continue
+        keys: list[PhotoKey] = []
+        markers: list[Marker] = []
+        for match, damage in sorted(entries, key=lambda entry: entry[1].number):
+            style = classes[match.klass.value]
+            label = style.label
+            if match.before is not None:
+                label += f" (no. {match.before.number} at the first inspection)"
+            keys.append(
+                PhotoKey(
+                    damage.number,
+                    match.klass.value,
+                    label,
+                    _description(damage),
+                    _component_name(damage),
+                    placed=damage.position is not None,
+                )
+            )
+            if damage.position is not None:
+                markers.append(
+                    Marker(damage.number, damage.position.x, damage.position.y, style.colour, style.text_colour)
+                )
+        title = vocabulary.photo_title(photo.photo_code, photo.photo_label)
+        marked.append(ComparePhoto(title, photos.marked(after, photo.url, markers), tuple(keys)))
+    return tuple(marked)
 
 
 def replace_caption(crop: Crop, caption: str) -> Crop:
@@ -462,6 +524,7 @@ def _build_view(
     after: Bundle,
     comparison: Comparison,
     crops: dict[int, tuple[Crop, Crop]],
+    marked: tuple[ComparePhoto, ...],
     estimate: Estimate | None,
     options: RenderOptions,
     generated_at: datetime,
@@ -603,6 +666,10 @@ def _build_view(
         legend=tuple(LegendEntry(s.key, s.label, s.colour, s.text_colour) for s in vocabulary.severities().values()),
         generated_at=format_time(generated_at),
         document_date=generated_at.isoformat(timespec="seconds"),
+        photos=marked,
+        class_legend=tuple(
+            LegendEntry(c.key, c.label, c.colour, c.text_colour) for c in vocabulary.compare_classes().values()
+        ),
     )
 
 

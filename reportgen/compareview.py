@@ -8,10 +8,12 @@ from .viewmodel import BrandView, Fact, ImageAsset, LegendEntry, SeverityBadge
 
 __all__ = [
     "Chargeable",
+    "ComparePhoto",
     "CompareView",
     "Crop",
     "InspectionSide",
     "OtherItem",
+    "PhotoKey",
     "UnchangedRow",
 ]
 
@@ -90,6 +92,31 @@ class OtherItem:
 
 
 @dataclass(frozen=True)
+class PhotoKey:
+    """One marker of a second-inspection photo: its number, its class and what it is."""
+
+    number: int
+    #: A compare class key (new, worsened, unchanged, not_comparable): the marker's colour.
+    klass: str
+    #: "New", "Worsened (no. 3 at the first inspection)", …
+    label: str
+    description: str
+    component: str
+    #: False when the inspection gave no spot: listed, not drawn.
+    placed: bool = True
+
+
+@dataclass(frozen=True)
+class ComparePhoto:
+    """A photo of the second inspection, its damages marked in the colour of their class."""
+
+    title: str
+    image: ImageAsset | None
+    #: Every damage of the photo; one without a position has no marker and says so.
+    keys: tuple[PhotoKey, ...]
+
+
+@dataclass(frozen=True)
 class CompareView:
     """Everything the comparison templates read."""
 
@@ -113,6 +140,10 @@ class CompareView:
     notices: tuple[str, ...]
     legend: tuple[LegendEntry, ...]
     generated_at: str
+    #: The second inspection's photos with damages, markers coloured by class.
+    photos: tuple[ComparePhoto, ...] = ()
+    #: The classes' marker colours, keys as in PhotoKey.klass.
+    class_legend: tuple[LegendEntry, ...] = ()
     document_date: str = ""
     cjk_font: bool = False
 
@@ -127,4 +158,5 @@ class CompareView:
         found: list[ImageAsset] = []
         for item in self.chargeable:
             found += [crop.image for crop in (item.before, item.after) if crop.image]
+        found += [photo.image for photo in self.photos if photo.image]
         return tuple(found)

@@ -13,9 +13,12 @@ The rules, as a desk agent would explain a charge:
   `DEFAULT_TOLERANCE`).
 - Within each (view, component, family) group the pairs are an optimal one-to-one assignment: as many
   pairs as possible, and of those the least total distance (ties go to pairs of equal severity). Not
-  greedy nearest: two damages a few points apart must not both claim the same earlier damage.
-- A damage without a position is paired only when its group, after the assignment, leaves exactly one
-  damage on each side; the pair is flagged for review.
+  greedy nearest: two damages a few points apart must not both claim the same earlier damage. (Only a
+  crowd past `MAX_EXACT_WORK`, which real inspections do not have, is paired nearest first.)
+- A damage without a position is paired, after the assignment, with a damage of its group left on the
+  other side (as many such pairs as can be made; the same severity first, then one without a
+  position), so that what PAVE could not place is not charged as new; such pairs are flagged for
+  review, and so is whatever stays unpaired in a group where a position was missing.
 - Paired and more severe after → worsened; paired, same or less severe → unchanged; an unpaired
   after-damage → new; an unpaired before-damage → repaired (no longer seen).
 - `review` marks what a person should look at before charging: another candidate about as close as the
@@ -24,6 +27,7 @@ The rules, as a desk agent would explain a charge:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence, Set
@@ -37,6 +41,7 @@ from .vocabulary import Severity
 __all__ = [
     "AMBIGUITY_RATIO",
     "DEFAULT_TOLERANCE",
+    "MAX_EXACT_WORK",
     "REVIEW_FRACTION",
     "Comparison",
     "DamageClass",
@@ -63,6 +68,12 @@ REVIEW_FRACTION = 0.8
 #: 0 is ambiguous only with another candidate at distance 0 (two damages of one kind on one spot); a
 #: candidate twice as far or more is clearly second.
 AMBIGUITY_RATIO = 2.0
+
+#: The exact assignment of a group of damages within tolerance of each other costs rows² × columns
+#: steps; beyond this many (a crowd of about a hundred damages of one kind on one spot, which only
+#: hostile or broken data has) the pairs are taken nearest first, so a comparison always ends in
+#: about a second, and each such pair is flagged for review as having other candidates.
+MAX_EXACT_WORK = 1_000_000
 
 _RANK = {"minor": 1, "medium": 2, "major": 3}
 # Distances are compared as integers in units of 1e-9 percent, so the assignment is exact.
@@ -239,19 +250,23 @@ def _match_group(old: list[InspectedDamage], new: list[InspectedDamage], toleran
     old_placed = [d for d in old if d.position is not None]
     new_placed = [d for d in new if d.position is not None]
     pairs = _assign(old_placed, new_placed, tolerance)
-    paired_old = {id(b) for b, _ in pairs}
-    paired_new = {id(a) for _, a in pairs}
+    paired_old = {id(b) for b, _, _ in pairs}
+    paired_new = {id(a) for _, a, _ in pairs}
     left_old = [d for d in old if id(d) not in paired_old]
     left_new = [d for d in new if id(d) not in paired_new]
 
     entries: list[Match] = []
-    for b, a in pairs:
-        entries.append(_pair(b, a, old_placed, new_placed, tolerance))
-    if len(left_old) == 1 and len(left_new) == 1 and (left_old[0].position is None or left_new[0].position is None):
-        entries.append(_pair(left_old[0], left_new[0], old_placed, new_placed, tolerance))
-        return entries
+    for b, a, exact in pairs:
+        entry = _pair(b, a, old_placed, new_placed, tolerance)
+        if not exact and ReviewReason.OTHER_CANDIDATE not in entry.reasons:
+            entry = dataclasses.replace(entry, reasons=_ordered({*entry.reasons, ReviewReason.OTHER_CANDIDATE}))
+        entries.append(entry)
     unplaced_old = any(d.position is None for d in left_old)
     unplaced_new = any(d.position is None for d in left_new)
+    for b, a in _pair_unplaced(left_old, left_new):
+        entries.append(_pair(b, a, old_placed, new_placed, tolerance))
+        left_old.remove(b)
+        left_new.remove(a)
     for damage in left_old:
         reasons = _unpaired_reasons(damage, new_placed, tolerance, damage.position is None or unplaced_new)
         entries.append(Match(DamageClass.REPAIRED, damage, None, None, reasons))
@@ -259,6 +274,25 @@ def _match_group(old: list[InspectedDamage], new: list[InspectedDamage], toleran
         reasons = _unpaired_reasons(damage, old_placed, tolerance, damage.position is None or unplaced_old)
         entries.append(Match(DamageClass.NEW, None, damage, None, reasons))
     return entries
+
+
+def _pair_unplaced(
+    old: Sequence[InspectedDamage], new: Sequence[InspectedDamage]
+) -> list[tuple[InspectedDamage, InspectedDamage]]:
+    """Pairs by count for what the assignment left, where a side has no position to tell them apart.
+
+    As many pairs as can be made where at least one of the two has no position (two with positions
+    were beyond the tolerance of each other); of those, the most of the same severity, then the most
+    without a position on both sides. The same pairs, by count, whichever inspection comes first.
+    """
+    costs = {
+        (i, j): 2 * (b.severity.key != a.severity.key) + ((b.position is None) != (a.position is None))
+        for i, b in enumerate(old)
+        for j, a in enumerate(new)
+        if b.position is None or a.position is None
+    }
+    pairs, _ = _solve(len(old), len(new), costs)
+    return [(old[i], new[j]) for i, j in pairs]
 
 
 def _pair(
@@ -325,12 +359,13 @@ def _ordered(reasons: Set[ReviewReason]) -> tuple[ReviewReason, ...]:
 
 def _assign(
     old: Sequence[InspectedDamage], new: Sequence[InspectedDamage], tolerance: float
-) -> list[tuple[InspectedDamage, InspectedDamage]]:
+) -> list[tuple[InspectedDamage, InspectedDamage, bool]]:
     """The optimal one-to-one pairs of positioned damages: most pairs, then least total distance.
 
     Ties in distance go to pairs of equal severity, so a session compared with itself pairs each
     damage with an identical one. Solved per connected part of the "within tolerance" graph, each by
-    the Hungarian algorithm (exact).
+    the Hungarian algorithm (exact), unless the part is past MAX_EXACT_WORK. Each pair says whether
+    it is exact.
     """
     gaps: dict[tuple[int, int], float] = {}
     for i, b in enumerate(old):
@@ -339,7 +374,7 @@ def _assign(
             gap = distance(b.position, a.position)
             if gap <= tolerance:
                 gaps[i, j] = gap
-    pairs: list[tuple[InspectedDamage, InspectedDamage]] = []
+    pairs: list[tuple[InspectedDamage, InspectedDamage, bool]] = []
     for rows, cols in _components(len(old), len(new), gaps):
         costs = {
             (r, c): round(gaps[i, j] * _SCALE) * (len(rows) + 1) + (old[i].severity.key != new[j].severity.key)
@@ -347,9 +382,32 @@ def _assign(
             for c, j in enumerate(cols)
             if (i, j) in gaps
         }
-        for r, c in _hungarian(len(rows), len(cols), costs):
-            pairs.append((old[rows[r]], new[cols[c]]))
+        solved, exact = _solve(len(rows), len(cols), costs)
+        pairs += [(old[rows[r]], new[cols[c]], exact) for r, c in solved]
     return pairs
+
+
+def _solve(rows: int, cols: int, costs: Mapping[tuple[int, int], int]) -> tuple[list[tuple[int, int]], bool]:
+    """The exact assignment (most pairs, then least cost) within MAX_EXACT_WORK, else nearest first."""
+    if not costs:
+        return [], True
+    small, large = sorted((rows, cols))
+    if small * small * large <= MAX_EXACT_WORK:
+        return _hungarian(rows, cols, costs), True
+    return _nearest_first(rows, cols, costs), False
+
+
+def _nearest_first(rows: int, cols: int, costs: Mapping[tuple[int, int], int]) -> list[tuple[int, int]]:
+    """One-to-one pairs taken in order of cost: for crowds too large for the exact assignment."""
+    taken_rows: set[int] = set()
+    taken_cols: set[int] = set()
+    pairs = []
+    for (row, col), _ in sorted(costs.items(), key=lambda edge: (edge[1], edge[0])):
+        if row not in taken_rows and col not in taken_cols:
+            taken_rows.add(row)
+            taken_cols.add(col)
+            pairs.append((row, col))
+    return sorted(pairs)
 
 
 def _components(rows: int, cols: int, edges: Mapping[tuple[int, int], float]) -> list[tuple[list[int], list[int]]]:

@@ -43,6 +43,16 @@ _ATTACHMENT_DESCRIPTIONS = {
     "photos.json": "PAVE captured photos and QA status (GET /v1/sessions/{key}/photos)",
     "session.json": "PAVE session and vehicle record (GET /v1/sessions/{key})",
     "summary.json": "Summary of this report: vehicle, damages and counts (JSON)",
+    "comparison.json": "Summary of this comparison: both inspections, each damage's class, the estimate (JSON)",
+    **{
+        f"{side}-{name}": f"{inspection}: {description}"
+        for side, inspection in (("before", "First inspection"), ("after", "Second inspection"))
+        for name, description in (
+            ("hotspots.json", "PAVE damage results"),
+            ("photos.json", "PAVE captured photos and QA status"),
+            ("session.json", "PAVE session and vehicle record"),
+        )
+    },
 }
 
 

@@ -121,7 +121,7 @@ def _theme_file(theme: Theme, name: str, folder: Path | None = None) -> str:
 
 
 def _generated_css(view: ReportView | CompareView, standalone: bool) -> str:
-    """What report.css cannot know: the fonts' addresses, the brand's and severities' colours, the paper."""
+    """What report.css cannot know: fonts' addresses, colours of the brand, severities and classes, paper."""
     font_url = _inline_font if standalone else _font_url
     fonts = [*FONTS, CJK_FONT] if view.cjk_font else list(FONTS)
     lines = ["/* Made by reportgen for this report: fonts, the brand's and severities' colours, paper. */"]
@@ -133,6 +133,9 @@ def _generated_css(view: ReportView | CompareView, standalone: bool) -> str:
     for entry in view.legend:
         colours[f"sev-{entry.key}"] = entry.colour
         colours[f"sev-{entry.key}-text"] = entry.text_colour
+    for entry in view.class_legend if isinstance(view, CompareView) else ():
+        colours[f"class-{entry.key}"] = entry.colour
+        colours[f"class-{entry.key}-text"] = entry.text_colour
     lines.append(":root {")
     lines += [f"  --{name}: {_css_colour(value)};" for name, value in colours.items()]
     lines += ["}", "@page {", f"  size: {view.page_size};", "}"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import glyphs, imaging, view, vocabulary
 from .brand import Brand
@@ -29,7 +29,11 @@ from .render import Theme, render_html
 from .summary import build_summary
 from .viewmodel import ReportView
 
+if TYPE_CHECKING:
+    from .compareview import CompareView
+
 __all__ = [
+    "RenderedDocument",
     "Report",
     "agenerate_report",
     "generate_report",
@@ -46,23 +50,17 @@ SOURCE_FILES = (HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE)
 CHECKLIST_UNAVAILABLE = "The photo capture checklist is unavailable for this report."
 
 
-@dataclass
-class Report:
-    """A rendered condition report. The PDF is laid out on first use of `pdf`."""
+class RenderedDocument:
+    """What a report and a comparison share: HTML and PDF made from the view on first use, written atomically."""
 
-    session_key: str
-    view: ReportView = field(repr=False)
-    theme: Theme = field(repr=False)
-    #: A JSON-ready digest for billing systems; its shape is versioned (see README).
-    summary: dict[str, Any] = field(repr=False, default_factory=dict)
-    #: Problems that did not stop the report, such as photos replaced by placeholders.
-    warnings: list[str] = field(default_factory=list)
-    #: PDF/A-3b with PAVE's bodies and the summary embedded, instead of a plain PDF.
-    pdfa: bool = False
-    #: PAVE's response bodies as read from the bundle (file name → bytes), for PDF/A.
-    sources: dict[str, bytes] = field(repr=False, default_factory=dict)
-    #: Information that is not a problem, such as PAVE keeping no session record for the session.
-    notes: list[str] = field(default_factory=list)
+    view: ReportView | CompareView
+    theme: Theme
+    summary: dict[str, Any]
+    pdfa: bool
+    #: PAVE's response bodies (attachment name → bytes) that a PDF/A carries beside the summary.
+    sources: dict[str, bytes]
+    #: The summary's name as a PDF/A attachment.
+    summary_attachment = "summary.json"
 
     @cached_property
     def html(self) -> str:
@@ -78,7 +76,7 @@ class Report:
         html = render_html(self.view, self.theme, standalone=False)
         attachments = None
         if self.pdfa:
-            attachments = {**self.sources, "summary.json": json_bytes(self.summary)}
+            attachments = {**self.sources, self.summary_attachment: json_bytes(self.summary)}
         pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments)
         _LOG.debug("PDF of %d bytes laid out in %.2f s", len(pdf), time.perf_counter() - started)
         return pdf
@@ -91,6 +89,25 @@ class Report:
     def write_summary(self, path: str | Path) -> Path:
         """Write `summary` as JSON, atomically."""
         return write_atomic(Path(path), json_bytes(self.summary))
+
+
+@dataclass
+class Report(RenderedDocument):
+    """A rendered condition report. The PDF is laid out on first use of `pdf`."""
+
+    session_key: str
+    view: ReportView = field(repr=False)
+    theme: Theme = field(repr=False)
+    #: A JSON-ready digest for billing systems; its shape is versioned (see README).
+    summary: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: Problems that did not stop the report, such as photos replaced by placeholders.
+    warnings: list[str] = field(default_factory=list)
+    #: PDF/A-3b with PAVE's bodies and the summary embedded, instead of a plain PDF.
+    pdfa: bool = False
+    #: PAVE's response bodies as read from the bundle (file name → bytes), for PDF/A.
+    sources: dict[str, bytes] = field(repr=False, default_factory=dict)
+    #: Information that is not a problem, such as PAVE keeping no session record for the session.
+    notes: list[str] = field(default_factory=list)
 
 
 def generate_report(

@@ -12,10 +12,12 @@ from typing import Any
 __all__ = [
     "SEVERITY_ORDER",
     "CaptureStep",
+    "CompareClass",
     "Component",
     "Family",
     "Severity",
     "capture_steps",
+    "compare_classes",
     "component",
     "component_codes",
     "damage_family",
@@ -44,6 +46,16 @@ _INTERIOR_PARTS = {"SEAT", "DASHBOARD", "INTERIOR", "CARPET", "HEADLINER", "CONS
 @dataclass(frozen=True)
 class Severity:
     """A damage severity with its words and marker colours."""
+
+    key: str
+    label: str
+    colour: str
+    text_colour: str
+
+
+@dataclass(frozen=True)
+class CompareClass:
+    """What became of a damage between two inspections, with its words and marker colours."""
 
     key: str
     label: str
@@ -92,6 +104,15 @@ def severities() -> dict[str, Severity]:
     return {
         key: Severity(key, entry["label"], entry["colour"], entry["text_colour"])
         for key, entry in _data()["severities"].items()
+    }
+
+
+@cache
+def compare_classes() -> dict[str, CompareClass]:
+    """The classes a comparison marks on the second inspection's photos, by key (new, worsened, …)."""
+    return {
+        key: CompareClass(key, entry["label"], entry["colour"], entry["text_colour"])
+        for key, entry in _data()["compare_classes"].items()
     }
 
 

@@ -5,21 +5,26 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import click
+import pikepdf
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 from pypdf import PdfReader
 
 from reportgen import (
     DifferentVehiclesError,
+    ImageError,
     RenderOptions,
     SameSessionError,
     acompare_sessions,
     compare_bundles,
     compare_sessions,
+    vocabulary,
 )
 from reportgen.cli import main
 from reportgen.paths import sample_rates
@@ -145,6 +150,83 @@ def test_every_class_end_to_end_in_the_summary(pair: tuple[Path, Path]) -> None:
         assert set(entry) == {"class", "before", "after", "partner_number", "distance", "review", "reasons"}
     assert summary["estimate"] is None
     assert json.loads(json.dumps(summary)) == summary
+
+
+def _pixels_near(image: Image.Image, colour: str, within: float = 40.0) -> int:
+    target = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return sum(1 for pixel in image.convert("RGB").get_flattened_data() if math.dist(pixel, target) < within)
+
+
+def test_second_inspection_photos_mark_each_damage_in_the_colour_of_its_class(pair: tuple[Path, Path]) -> None:
+    report = compare_bundles(*pair)
+    after_class = {e["after"]["number"]: e["class"] for e in report.summary["damages"] if e["after"]}
+    photos = {photo.title: photo for photo in report.view.photos}
+    assert set(photos) == {"Front", "Left side", "Right side"}
+    assert {key.number: key.klass for photo in photos.values() for key in photo.keys} == after_class
+    (worsened,) = [key for key in photos["Front"].keys if key.klass == "worsened"]
+    assert worsened.label.startswith("Worsened (no. ") and "first inspection" in worsened.label
+    classes = vocabulary.compare_classes()
+    severities = vocabulary.severities()
+    front = photos["Front"].image
+    assert front is not None
+    image = Image.open(io.BytesIO(front.data))
+    # Worsened and unchanged are drawn in their class colours, not in their severities' (major, minor).
+    assert _pixels_near(image, classes["worsened"].colour) > 20
+    assert _pixels_near(image, classes["unchanged"].colour) > 20
+    assert _pixels_near(image, severities["major"].colour) == 0
+    assert _pixels_near(image, severities["minor"].colour) == 0
+    text = _pdf_text(report.pdf)
+    assert "Second inspection photos" in text
+    assert text.index("Chargeable damages") < text.index("Second inspection photos") < text.index("Not charged")
+    for style in classes.values():
+        assert style.label in text
+
+
+def test_an_unreadable_after_photo_is_a_placeholder_and_a_warning(pair: tuple[Path, Path]) -> None:
+    before, after = pair
+    (after / "images").joinpath("left.jpg").write_bytes(b"not a photo")
+    report = compare_bundles(before, after)
+    left = next(photo for photo in report.view.photos if photo.title == "Left side")
+    assert left.image is None and len(left.keys) == 2
+    assert sum("left.jpg" in warning for warning in report.warnings) == 1
+    text = _pdf_text(report.pdf)
+    assert "Photo unavailable" in text and "left.jpg" not in text
+    with pytest.raises(ImageError):
+        compare_bundles(before, after, RenderOptions(strict=True))
+
+
+def test_pdfa_carries_both_inspections_bodies_and_the_summary(pair: tuple[Path, Path]) -> None:
+    before, after = pair
+    report = compare_bundles(before, after, RenderOptions(pdfa=True))
+    with pikepdf.open(io.BytesIO(report.pdf)) as pdf:
+        files = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
+        assert files["before-hotspots.json"] == (before / "hotspots.json").read_bytes()
+        assert files["after-hotspots.json"] == (after / "hotspots.json").read_bytes()
+        assert files["before-photos.json"] == (before / "photos.json").read_bytes()
+        assert json.loads(files["comparison.json"]) == report.summary
+        assert len(pdf.Root.AF) == len(files)
+        for spec in pdf.Root.AF:
+            assert spec.AFRelationship == "/Source" and str(spec.Desc) != str(spec.F)
+        with pdf.open_metadata() as meta:
+            assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "B"
+    assert not compare_bundles(before, after).pdf.count(b"/EmbeddedFiles")
+
+
+def test_japanese_text_is_drawn_with_the_cjk_font(make_bundle: Any) -> None:
+    before = _bundle(make_bundle, "TST-JB", [photo(5, "Front", _url("TST-JB", "front"))])
+    scratch = damage("BUMPER_FRONT", "SCRATCH_MINOR", 30, 40, description="フロントバンパーの擦り傷")
+    after = _bundle(make_bundle, "TST-JA", [photo(5, "Front", _url("TST-JA", "front"), scratch)])
+    report = compare_bundles(before, after)
+    assert report.view.cjk_font
+    with pikepdf.open(io.BytesIO(report.pdf)) as pdf:
+        fonts = {
+            str(font.BaseFont)
+            for page in pdf.pages
+            for font in (page.Resources.get("/Font") or {}).values()
+            if "/BaseFont" in font
+        }
+    assert any("Noto-Sans-CJK" in name for name in fonts), fonts
+    assert not any("cannot draw" in warning for warning in report.warnings)
 
 
 def test_a_view_captured_only_in_the_photo_list_is_compared(make_bundle: Any) -> None:

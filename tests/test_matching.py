@@ -258,15 +258,34 @@ def test_an_unrated_severity_is_flagged_and_never_worsened() -> None:
     assert [(m.klass, m.reasons) for m in comparison.matches] == [(NEW, (UNRATED,))]
 
 
-def test_damages_without_a_position_pair_only_one_to_one_and_are_flagged() -> None:
+def test_damages_without_a_position_pair_by_count_and_are_flagged() -> None:
     before = results(front(damage(x=20, y=20)))
     (match,) = compare(before, results(front(no_position()))).matches
     assert match.klass is UNCHANGED and match.distance is None and match.reasons == (UNPLACED,)
-    # Two candidates: no pair; everything in the group is flagged.
+    # Two candidates: what PAVE could not place pairs with one of them (the lowest number), not a new
+    # charge; everything in the group is flagged.
     two = results(front(damage(x=20, y=20), damage(x=80, y=20)))
     comparison = compare(two, results(front(no_position())))
-    assert summary(comparison) == [("new", None, 1), ("repaired", 1, None), ("repaired", 2, None)]
+    assert summary(comparison) == [("unchanged", 1, 1), ("repaired", 2, None)]
     assert all(m.reasons == (UNPLACED,) for m in comparison.matches)
+    # The same severity is taken first.
+    mixed = results(front(damage(x=20, y=20), damage(x=80, y=20, name="SCRATCH_MAJOR")))
+    assert summary(compare(mixed, results(front(no_position(name="SCRATCH_MAJOR"))))) == [
+        ("unchanged", 2, 1),
+        ("repaired", 1, None),
+    ]
+    # Two unplaced on each side: two pairs, none new, none repaired.
+    unplaced = results(front(no_position(), no_position()))
+    both = compare(unplaced, unplaced)
+    assert summary(both) == [("unchanged", 1, 1), ("unchanged", 2, 2)]
+    assert all(m.reasons == (UNPLACED,) for m in both.matches)
+    # One unplaced before, three placed after: one pair; the other two are new, flagged (which one was
+    # there before cannot be told).
+    three = results(front(damage(x=20, y=20), damage(x=50, y=20), damage(x=80, y=20)))
+    comparison = compare(results(front(no_position())), three)
+    assert [m.klass for m in comparison.matches].count(NEW) == 2
+    assert [m.klass for m in comparison.matches].count(UNCHANGED) == 1
+    assert all(UNPLACED in m.reasons for m in comparison.matches)
     # A positioned pair is made first; what is left, one on each side, pairs.
     after = results(front(damage(x=21, y=20), no_position()))
     assert summary(compare(two, after)) == [("unchanged", 1, 1), ("unchanged", 2, 2)]
@@ -275,6 +294,14 @@ def test_damages_without_a_position_pair_only_one_to_one_and_are_flagged() -> No
         ("new", None, 1),
         ("repaired", 1, None),
     ]
+
+
+def test_pairs_by_count_are_as_many_whichever_inspection_comes_first() -> None:
+    # Found by the swap property: pairing the unplaced damages one by one made 1 pair one way, 2 the other.
+    before = results(front(damage(x=40, y=40), damage(x=40, y=40), no_position(name="SCRAPED_MAJOR")))
+    after = results(front(no_position(), damage(x=40, y=46)))
+    forward, backward = compare(before, after).counts, compare(after, before).counts
+    assert (forward["new"], forward["repaired"]) == (backward["repaired"], backward["new"]) == (0, 1)
 
 
 def test_a_review_property_and_reasons_agree() -> None:
@@ -304,6 +331,19 @@ def test_a_crowd_of_damages_on_one_spot_is_matched_quickly() -> None:
     crowd = results(front(*[damage(x=50 + (i % 7) * 0.1, y=50, name="SCRATCH_MINOR") for i in range(150)]))
     comparison = compare(crowd, crowd)
     assert comparison.counts["unchanged"] == 150
+
+
+def test_a_hostile_crowd_past_the_exact_assignment_is_paired_one_to_one_and_flagged() -> None:
+    # 500 x 500 damages of one kind within tolerance of each other: the exact assignment would take
+    # 500³ steps (minutes); nearest first takes the pairs at once, one to one, each flagged.
+    before = results(front(*[damage(x=40 + (i % 50) * 0.1, y=50 + (i // 50) * 0.1) for i in range(500)]))
+    after = results(front(*[damage(x=40.05 + (i % 50) * 0.1, y=50 + (i // 50) * 0.1) for i in range(520)]))
+    comparison = compare(before, after)
+    assert comparison.counts["unchanged"] == 500 and comparison.counts["new"] == 20
+    paired = [m for m in comparison.matches if m.before and m.after]
+    assert len({m.before.number for m in paired if m.before}) == len({m.after.number for m in paired if m.after}) == 500
+    assert all(OTHER in m.reasons for m in paired)
+    assert max(m.distance or 0 for m in paired) < 0.1
 
 
 # Properties

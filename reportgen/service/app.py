@@ -25,11 +25,15 @@ from .queue import JobQueue, QueueUnavailable
 from .runner import pdf_key
 from .storage import Storage, StorageError
 
-__all__ = ["ReportRequestBody", "create_app"]
+__all__ = ["ComparisonRequestBody", "ReportRequestBody", "create_app"]
 
 log = logging.getLogger("reportgen.service")
 MAX_WAIT = 60.0
 RETRY_AFTER = "5"
+# Parameters that several routes take, declared once.
+IdempotencyKey = Annotated[str | None, Header(max_length=200)]
+Wait = Annotated[float, Query(ge=0, le=MAX_WAIT, description="Seconds to wait for the job to finish")]
+IfNoneMatch = Annotated[str | None, Header()]
 
 
 class ApiError(Exception):
@@ -40,24 +44,15 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
-class ReportRequestBody(BaseModel):
-    """`POST /v1/reports`: the session and, optionally, how to render and whom to email."""
+class _RenderFields(BaseModel):
+    """How to render, shared by reports and comparisons."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    session_key: str = Field(description="PAVE's session key (letters, digits, hyphens, underscores)")
     brand: str | None = Field(None, description="A brand configured in the service ([brands.NAME])")
     paper: str | None = Field(None, description="a4 or letter; default: the brand's")
     rates: str | None = Field(None, description="A rate card configured in the service ([rates.NAME])")
     pdfa: bool | None = Field(None, description="An archival PDF/A-3b carrying PAVE's data")
-    email_to: list[str] = Field(default_factory=list, max_length=20, description="Addresses to email the PDF to")
-
-    @field_validator("session_key")
-    @classmethod
-    def _key(cls, value: str) -> str:
-        if not is_valid_session_key(value):
-            raise ValueError("not a PAVE session key (letters, digits, hyphens and underscores, 1 to 64)")
-        return value
 
     @field_validator("paper")
     @classmethod
@@ -65,6 +60,21 @@ class ReportRequestBody(BaseModel):
         if value is not None and value.lower() not in ("a4", "letter"):
             raise ValueError("must be a4 or letter")
         return value.lower() if value else None
+
+
+def _session_key(value: str) -> str:
+    if not is_valid_session_key(value):
+        raise ValueError("not a PAVE session key (letters, digits, hyphens and underscores, 1 to 64)")
+    return value
+
+
+class ReportRequestBody(_RenderFields):
+    """`POST /v1/reports`: the session and, optionally, how to render and whom to email."""
+
+    session_key: str = Field(description="PAVE's session key (letters, digits, hyphens, underscores)")
+    email_to: list[str] = Field(default_factory=list, max_length=20, description="Addresses to email the PDF to")
+
+    _key = field_validator("session_key")(_session_key)
 
     @field_validator("email_to")
     @classmethod
@@ -75,12 +85,29 @@ class ReportRequestBody(BaseModel):
             raise ValueError(str(error)) from None
 
 
+class ComparisonRequestBody(_RenderFields):
+    """`POST /v1/comparisons`: two inspections of one vehicle, first (check-out) and second (check-in)."""
+
+    before_session_key: str = Field(description="The first inspection's session key (check-out, hand-over)")
+    after_session_key: str = Field(description="The second inspection's session key (check-in, return)")
+    tolerance: float | None = Field(
+        None, gt=0, le=50, description="How far apart, in percent of the photo, two spots are the same; default 5"
+    )
+
+    _keys = field_validator("before_session_key", "after_session_key")(_session_key)
+
+
 class JobView(BaseModel):
     """A job as the API shows it."""
 
     id: str
+    #: "report" or "comparison".
+    kind: str
     status: JobStatus
+    #: The report's session; for a comparison, the second inspection's.
     session_key: str
+    #: A comparison's first inspection; null for a report.
+    before_session_key: str | None
     status_url: str
     pdf_url: str | None
     created_at: float
@@ -97,13 +124,20 @@ class JobView(BaseModel):
     error: dict[str, str] | None
 
 
+#: Where each kind of job lives in the API.
+_COLLECTIONS = {"report": "/v1/reports", "comparison": "/v1/comparisons"}
+
+
 def _view(job: Job) -> dict[str, Any]:
+    url = f"{_COLLECTIONS[job.request.kind]}/{job.id}"
     return JobView(
         id=job.id,
+        kind=job.request.kind,
         status=job.status,
         session_key=job.request.session_key,
-        status_url=f"/v1/reports/{job.id}",
-        pdf_url=f"/v1/reports/{job.id}/pdf" if job.status is JobStatus.DONE else None,
+        before_session_key=job.request.before_session_key,
+        status_url=url,
+        pdf_url=f"{url}/pdf" if job.status is JobStatus.DONE else None,
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
@@ -225,22 +259,18 @@ def create_app(config: ServiceConfig, store: JobStore, storage: Storage, queue: 
             {"error": {"code": "http_error", "message": str(error.detail)}}, error.status_code, headers=error.headers
         )
 
-    @app.post("/v1/reports", status_code=202, dependencies=[Depends(authorised)])
-    async def post_report(
-        body: ReportRequestBody,
-        response: Response,
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-        wait: Annotated[float, Query(ge=0, le=MAX_WAIT)] = 0,
-    ) -> dict[str, Any]:
-        """Ask for a report; 202 with the job (or the existing job for the same key or request)."""
+    def checked_options(body: _RenderFields) -> None:
         if body.brand is not None and body.brand not in config.brands:
             raise ApiError(400, "invalid_request", f"brand: {body.brand!r} is not configured")
         if body.rates is not None and body.rates not in config.rate_cards:
             raise ApiError(400, "invalid_request", f"rates: {body.rates!r} is not configured")
-        if body.email_to and config.smtp is None:
-            raise ApiError(400, "invalid_request", "email_to: this service has no SMTP server configured")
-        request = JobRequest(body.session_key, body.brand, body.paper, body.pdfa, body.rates, tuple(body.email_to))
+
+    async def answer(
+        request: JobRequest, response: Response, idempotency_key: str | None, wait: float
+    ) -> dict[str, Any]:
         job, _ = await submit(request, idempotency_key)
+        if job.request.kind != request.kind:
+            raise ApiError(409, "conflict", f"this Idempotency-Key was used for a {job.request.kind}")
         deadline = time.monotonic() + wait
         while job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and time.monotonic() < deadline:
             await asyncio.sleep(min(0.1, max(deadline - time.monotonic(), 0)))
@@ -248,20 +278,12 @@ def create_app(config: ServiceConfig, store: JobStore, storage: Storage, queue: 
             job = latest or job
         if job.status in (JobStatus.DONE, JobStatus.FAILED):
             response.status_code = 200
-        response.headers["Location"] = f"/v1/reports/{job.id}"
+        response.headers["Location"] = f"{_COLLECTIONS[job.request.kind]}/{job.id}"
         return _view(job)
 
-    @app.get("/v1/reports/{job_id}", dependencies=[Depends(authorised)])
-    async def get_report(job_id: str) -> dict[str, Any]:
-        """The job's status, timings, warnings, summary and, once done, the PDF's hash and size."""
-        return _view(await _job(job_id))
-
-    @app.get("/v1/reports/{job_id}/pdf", dependencies=[Depends(authorised)], response_class=Response)
-    async def get_pdf(job_id: str, if_none_match: Annotated[str | None, Header()] = None) -> Response:
-        """The PDF; ETag is its SHA-256, so a client that has it gets 304."""
-        job = await _job(job_id)
+    async def stored_pdf(job: Job, if_none_match: str | None) -> Response:
         if job.status is not JobStatus.DONE:
-            raise ApiError(409, "not_ready", f"the report is {job.status.value}, not done")
+            raise ApiError(409, "not_ready", f"the {job.request.kind} is {job.status.value}, not done")
         etag = f'"{job.pdf_sha256}"'
         if if_none_match and etag in [tag.strip() for tag in if_none_match.split(",")]:
             return Response(status_code=304, headers={"ETag": etag})
@@ -269,15 +291,71 @@ def create_app(config: ServiceConfig, store: JobStore, storage: Storage, queue: 
             pdf = await asyncio.to_thread(storage.get, pdf_key(job.id))
         except StorageError:
             raise ApiError(
-                503, "unavailable", "the report storage is unavailable", {"Retry-After": RETRY_AFTER}
+                503, "unavailable", f"the {job.request.kind} storage is unavailable", {"Retry-After": RETRY_AFTER}
             ) from None
         if pdf is None:
-            raise ApiError(410, "gone", "the report's PDF is no longer stored")
+            raise ApiError(410, "gone", f"the {job.request.kind}'s PDF is no longer stored")
         return Response(
             pdf,
             media_type="application/pdf",
             headers={"ETag": etag, "Content-Disposition": f'attachment; filename="{_file_name(job)}"'},
         )
+
+    @app.post("/v1/reports", status_code=202, dependencies=[Depends(authorised)])
+    async def post_report(
+        body: ReportRequestBody,
+        response: Response,
+        idempotency_key: IdempotencyKey = None,
+        wait: Wait = 0,
+    ) -> dict[str, Any]:
+        """Ask for a report; 202 with the job (or the existing job for the same key or request)."""
+        checked_options(body)
+        if body.email_to and config.smtp is None:
+            raise ApiError(400, "invalid_request", "email_to: this service has no SMTP server configured")
+        request = JobRequest(body.session_key, body.brand, body.paper, body.pdfa, body.rates, tuple(body.email_to))
+        return await answer(request, response, idempotency_key, wait)
+
+    @app.get("/v1/reports/{job_id}", dependencies=[Depends(authorised)])
+    async def get_report(job_id: str) -> dict[str, Any]:
+        """The job's status, timings, warnings, summary and, once done, the PDF's hash and size."""
+        return _view(await _job(job_id, "report"))
+
+    @app.get("/v1/reports/{job_id}/pdf", dependencies=[Depends(authorised)], response_class=Response)
+    async def get_pdf(job_id: str, if_none_match: IfNoneMatch = None) -> Response:
+        """The PDF; ETag is its SHA-256, so a client that has it gets 304."""
+        return await stored_pdf(await _job(job_id, "report"), if_none_match)
+
+    @app.post("/v1/comparisons", status_code=202, dependencies=[Depends(authorised)])
+    async def post_comparison(
+        body: ComparisonRequestBody,
+        response: Response,
+        idempotency_key: IdempotencyKey = None,
+        wait: Wait = 0,
+    ) -> dict[str, Any]:
+        """Ask for a comparison of two inspections (what is new since the first); 202 with the job."""
+        checked_options(body)
+        if body.before_session_key == body.after_session_key:
+            raise ApiError(400, "invalid_request", "before_session_key and after_session_key are the same session")
+        request = JobRequest(
+            body.after_session_key,
+            body.brand,
+            body.paper,
+            body.pdfa,
+            body.rates,
+            before_session_key=body.before_session_key,
+            tolerance=body.tolerance,
+        )
+        return await answer(request, response, idempotency_key, wait)
+
+    @app.get("/v1/comparisons/{job_id}", dependencies=[Depends(authorised)])
+    async def get_comparison(job_id: str) -> dict[str, Any]:
+        """The comparison job's status, warnings, summary ("reportgen.compare/1") and the PDF's hash and size."""
+        return _view(await _job(job_id, "comparison"))
+
+    @app.get("/v1/comparisons/{job_id}/pdf", dependencies=[Depends(authorised)], response_class=Response)
+    async def get_comparison_pdf(job_id: str, if_none_match: IfNoneMatch = None) -> Response:
+        """The comparison's PDF; ETag is its SHA-256."""
+        return await stored_pdf(await _job(job_id, "comparison"), if_none_match)
 
     @app.post("/v1/pave/callbacks", status_code=202)
     async def pave_callback(request: Request) -> Response:
@@ -327,12 +405,12 @@ def create_app(config: ServiceConfig, store: JobStore, storage: Storage, queue: 
         text = await asyncio.to_thread(metrics_text, store, queue)
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    async def _job(job_id: str) -> Job:
+    async def _job(job_id: str, kind: str) -> Job:
         if not job_id.isalnum() or len(job_id) > 64:
-            raise ApiError(404, "not_found", "no such report")
+            raise ApiError(404, "not_found", f"no such {kind}")
         job = await asyncio.to_thread(store.get, job_id)
-        if job is None:
-            raise ApiError(404, "not_found", "no such report")
+        if job is None or job.request.kind != kind:
+            raise ApiError(404, "not_found", f"no such {kind}")
         return job
 
     app.add_middleware(_BodyLimit, limit=config.max_body_bytes)
@@ -349,6 +427,9 @@ def _callback_session_key(body: dict[str, Any]) -> str | None:
 
 def _file_name(job: Job) -> str:
     from ..mail import MailContext, attachment_name
+
+    if job.request.before_session_key:
+        return f"{job.request.before_session_key}-vs-{job.request.session_key}.pdf"
 
     name = attachment_name(MailContext.from_summary(job.summary, ""), f"{job.request.session_key}.pdf")
     return name.replace('"', "")

@@ -45,6 +45,8 @@ class ErrorCode(StrEnum):
     TIMEOUT = "timeout"
     DELIVERY = "delivery"
     CONFIG = "config"
+    #: A comparison of two inspections of vehicles with different VINs.
+    DIFFERENT_VEHICLES = "different_vehicles"
     ERROR = "error"
 
 
@@ -52,16 +54,30 @@ class ErrorCode(StrEnum):
 class JobRequest:
     """What a client or a callback asked for; two equal requests are one report."""
 
+    #: The session of the report; for a comparison, the second inspection's (check-in).
     session_key: str
     brand: str | None = None
     paper: str | None = None
     pdfa: bool | None = None
     rates: str | None = None
     email_to: tuple[str, ...] = ()
+    #: Set for a comparison: the first inspection's session (check-out), compared with session_key.
+    before_session_key: str | None = None
+    #: A comparison's matching tolerance in percent of the photo; None for the default.
+    tolerance: float | None = None
+
+    @property
+    def kind(self) -> str:
+        """Which kind of job this asks for: "comparison" or "report"."""
+        return "comparison" if self.before_session_key else "report"
 
     def dedupe_key(self) -> str:
         """The same session and options give the same key, whatever the order of the addresses."""
         canonical = {**asdict(self), "email_to": sorted(self.email_to)}
+        # Fields added after the first release count only when set, so a stored report's key stays the same.
+        for name in _ADDED_FIELDS:
+            if canonical[name] is None:
+                del canonical[name]
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode("utf-8")).hexdigest()
 
     @classmethod
@@ -115,6 +131,9 @@ class Job:
                 "emailed_to": tuple(record.get("emailed_to", ())),
             }
         )
+
+
+_ADDED_FIELDS = ("before_session_key", "tolerance")
 
 
 def claim_of(job: Job, lease: float, now: float) -> Job | None:

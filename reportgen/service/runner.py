@@ -11,13 +11,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import (
     APIError,
     AuthenticationError,
     ConfigError,
     DeliveryError,
+    DifferentVehiclesError,
     InvalidSessionKeyError,
     NotInspectedError,
     ReportgenError,
@@ -28,6 +29,10 @@ from ..timelimit import TimeLimitExceeded, time_limit
 from .config import ServiceConfig
 from .jobs import ErrorCode, Job, JobStatus, JobStore
 from .storage import Storage
+
+if TYPE_CHECKING:
+    from ..compare import ComparisonReport
+    from ..report import Report
 
 __all__ = ["Outcome", "Services", "pdf_key", "run_job", "summary_key"]
 
@@ -125,16 +130,25 @@ def _render_and_deliver(job: Job, services: Services, started: float) -> Job:
             raise ConfigError(f"unknown rate card {job.request.rates!r}")
         options = replace(options, rates=load_rate_card(config.rate_cards[job.request.rates]))
     credentials = config.credentials
-    report = generate_report(
-        job.request.session_key,
-        options,
-        api_key=credentials.api_key,
-        api_secret=credentials.api_secret,
-        username=credentials.username,
-        base_url=config.pave_base_url,
-        cache=config.data_dir / "photo-cache",
-        timeout=config.job_time_limit,
-    )
+    fetching: dict[str, Any] = {
+        "api_key": credentials.api_key,
+        "api_secret": credentials.api_secret,
+        "username": credentials.username,
+        "base_url": config.pave_base_url,
+        "cache": config.data_dir / "photo-cache",
+        "timeout": config.job_time_limit,
+    }
+    report: Report | ComparisonReport
+    if job.request.before_session_key:
+        from ..compare import compare_sessions
+        from ..matching import DEFAULT_TOLERANCE
+
+        tolerance = job.request.tolerance if job.request.tolerance is not None else DEFAULT_TOLERANCE
+        report = compare_sessions(
+            job.request.before_session_key, job.request.session_key, options, tolerance=tolerance, **fetching
+        )
+    else:
+        report = generate_report(job.request.session_key, options, **fetching)
     pdf = report.pdf
     summary = report.summary
     rendered = time.monotonic() - started
@@ -187,6 +201,7 @@ def _code(error: ReportgenError) -> ErrorCode:
         (InvalidSessionKeyError, ErrorCode.INVALID_KEY),
         (APIError, ErrorCode.PAVE_UNAVAILABLE),
         (DeliveryError, ErrorCode.DELIVERY),
+        (DifferentVehiclesError, ErrorCode.DIFFERENT_VEHICLES),
         (ConfigError, ErrorCode.CONFIG),
     ):
         if isinstance(error, kind):

@@ -108,7 +108,18 @@ def _changes() -> dict[str, object]:
         "pdfa": False,
         "rates": "rates.toml",
         "email_to": ("a@x.test",),
+        "before_session_key": "ABC-100",
+        "tolerance": 3.0,
     }
+
+
+def test_a_comparison_request_is_its_own_job_and_survives_the_store(store: JobStore) -> None:
+    comparison = JobRequest("ABC-123", before_session_key="ABC-100", tolerance=4.0)
+    assert comparison.kind == "comparison" and REQUEST.kind == "report"
+    job, created = store.submit(comparison)
+    assert created and store.get(job.id) == job and job.request == comparison
+    report, _ = store.submit(JobRequest("ABC-123"))
+    assert report.id != job.id and report.request.kind == "report"
 
 
 # --- submit ----------------------------------------------------------------------------------------

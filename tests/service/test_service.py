@@ -71,6 +71,69 @@ def test_a_report_is_made_stored_and_emailed(service: Service) -> None:
     assert not any(secret in logged for secret in (API_SECRET, TOKEN, SECRET))
 
 
+def test_a_comparison_is_made_and_stored_on_the_pattern_of_reports(service: Service) -> None:
+    add_session(service.pave, "TST-OUT1", damages=1)
+    add_session(service.pave, "TST-IN1", damages=3)
+    body = {"before_session_key": "TST-OUT1", "after_session_key": "TST-IN1", "rates": "standard"}
+    answer = service.client.post("/v1/comparisons", json=body, params={"wait": 60})
+    assert answer.status_code == 200, answer.text
+    done = answer.json()
+    assert done["status"] == "done", done
+    assert done["kind"] == "comparison" and answer.headers["Location"] == done["status_url"]
+    assert done["status_url"] == f"/v1/comparisons/{done['id']}" and done["pdf_url"] == done["status_url"] + "/pdf"
+    assert (done["before_session_key"], done["session_key"]) == ("TST-OUT1", "TST-IN1")
+    summary = done["summary"]
+    assert summary["schema"] == "reportgen.compare/1"
+    # The second and third front scrapes are 10 and 20 points from the first: new; the rest are the same.
+    assert summary["counts"] == {"new": 2, "worsened": 0, "unchanged": 2, "repaired": 0, "not_comparable": 0}
+    assert float(summary["estimate"]["total"]) > 0
+    pdf = service.client.get(done["pdf_url"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["ETag"] == f'"{done["pdf_sha256"]}"'
+    assert pdf.headers["Content-Disposition"] == 'attachment; filename="TST-OUT1-vs-TST-IN1.pdf"'
+    assert service.client.get(done["status_url"]).json()["summary"] == summary
+    # A comparison is not a report, and a report is not a comparison.
+    assert service.client.get(f"/v1/reports/{done['id']}").status_code == 404
+    assert service.client.get(f"/v1/reports/{done['id']}/pdf").status_code == 404
+    add_session(service.pave, "TST-IN2")
+    report = service.post({"session_key": "TST-IN2"}, params={"wait": 60}).json()
+    assert service.client.get(f"/v1/comparisons/{report['id']}").status_code == 404
+    # The same request is the same comparison; an idempotency key of a report is not a comparison's.
+    assert service.client.post("/v1/comparisons", json=body).json()["id"] == done["id"]
+    service.post({"session_key": "TST-IN2", "paper": "letter"}, headers={"Idempotency-Key": "bill-9"})
+    clash = service.client.post("/v1/comparisons", json=body, headers={"Idempotency-Key": "bill-9"})
+    assert clash.status_code == 409 and "report" in clash.json()["error"]["message"]
+
+
+def test_a_comparison_of_two_vehicles_fails_naming_both_vins(service: Service) -> None:
+    add_session(service.pave, "TST-OUT2")
+    other = add_session(service.pave, "TST-IN3")
+    other["vehicle"]["vin"] = "WBAPH5C55BA123456"
+    body = {"before_session_key": "TST-OUT2", "after_session_key": "TST-IN3"}
+    failed = service.client.post("/v1/comparisons", json=body, params={"wait": 60}).json()
+    assert failed["status"] == "failed" and failed["error"]["code"] == "different_vehicles", failed
+    assert "1HGCM82633A004352" in failed["error"]["message"] and "WBAPH5C55BA123456" in failed["error"]["message"]
+    assert failed["pdf_url"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"before_session_key": "TST-A", "after_session_key": "TST-A"}, "same session"),
+        ({"before_session_key": "TST A", "after_session_key": "TST-B"}, "before_session_key: not a PAVE session key"),
+        ({"after_session_key": "TST-B"}, "before_session_key: Field required"),
+        ({"before_session_key": "TST-A", "after_session_key": "TST-B", "tolerance": 0}, "tolerance"),
+        ({"before_session_key": "TST-A", "after_session_key": "TST-B", "email_to": ["a@b.test"]}, "unknown field"),
+        ({"before_session_key": "TST-A", "after_session_key": "TST-B", "brand": "nope"}, "not configured"),
+    ],
+)
+def test_bad_comparison_requests_are_400_and_queue_nothing(service: Service, body: dict[str, Any], words: str) -> None:
+    answer = service.client.post("/v1/comparisons", json=body)
+    assert answer.status_code == 400, answer.text
+    assert words in answer.json()["error"]["message"]
+    assert service.metric('reportgen_jobs{status="queued"}') == 0
+
+
 def test_wait_answers_with_the_finished_job_and_idempotency_keys_name_one_job(service: Service) -> None:
     add_session(service.pave, "TST-SVC2")
     first = service.post({"session_key": "TST-SVC2"}, params={"wait": 60}, headers={"Idempotency-Key": "bill-77"})

@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from reportgen.paths import sample_rates
+
 from .fake_pave import API_KEY, API_SECRET, USERNAME, FakePave
 
 TOKEN = "token-for-the-billing-system-0001"
@@ -78,6 +80,8 @@ class Service:
             f"not_inspected_deadline = {settings.pop('deadline', 30)}",
             "[brands.default]",
             f"email_to = {json.dumps(settings.pop('email_to', ['desk@example.com']))}",
+            "[rates.standard]",
+            f"file = {json.dumps(str(sample_rates()))}",
         ]
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
         self.env = {
