@@ -22,6 +22,7 @@ from .errors import ConfigError, ImageError, ReportgenError
 from .estimate import PricedDamage, RateCard
 from .estimate import estimate as compute_estimate
 from .files import json_bytes, write_atomic
+from .manifest import MANIFEST_ATTACHMENT, build_manifest, manifest_bytes, manifest_digest
 from .options import RenderOptions
 from .paths import fonts_dir
 from .plan import MAX_CLOSEUPS, MAX_REPORT_DAMAGES, chosen_attempts, condition_photos, limit_plan, plan_photos
@@ -79,6 +80,10 @@ class Report:
         attachments = None
         if self.pdfa:
             attachments = {**self.sources, "summary.json": json_bytes(self.summary)}
+            if self.summary.get("manifest"):
+                attachments[MANIFEST_ATTACHMENT] = manifest_bytes(self.summary["manifest"])
+            # The PDF's name tree of embedded files must list its keys in order.
+            attachments = dict(sorted(attachments.items()))
         pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments)
         _LOG.debug("PDF of %d bytes laid out in %.2f s", len(pdf), time.perf_counter() - started)
         return pdf
@@ -347,8 +352,12 @@ def _build(bundle: Bundle, options: _Options) -> Report:
         document_date=options.document_date,
     )
     coverage = glyphs.view_coverage(report_view)
-    report_view = replace(report_view, cjk_font=coverage.needs_fallback)
-    summary = build_summary(bundle.results, all_planned, report_view, options.generated_at, estimate)
+    manifest = build_manifest(bundle, options.generated_at)
+    digest = manifest_digest(manifest)
+    report_view = replace(
+        report_view, cjk_font=coverage.needs_fallback, record_digest=digest, record_qr=view.qr_asset(digest)
+    )
+    summary = build_summary(bundle.results, all_planned, report_view, options.generated_at, estimate, manifest)
     glyph_warning = coverage.warning()
     if glyph_warning:
         # For the operator (stderr, summary), not the customer's PDF: the view is already built.

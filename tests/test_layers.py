@@ -16,7 +16,7 @@ LAYERS: list[set[str]] = [
     {"errors", "limits", "paths", "formatting", "retry", "timelimit", "vocabulary", "_weasy", "files"},
     {"_http", "models", "brand", "glyphs", "templating", "estimate"},
     {"pave", "download", "bundle", "plan", "matching"},
-    {"fetch", "decoding", "markers"},
+    {"fetch", "decoding", "markers", "manifest"},
     {"imaging"},
     {"viewmodel", "compareview"},
     {"view", "render", "summary"},
