@@ -27,6 +27,7 @@ from .options import RenderOptions
 from .paths import fonts_dir
 from .plan import MAX_CLOSEUPS, MAX_REPORT_DAMAGES, chosen_attempts, condition_photos, limit_plan, plan_photos
 from .render import Theme, render_html
+from .signing import SigningKey, sign_pdf
 from .summary import build_summary
 from .viewmodel import ReportView
 
@@ -64,6 +65,8 @@ class Report:
     sources: dict[str, bytes] = field(repr=False, default_factory=dict)
     #: Information that is not a problem, such as PAVE keeping no session record for the session.
     notes: list[str] = field(default_factory=list)
+    #: The key the PDF is signed with (PAdES, an incremental update after layout); None: unsigned.
+    signing: SigningKey | None = field(default=None, repr=False)
 
     @cached_property
     def html(self) -> str:
@@ -72,7 +75,7 @@ class Report:
 
     @cached_property
     def pdf(self) -> bytes:
-        """The PDF (PDF/A-3b with `pdfa`), laid out on first use and kept."""
+        """The PDF (PDF/A-3b with `pdfa`; signed with `signing`), laid out on first use and kept."""
         from .pdf import write_pdf  # WeasyPrint costs ~1 s to import: only when a PDF is wanted.
 
         started = time.perf_counter()
@@ -86,6 +89,8 @@ class Report:
             attachments = dict(sorted(attachments.items()))
         pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments)
         _LOG.debug("PDF of %d bytes laid out in %.2f s", len(pdf), time.perf_counter() - started)
+        if self.signing:
+            pdf = sign_pdf(pdf, self.signing)
         return pdf
 
     def write(self, path: str | Path, format: str = "pdf") -> Path:
@@ -243,7 +248,8 @@ def render_bundle(
             # The PDF's own dates never depend on the clock: the inspection's end stands in.
             document_date=_source_date_epoch() or bundle.results.session.inspect_ended_at or fixed,
             rates=options.rates,
-            pdfa=options.pdfa,
+            # A signed report is evidence: it carries its inspection record, so it is PDF/A.
+            pdfa=options.pdfa or options.brand.signing is not None,
         )
         return _build(bundle, resolved)
     except ReportgenError as error:
@@ -364,7 +370,9 @@ def _build(bundle: Bundle, options: _Options) -> Report:
         warnings.append(glyph_warning)
     summary["warnings"] = list(warnings)
     sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
-    return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
+    report = Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
+    report.signing = options.brand.signing
+    return report
 
 
 def _problem(
