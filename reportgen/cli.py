@@ -842,7 +842,7 @@ def verify(ctx: click.Context, /, pdf: Path, bundle: Path | None, trust: tuple[P
         click.echo(f"signed by: {signature.signer or 'unknown'}")
         if signature.signed_at:
             click.echo(f"signed at: {_moment(signature.signed_at)} (the signer's clock)")
-        stamped = _moment(signature.timestamped_at) if signature.timestamped_at else "none"
+        stamped = _moment(signature.timestamped_at) if signature.timestamped_at else "none (PAdES B-B; --tsa adds one)"
         click.echo(f"timestamp: {stamped}" + (" (timestamp authority)" if signature.timestamped_at else ""))
         click.echo(f"intact since signing: {'yes' if signature.intact and signature.whole_file else 'NO'}")
         if signature.trusted is None:

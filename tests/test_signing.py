@@ -220,11 +220,15 @@ def test_a_timestamp_authority_must_be_a_web_address(pki: Pki, tmp_path: Path) -
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_baseline_b_signature_has_no_timestamp_and_an_unreachable_tsa_fails_cleanly(pki: Pki) -> None:
+def test_a_baseline_b_signature_has_no_timestamp_and_an_unreachable_tsa_fails_cleanly(pki: Pki, tmp_path: Path) -> None:
     key = load_signing_key(pki.p12, PASSWORD)
     pdf = render_bundle(SAMPLE_BUNDLE, pdfa=True).pdf
     check = check_signature(sign_pdf(pdf, key), [pki.root_der])
     assert check.holds and check.timestamped_at is None and check.signed_at is not None
+    path = tmp_path / "b.pdf"
+    path.write_bytes(sign_pdf(pdf, key))
+    result = run_cli("verify", str(path))
+    assert result.returncode == 0 and b"\ntimestamp: none (PAdES B-B; --tsa adds one)\n" in result.stdout
     with pytest.raises(Exception, match=r"^signing failed \(timestamp authority http://127.0.0.1:9/tsa\): "):
         sign_pdf(pdf, dataclasses.replace(key, timestamp_url="http://127.0.0.1:9/tsa"))
 
