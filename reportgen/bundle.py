@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -182,6 +183,12 @@ def save_bodies(root: Path, bodies: dict[str, Any]) -> None:
         write_atomic(root / name, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
+def _fetch_time() -> datetime:
+    """Now; under SOURCE_DATE_EPOCH (reproducible output) that moment, like every other time reportgen writes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+
+
 def save_manifest(root: Path, session_key: str, image_names: dict[str, str], notes: dict[str, str]) -> None:
     """Record the requested session key, which file holds which photo, what is missing and why, and when."""
     manifest = {
@@ -189,6 +196,6 @@ def save_manifest(root: Path, session_key: str, image_names: dict[str, str], not
         "session_key": session_key,
         "images": image_names,
         "notes": notes,
-        "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "fetched_at": _fetch_time().isoformat(timespec="seconds"),
     }
     save_bodies(root, {MANIFEST_FILE: manifest})

@@ -186,3 +186,11 @@ def test_a_record_that_disagrees_with_the_pdf_says_how(sample_pdfa: bytes, chang
     attachments = pdfa_attachments(sample_pdfa)
     change(attachments)
     assert [p for p in check_attachments(attachments)[1] if p.startswith(problem)]
+
+
+def test_under_source_date_epoch_the_fetch_time_is_that_moment(pave, tmp_path: Path) -> None:
+    add_session(pave)
+    result = run_pave(pave, tmp_path, "fetch", "TST-LIVE1", "-d", "bundle", SOURCE_DATE_EPOCH="1700000000")
+    assert result.returncode == 0, result.stderr
+    manifest = build_manifest(load_bundle(tmp_path / "bundle"), MOMENT)
+    assert manifest["fetched_at"] == "2023-11-14T22:13:20+00:00"
