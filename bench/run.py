@@ -179,6 +179,47 @@ def judge(results: dict) -> dict[str, tuple[bool, str]]:
     }
 
 
+def signing_cost(work: Path, runs: int) -> dict[str, float]:
+    """Case 9: the sample as PDF/A, unsigned and signed (PAdES B-B; B-T with a TSA on 127.0.0.1), interleaved."""
+    from dataclasses import replace
+
+    from reportgen.signing import load_signing_key, sign_pdf
+    from tests.support.pki import PASSWORD, make_pki
+    from tests.support.tsa import timestamp_server
+
+    pki = make_pki(work / "pki")
+    key = load_signing_key(pki.p12, PASSWORD)
+    unsigned = RenderOptions.load(brand=BRAND, pdfa=True)
+    signed = replace(unsigned, brand=replace(unsigned.brand, signing=key))
+    _ = render_bundle(SAMPLE, signed).pdf  # warm-up: fonts, templates, pyHanko's imports
+    times: dict[str, list[float]] = {"unsigned": [], "signed": [], "sign": [], "sign+tsa": []}
+    with timestamp_server(pki) as tsa:
+        stamped = replace(key, timestamp_url=tsa.url)
+        for _ in range(max(runs, 3)):  # interleaved: the shared machine drifts between cases
+            started = time.perf_counter()
+            pdf = render_bundle(SAMPLE, unsigned).pdf
+            times["unsigned"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            _ = render_bundle(SAMPLE, signed).pdf
+            times["signed"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            sign_pdf(pdf, key)
+            times["sign"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            sign_pdf(pdf, stamped)
+            times["sign+tsa"].append(time.perf_counter() - started)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    return {
+        "unsigned render s": median["unsigned"],
+        "signed render s": median["signed"],
+        "ratio signed/unsigned": median["signed"] / median["unsigned"],
+        "signing alone s": median["sign"],
+        "signing alone / unsigned": median["sign"] / median["unsigned"],
+        "signing with local TSA / unsigned": median["sign+tsa"] / median["unsigned"],
+        "runs": max(runs, 3),
+    }
+
+
 def cli(*args: str) -> list[str]:
     return [PYTHON, "-m", "reportgen.cli", *args]
 
@@ -193,6 +234,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny inputs, one run each (for CI)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", choices=["9"], help="run one case and update its entry in results.json")
     options = parser.parse_args()
     runs = 1 if options.smoke else options.runs
     results: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
@@ -217,6 +259,16 @@ def main() -> None:
                         "  ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()),
                     )
                 )
+
+        if options.only == "9":
+            record("9 signing the sample (PDF/A)", signing_cost(work, runs))
+            for name, text in rows:
+                print(f"{name}  {text}")
+            if not options.smoke:
+                saved = json.loads((REPO / "bench" / "results.json").read_text())
+                saved["9 signing the sample (PDF/A)"] = results["9 signing the sample (PDF/A)"]
+                (REPO / "bench" / "results.json").write_text(json.dumps(saved, indent=2) + "\n")
+            return
 
         out = work / "out.pdf"
         # 1. Cold CLI on the sample, a new process each time.
@@ -371,6 +423,9 @@ def main() -> None:
                 "ratio": pair["median"] / single["median"],
             },
         )
+
+        # 9. Signing: a signed PDF/A against the unsigned one.
+        record("9 signing the sample (PDF/A)", signing_cost(work, runs))
 
         # 7. PDF size per photo page.
         pdf = render_bundle(SAMPLE, brand=BRAND).pdf

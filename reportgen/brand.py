@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
 from .files import read_toml
+from .signing import PASSWORD_ENV, SigningKey, load_signing_key
 
 __all__ = ["MAX_LOGO_BYTES", "PAPER_SIZES", "Brand", "check_logo", "check_paper", "load_brand"]
 
@@ -16,7 +18,7 @@ PAPER_SIZES = ("a4", "letter")
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _TEXT_FIELDS = {"name": 120, "title": 120, "footer": 240, "contact": 240}
-_KNOWN_KEYS = set(_TEXT_FIELDS) | {"logo", "primary_color", "accent_color", "paper"}
+_KNOWN_KEYS = set(_TEXT_FIELDS) | {"logo", "primary_color", "accent_color", "paper", "signing_key", "timestamp_url"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Brand:
     footer: str = "Condition report generated from a PAVE inspection"
     contact: str = ""
     paper: str = "a4"
+    #: The key every report of this brand is signed with (PDF/A + PAdES), read once; never shown.
+    signing: SigningKey | None = field(default=None, repr=False)
 
     @property
     def logo_type(self) -> str:
@@ -70,7 +74,24 @@ def _brand_from(data: dict[str, Any], file: Path) -> Brand:
         if not isinstance(data["logo"], str) or not data["logo"].strip():
             raise ConfigError(f"brand file {file}: logo must be a file path")
         values["logo"] = check_logo((file.parent / data["logo"].strip()).resolve())
+    if "timestamp_url" in data and "signing_key" not in data:
+        raise ConfigError(f"brand file {file}: timestamp_url needs a signing_key")
+    if "signing_key" in data:
+        values["signing"] = _signing_key(data, file)
     return Brand(**values)
+
+
+def _signing_key(data: dict[str, Any], file: Path) -> SigningKey:
+    """The brand's PKCS#12 key (relative to the brand file), its password from the environment only."""
+    key, url = data["signing_key"], data.get("timestamp_url")
+    if not isinstance(key, str) or not key.strip():
+        raise ConfigError(f"brand file {file}: signing_key must be a file path")
+    if url is not None and not isinstance(url, str):
+        raise ConfigError(f"brand file {file}: timestamp_url must be an http(s) address")
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        raise ConfigError(f"brand file {file}: signing_key needs its password in {PASSWORD_ENV}")
+    return load_signing_key((file.parent / key.strip()).resolve(), password, timestamp_url=url)
 
 
 def check_paper(value: Any, context: str = "paper") -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -59,6 +61,8 @@ class Bundle:
     image_names: dict[str, str] = field(default_factory=dict)
     #: Why an optional file is missing (file name → reason), as recorded by the fetch.
     notes: dict[str, str] = field(default_factory=dict)
+    #: When the fetch saved the bundle (ISO 8601), as its manifest records; None when not recorded.
+    fetched_at: str | None = None
 
     @property
     def images_dir(self) -> Path:
@@ -120,7 +124,9 @@ def load_bundle(path: str | Path) -> Bundle:
     )
     notes = manifest.get("notes")
     notes = {k: v for k, v in notes.items() if isinstance(v, str)} if isinstance(notes, dict) else {}
-    return Bundle(root, session_key, results, captures, image_names, notes)
+    fetched_at = manifest.get("fetched_at")
+    fetched_at = fetched_at if isinstance(fetched_at, str) else None
+    return Bundle(root, session_key, results, captures, image_names, notes, fetched_at)
 
 
 def _read_json(path: Path) -> Any:
@@ -177,7 +183,19 @@ def save_bodies(root: Path, bodies: dict[str, Any]) -> None:
         write_atomic(root / name, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
+def _fetch_time() -> datetime:
+    """Now; under SOURCE_DATE_EPOCH (reproducible output) that moment, like every other time reportgen writes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+
+
 def save_manifest(root: Path, session_key: str, image_names: dict[str, str], notes: dict[str, str]) -> None:
-    """Record the requested session key, which file holds which photo, and what is missing and why."""
-    manifest = {"format": 1, "session_key": session_key, "images": image_names, "notes": notes}
+    """Record the requested session key, which file holds which photo, what is missing and why, and when."""
+    manifest = {
+        "format": 1,
+        "session_key": session_key,
+        "images": image_names,
+        "notes": notes,
+        "fetched_at": _fetch_time().isoformat(timespec="seconds"),
+    }
     save_bodies(root, {MANIFEST_FILE: manifest})

@@ -17,6 +17,7 @@ import click
 from ._console import one_line, say_problems
 from .brand import Brand
 from .options import RenderOptions
+from .signing import PASSWORD_ENV
 
 if TYPE_CHECKING:
     from .compare import ComparisonReport
@@ -185,6 +186,54 @@ def _render_options(command: Callable[..., None]) -> Callable[..., None]:
     return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA)(with_options)
 
 
+def _signing_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--sign FILE.p12 and --tsa URL: the key goes into `options` (its brand's signing key), read once.
+
+    The password comes from REPORTGEN_SIGN_PASSWORD or a hidden prompt, never from an argument.
+    Place it below _render_options, which hands it `options`.
+    """
+
+    @functools.wraps(command)
+    def with_signing(*args: Any, options: RenderOptions, sign: Path | None, tsa: str | None, **kwargs: Any) -> None:
+        import dataclasses
+        import os
+
+        from .signing import load_signing_key
+
+        if sign is None and tsa is None:
+            command(*args, options=options, **kwargs)
+            return
+        output, chosen = kwargs.get("output"), kwargs.get("output_format")
+        if chosen == "html" or output and _SUFFIX_FORMATS.get(output.suffix.lower()) == "html":
+            raise click.UsageError("--sign signs a PDF: it cannot be combined with HTML output")
+        if tsa is not None and not tsa.lower().startswith(("http://", "https://")):
+            raise click.UsageError(f"--tsa {tsa[:80]!r}: expected an http(s) address")
+        key = options.brand.signing
+        if sign is not None:
+            password = os.environ.get(PASSWORD_ENV)
+            if password is None:
+                if not sys.stdin.isatty():
+                    raise click.UsageError(f"--sign needs the key's password: set {PASSWORD_ENV} or run on a terminal")
+                password = click.prompt(f"Password for {sign}", hide_input=True, err=True)
+            key = load_signing_key(sign, password, timestamp_url=tsa)
+        elif key is None:
+            raise click.UsageError("--tsa timestamps a signature: give --sign FILE.p12 (or a brand with signing_key)")
+        else:
+            key = dataclasses.replace(key, timestamp_url=tsa)
+        brand = dataclasses.replace(options.brand, signing=key)
+        command(*args, options=dataclasses.replace(options, brand=brand, pdfa=True), **kwargs)
+
+    return _options(
+        click.option(
+            "--sign",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help=f"Sign the PDF (PAdES; makes it PDF/A) with this PKCS#12 key; password from {PASSWORD_ENV} "
+            "or a prompt.",
+        ),
+        click.option("--tsa", metavar="URL", help="RFC 3161 timestamp authority for the signature (PAdES B-T)."),
+    )(with_signing)
+
+
 _NO_API_KEY = "no PAVE API key: set PAVE_API_KEY or pass --api-key"
 
 
@@ -334,6 +383,7 @@ _MAIL_OPTIONS = _options(
 @click.argument("bundle", type=click.Path(path_type=Path))
 @_options(_OUTPUT, _FORMAT)
 @_render_options
+@_signing_options
 @_SUMMARY_JSON
 def render(
     bundle: Path, output: Path | None, output_format: str | None, summary_json: Path | None, options: RenderOptions
@@ -488,6 +538,7 @@ def fetch(session_key: str, directory: Path | None, pave: _Pave) -> None:
 @click.argument("session_key", callback=_session_key)
 @_options(_OUTPUT, _FORMAT)
 @_render_options
+@_signing_options
 @click.option(
     "--keep-bundle",
     type=_FOLDER,
@@ -705,6 +756,7 @@ def email(
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
 @click.option("--force", is_flag=True, help="Render again sessions whose PDF already exists.")
 @_render_options
+@_signing_options
 @_pave_options
 @click.pass_context
 def batch(
@@ -755,6 +807,69 @@ def batch(
     )
     if counts[BatchStatus.FAILED]:
         ctx.exit(ExitCode.ERROR)
+
+
+@main.command(
+    epilog="Exit codes: 0 signed, unchanged since signing and the record matches; 1 anything else "
+    "(the reasons on stderr); 2 usage error."
+)
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--bundle",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Also check this session bundle (its photos as downloaded, PAVE's bodies) against the report's record.",
+)
+@click.option(
+    "--trust",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CA certificate (PEM or DER) the signer's certificate must chain to (repeatable).",
+)
+@click.pass_context
+def verify(ctx: click.Context, /, pdf: Path, bundle: Path | None, trust: tuple[Path, ...]) -> None:
+    """Check a signed report: who signed it and when, whether it is unchanged, whether its record matches."""
+    from .signing import load_trust_roots
+    from .verify import verify_pdf
+
+    data = pdf.read_bytes()
+    if not data.startswith(b"%PDF-"):
+        raise click.BadParameter(f"{pdf} is not a PDF file", ctx, param_hint="PDF")
+    result = verify_pdf(data, bundle=bundle, trust_roots=load_trust_roots(trust))
+    signature = result.signature
+    if signature.signed:
+        click.echo(f"signed by: {signature.signer or 'unknown'}")
+        if signature.signed_at:
+            click.echo(f"signed at: {_moment(signature.signed_at)} (the signer's clock)")
+        stamped = _moment(signature.timestamped_at) if signature.timestamped_at else "none (PAdES B-B; --tsa adds one)"
+        click.echo(f"timestamp: {stamped}" + (" (timestamp authority)" if signature.timestamped_at else ""))
+        click.echo(f"intact since signing: {'yes' if signature.intact and signature.whole_file else 'NO'}")
+        if signature.trusted is None:
+            click.echo("certificate: not checked against a trusted root (give --trust CA.pem)")
+        else:
+            click.echo(f"certificate: {'chains to a trusted root' if signature.trusted else 'NOT trusted'}")
+    else:
+        click.echo("signed by: nobody (the PDF carries no signature)")
+    if result.manifest is not None:
+        photos = result.manifest["photos"]
+        click.echo(
+            f"record: {result.digest} for session {result.manifest.get('session_key') or 'unknown'} "
+            f"({len(result.manifest['pave_responses'])} PAVE responses, {len(photos)} photos as downloaded): "
+            + ("matches the data in the PDF" if not result.record_problems else "DOES NOT match")
+        )
+    if result.bundle_problems is not None:
+        click.echo(f"bundle {bundle}: " + ("matches the record" if not result.bundle_problems else "DOES NOT match"))
+    if not result.holds:
+        reasons = [*signature.problems, *result.record_problems, *(result.bundle_problems or ())]
+        for reason in reasons:
+            click.echo(f"reportgen: error: {one_line(reason)}", err=True)
+        ctx.exit(ExitCode.ERROR)
+    click.echo("verified")
+
+
+def _moment(value: Any) -> str:
+    from datetime import UTC
+
+    return str(value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))
 
 
 _SERVICE_OPTIONS = (

@@ -98,6 +98,8 @@ class ComparisonReport(RenderedDocument):
     #: PAVE's response bodies of both inspections ("before-hotspots.json" → bytes), for PDF/A.
     sources: dict[str, bytes] = field(repr=False, default_factory=dict)
     summary_attachment = "comparison.json"
+    #: Comparisons are not signed yet (no inspection record of their own).
+    signing: None = field(default=None, repr=False)
 
 
 def compare_bundles(

@@ -53,6 +53,7 @@ _ATTACHMENT_DESCRIPTIONS = {
             ("session.json", "PAVE session and vehicle record"),
         )
     },
+    "manifest.json": "Inspection record: SHA-256 of each photo as downloaded and of PAVE's responses (JSON)",
 }
 
 
@@ -197,6 +198,8 @@ def _collect_assets(view: ReportView | CompareView) -> dict[str, ImageAsset]:
     assets.update((row.closeup.name, row.closeup) for row in view.details if row.closeup)
     if view.qr_code:
         assets[view.qr_code.name] = view.qr_code
+    if view.record_qr:
+        assets[view.record_qr.name] = view.record_qr
     if view.checklist:
         assets.update((row.thumbnail.name, row.thumbnail) for row in view.checklist.rows if row.thumbnail)
     return assets

@@ -22,10 +22,12 @@ from .errors import ConfigError, ImageError, ReportgenError
 from .estimate import PricedDamage, RateCard
 from .estimate import estimate as compute_estimate
 from .files import json_bytes, write_atomic
+from .manifest import MANIFEST_ATTACHMENT, build_manifest, manifest_bytes, manifest_digest
 from .options import RenderOptions
 from .paths import fonts_dir
 from .plan import MAX_CLOSEUPS, MAX_REPORT_DAMAGES, chosen_attempts, condition_photos, limit_plan, plan_photos
 from .render import Theme, render_html
+from .signing import SigningKey, sign_pdf
 from .summary import build_summary
 from .viewmodel import ReportView
 
@@ -59,6 +61,8 @@ class RenderedDocument:
     pdfa: bool
     #: PAVE's response bodies (attachment name → bytes) that a PDF/A carries beside the summary.
     sources: dict[str, bytes]
+    #: The key the PDF is signed with (PAdES, an incremental update after layout); None: unsigned.
+    signing: SigningKey | None
     #: The summary's name as a PDF/A attachment.
     summary_attachment = "summary.json"
 
@@ -69,7 +73,7 @@ class RenderedDocument:
 
     @cached_property
     def pdf(self) -> bytes:
-        """The PDF (PDF/A-3b with `pdfa`), laid out on first use and kept."""
+        """The PDF (PDF/A-3b with `pdfa`; signed with `signing`), laid out on first use and kept."""
         from .pdf import write_pdf  # WeasyPrint costs ~1 s to import: only when a PDF is wanted.
 
         started = time.perf_counter()
@@ -77,8 +81,14 @@ class RenderedDocument:
         attachments = None
         if self.pdfa:
             attachments = {**self.sources, self.summary_attachment: json_bytes(self.summary)}
+            if self.summary.get("manifest"):
+                attachments[MANIFEST_ATTACHMENT] = manifest_bytes(self.summary["manifest"])
+            # The PDF's name tree of embedded files must list its keys in order.
+            attachments = dict(sorted(attachments.items()))
         pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments)
         _LOG.debug("PDF of %d bytes laid out in %.2f s", len(pdf), time.perf_counter() - started)
+        if self.signing:
+            pdf = sign_pdf(pdf, self.signing)
         return pdf
 
     def write(self, path: str | Path, format: str = "pdf") -> Path:
@@ -108,6 +118,8 @@ class Report(RenderedDocument):
     sources: dict[str, bytes] = field(repr=False, default_factory=dict)
     #: Information that is not a problem, such as PAVE keeping no session record for the session.
     notes: list[str] = field(default_factory=list)
+    #: The key the PDF is signed with (PAdES, an incremental update after layout); None: unsigned.
+    signing: SigningKey | None = field(default=None, repr=False)
 
 
 def generate_report(
@@ -255,7 +267,8 @@ def render_bundle(
             # The PDF's own dates never depend on the clock: the inspection's end stands in.
             document_date=_source_date_epoch() or bundle.results.session.inspect_ended_at or fixed,
             rates=options.rates,
-            pdfa=options.pdfa,
+            # A signed report is evidence: it carries its inspection record, so it is PDF/A.
+            pdfa=options.pdfa or options.brand.signing is not None,
         )
         return _build(bundle, resolved)
     except ReportgenError as error:
@@ -364,15 +377,21 @@ def _build(bundle: Bundle, options: _Options) -> Report:
         document_date=options.document_date,
     )
     coverage = glyphs.view_coverage(report_view)
-    report_view = replace(report_view, cjk_font=coverage.needs_fallback)
-    summary = build_summary(bundle.results, all_planned, report_view, options.generated_at, estimate)
+    manifest = build_manifest(bundle, options.generated_at)
+    digest = manifest_digest(manifest)
+    report_view = replace(
+        report_view, cjk_font=coverage.needs_fallback, record_digest=digest, record_qr=view.qr_asset(digest)
+    )
+    summary = build_summary(bundle.results, all_planned, report_view, options.generated_at, estimate, manifest)
     glyph_warning = coverage.warning()
     if glyph_warning:
         # For the operator (stderr, summary), not the customer's PDF: the view is already built.
         warnings.append(glyph_warning)
     summary["warnings"] = list(warnings)
     sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
-    return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
+    report = Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
+    report.signing = options.brand.signing
+    return report
 
 
 def _problem(

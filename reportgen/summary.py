@@ -24,8 +24,9 @@ def build_summary(
     report: ReportView,
     generated_at: datetime,
     estimate: Estimate | None = None,
+    manifest: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The summary's shape is documented in the README ("Report.summary")."""
+    """The summary's shape is documented in the README ("Report.summary"); `manifest` is the inspection record."""
     damages = []
     for plan in planned:
         title = plan.title
@@ -116,5 +117,7 @@ def build_summary(
             "normal_wear": "0",
             "total": str(estimate.total),
         },
+        "manifest": manifest,
+        "manifest_sha256": report.record_digest or None,
         "warnings": list(report.warnings),
     }

@@ -52,6 +52,7 @@ __all__ = [
     "PHOTO_UNAVAILABLE",
     "BadgeAnchor",
     "build_view",
+    "qr_asset",
 ]
 
 #: A part on the damage map is labelled with at most this many marker numbers.
@@ -346,9 +347,14 @@ def _qr_code(url: str) -> ImageAsset | None:
     link = _link("", url)
     if link is None or link.href is None:
         return None
+    return qr_asset(link.href)
+
+
+def qr_asset(text: str) -> ImageAsset:
+    """A vector QR code of `text`, as an image the report embeds."""
     import segno
 
-    code = segno.make(link.href, error="m")
+    code = segno.make(text, error="m")
     buffer = io.BytesIO()
     code.save(buffer, kind="svg", border=0, scale=4, dark="#1d232a")
     data = buffer.getvalue()

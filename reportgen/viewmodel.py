@@ -423,6 +423,14 @@ class ReportView:
     document_date: str = ""
     #: Some text needs the CJK fallback font, so the theme declares it (5 MB: only when used).
     cjk_font: bool = False
+    #: SHA-256 (hex) of the inspection record (manifest.py), printed on the last page; its QR code.
+    record_digest: str = ""
+    record_qr: ImageAsset | None = None
+
+    @property
+    def record_digest_groups(self) -> tuple[str, ...]:
+        """The record's digest in groups of eight characters, for a person to compare."""
+        return tuple(self.record_digest[i : i + 8] for i in range(0, len(self.record_digest), 8))
 
     @property
     def page_size(self) -> str:

@@ -31,6 +31,7 @@ def test_benchmark_smoke_run_prints_every_case() -> None:
         "6 batch",
         "7 PDF size",
         "8 comparison vs one report",
+        "9 signing the sample",
     ):
         assert case in result.stdout, case
 

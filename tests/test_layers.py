@@ -14,15 +14,15 @@ PACKAGE = Path(reportgen.__file__).parent
 # earlier one, never a later one; a new module must be placed here, or the test names it.
 LAYERS: list[set[str]] = [
     {"errors", "limits", "paths", "formatting", "retry", "timelimit", "vocabulary", "_weasy", "files"},
-    {"_http", "models", "brand", "glyphs", "templating", "estimate"},
+    {"_http", "models", "brand", "glyphs", "templating", "estimate", "signing"},
     {"pave", "download", "bundle", "plan", "matching"},
-    {"fetch", "decoding", "markers"},
+    {"fetch", "decoding", "markers", "manifest"},
     {"imaging"},
     {"viewmodel", "compareview"},
     {"view", "render", "summary"},
     {"pdf", "mail", "options"},
     {"report"},
-    {"batch", "compare"},
+    {"batch", "compare", "verify"},
     # The service sits on the library, beside the command line that starts it.
     {"service.config", "service.storage", "service.jobs"},
     {"service.redis_jobs", "service.runner"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import http.server
 import io
 import json
@@ -415,9 +416,15 @@ def test_pdfa_lists_each_attachment_once_as_an_associated_file(make_bundle) -> N
     )
     with pikepdf.open(io.BytesIO(render_bundle(bundle, pdfa=True).pdf)) as pdf:
         associated, embedded = attachment_list(pdf)
-        assert len(associated) == len(set(associated)) == 4, associated
+        assert len(associated) == len(set(associated)) == 5, associated
         assert associated == embedded
-        assert sorted(pdf.attachments) == ["hotspots.json", "photos.json", "session.json", "summary.json"]
+        assert sorted(pdf.attachments) == [
+            "hotspots.json",
+            "manifest.json",
+            "photos.json",
+            "session.json",
+            "summary.json",
+        ]
         for spec in pdf.Root.AF:
             assert spec.AFRelationship == "/Source" and str(spec.Desc)
         with pdf.open_metadata() as meta:
@@ -565,9 +572,13 @@ def test_pdfa_embeds_pave_data_and_the_summary() -> None:
     report = render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND, pdfa=True)
     with pikepdf.open(io.BytesIO(report.pdf)) as pdf:
         files = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
-        assert set(files) == {"hotspots.json", "photos.json", "session.json", "summary.json"}
+        assert set(files) == {"hotspots.json", "manifest.json", "photos.json", "session.json", "summary.json"}
         assert files["hotspots.json"] == (SAMPLE_BUNDLE / "hotspots.json").read_bytes()
-        assert json.loads(files["summary.json"])["damage_count"] == 27
+        summary = json.loads(files["summary.json"])
+        assert summary["damage_count"] == 27
+        # The record rides along, and the summary names it by the SHA-256 of those very bytes.
+        assert json.loads(files["manifest.json"]) == summary["manifest"]
+        assert summary["manifest_sha256"] == hashlib.sha256(files["manifest.json"]).hexdigest()
         with pdf.open_metadata() as meta:
             assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "B"
         assert "/OutputIntents" in pdf.Root

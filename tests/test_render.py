@@ -290,7 +290,7 @@ def test_a_brand_without_a_name_or_contact_leaves_no_empty_box_or_stray_separato
     report = render_bundle(make_bundle(hotspots()), brand=Brand(name=name, contact=contact))
     html = render_html(report.view, report.theme, standalone=False)
     masthead = html[html.index('<table class="masthead">') : html.index('<table class="vehicle">')]
-    about = html[html.index('<div class="about">') :]
+    about = html[html.index('<div class="about">') : html.index('<div class="record">')]
     assert "></div>" not in masthead and "<td>\n  </td>" not in masthead
     assert ('class="brand-name"' in masthead) == bool(name)
     assert ('<meta name="author"' in html) == bool(name)
