@@ -55,6 +55,28 @@ def measure(function: Callable[[], object], runs: int) -> dict[str, float]:
     return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": runs}
 
 
+def tagged_vs_untagged(runs: int) -> dict[str, float]:
+    """Case 9: the sample tagged (PDF/UA-1, the default) against untagged, interleaved in one run."""
+    options = {tagged: RenderOptions.load(brand=BRAND, pdfua=tagged) for tagged in (True, False)}
+    _ = render_bundle(SAMPLE, options[True]).pdf  # warm-up: fonts, templates, imports
+    times: dict[bool, list[float]] = {True: [], False: []}
+    sizes = {}
+    for _ in range(runs):
+        for tagged in (False, True):
+            started = time.perf_counter()
+            sizes[tagged] = len(render_bundle(SAMPLE, options[tagged]).pdf)
+            times[tagged].append(time.perf_counter() - started)
+    tagged_s, untagged_s = statistics.median(times[True]), statistics.median(times[False])
+    return {
+        "untagged s": untagged_s,
+        "tagged s": tagged_s,
+        "time ratio": tagged_s / untagged_s,
+        "untagged KiB": sizes[False] / 1024,
+        "tagged KiB": sizes[True] / 1024,
+        "size ratio": sizes[True] / sizes[False],
+    }
+
+
 def jittered_copy(bundle: Path, root: Path) -> Path:
     """The bundle as a second inspection: another session key, every damage moved by a point or so,
     every fourth one more severe and every seventh moved far (a new damage and a repaired one), so the
@@ -193,8 +215,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny inputs, one run each (for CI)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--only", choices=["tagged"], help="run only this case and print it (results.json is left alone)"
+    )
     options = parser.parse_args()
     runs = 1 if options.smoke else options.runs
+    if options.only == "tagged":
+        figures = tagged_vs_untagged(runs)
+        print("9 tagged (PDF/UA-1) vs untagged sample  " + "  ".join(f"{k} {v:.3g}" for k, v in figures.items()))
+        return
     results: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
     rows: list[tuple[str, str]] = []
     work = Path(tempfile.mkdtemp(prefix="reportgen-bench-"))
@@ -371,6 +400,9 @@ def main() -> None:
                 "ratio": pair["median"] / single["median"],
             },
         )
+
+        # 9. The tagged sample (PDF/UA-1, the default) against the untagged one.
+        record("9 tagged vs untagged sample", tagged_vs_untagged(runs))
 
         # 7. PDF size per photo page.
         pdf = render_bundle(SAMPLE, brand=BRAND).pdf

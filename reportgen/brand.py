@@ -16,7 +16,7 @@ PAPER_SIZES = ("a4", "letter")
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _TEXT_FIELDS = {"name": 120, "title": 120, "footer": 240, "contact": 240}
-_KNOWN_KEYS = set(_TEXT_FIELDS) | {"logo", "primary_color", "accent_color", "paper"}
+_KNOWN_KEYS = set(_TEXT_FIELDS) | {"logo", "primary_color", "accent_color", "paper", "pdfua"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Brand:
     footer: str = "Condition report generated from a PAVE inspection"
     contact: str = ""
     paper: str = "a4"
+    #: A tagged, accessible PDF/UA-1 unless the brand file says `pdfua = false` (--pdfua/--no-pdfua win).
+    pdfua: bool = True
 
     @property
     def logo_type(self) -> str:
@@ -66,6 +68,10 @@ def _brand_from(data: dict[str, Any], file: Path) -> Brand:
             values[key] = _long_hex(value.strip())
     if "paper" in data:
         values["paper"] = check_paper(data["paper"], f"brand file {file}: paper")
+    if "pdfua" in data:
+        if not isinstance(data["pdfua"], bool):
+            raise ConfigError(f"brand file {file}: pdfua must be true or false")
+        values["pdfua"] = data["pdfua"]
     if "logo" in data:
         if not isinstance(data["logo"], str) or not data["logo"].strip():
             raise ConfigError(f"brand file {file}: logo must be a file path")

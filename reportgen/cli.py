@@ -157,10 +157,15 @@ _PAPER = click.option(
 _STRICT = click.option("--strict", is_flag=True, help="Fail instead of using a placeholder when a photo is unusable.")
 _RATES = click.option("--rates", type=_FILE, help="Rate card (TOML): adds a repair estimate.")
 _PDFA = click.option("--pdfa", is_flag=True, help="Archival PDF/A-3b with PAVE's data and the summary embedded.")
+_PDFUA = click.option(
+    "--pdfua/--no-pdfua",
+    default=None,
+    help="Tagged, accessible PDF/UA-1 (with --pdfa: both). Default: on, unless the brand file says pdfua = false.",
+)
 
 
 def _render_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--brand, --templates, --paper, --strict, --rates and --pdfa, given to the command as `options`.
+    """--brand, --templates, --paper, --strict, --rates, --pdfa and --pdfua, given to the command as `options`.
 
     The brand file, rate card and templates folder are read and checked once, before the command
     does anything (a batch does not fail every session for one typo).
@@ -175,14 +180,15 @@ def _render_options(command: Callable[..., None]) -> Callable[..., None]:
         strict: bool,
         rates: Path | None,
         pdfa: bool,
+        pdfua: bool | None,
         **kwargs: Any,
     ) -> None:
         options = RenderOptions.load(
-            brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa
+            brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa, pdfua=pdfua
         )
         command(*args, options=options, **kwargs)
 
-    return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA)(with_options)
+    return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA, _PDFUA)(with_options)
 
 
 _NO_API_KEY = "no PAVE API key: set PAVE_API_KEY or pass --api-key"

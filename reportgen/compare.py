@@ -97,6 +97,8 @@ class ComparisonReport(RenderedDocument):
     pdfa: bool = False
     #: PAVE's response bodies of both inspections ("before-hotspots.json" → bytes), for PDF/A.
     sources: dict[str, bytes] = field(repr=False, default_factory=dict)
+    #: A tagged, accessible PDF/UA-1 (with pdfa, both at once).
+    pdfua: bool = True
     summary_attachment = "comparison.json"
 
 
@@ -310,6 +312,7 @@ def _compare(
         comparison,
         options.pdfa,
         sources,
+        pdfua=options.pdfua is not False,
     )
 
 

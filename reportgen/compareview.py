@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .viewmodel import BrandView, Fact, ImageAsset, LegendEntry, SeverityBadge
+from .viewmodel import BrandView, Fact, ImageAsset, LegendEntry, SeverityBadge, one_line, photo_alt
 
 __all__ = [
     "Chargeable",
@@ -64,6 +64,12 @@ class Chargeable:
     before: Crop
     after: Crop
 
+    def crop_alt(self, crop: Crop) -> str:
+        """A crop's text alternative: which inspection, and the damage whose spot it shows."""
+        severity = self.before_severity if crop is self.before else self.after_severity
+        seen = f" ({severity.label})" if severity else ""
+        return one_line(f"{crop.caption}: the spot of damage {self.number}, {self.description}, {self.component}{seen}")
+
 
 @dataclass(frozen=True)
 class UnchangedRow:
@@ -114,6 +120,12 @@ class ComparePhoto:
     image: ImageAsset | None
     #: Every damage of the photo; one without a position has no marker and says so.
     keys: tuple[PhotoKey, ...]
+
+    @property
+    def alt_text(self) -> str:
+        """The photo's text alternative: its view and each marked damage with what changed."""
+        marked = [f"{key.number} {key.description}, {key.component} ({key.label})" for key in self.keys if key.placed]
+        return photo_alt(f"{self.title} second inspection", marked)
 
 
 @dataclass(frozen=True)

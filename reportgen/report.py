@@ -59,6 +59,8 @@ class RenderedDocument:
     pdfa: bool
     #: PAVE's response bodies (attachment name → bytes) that a PDF/A carries beside the summary.
     sources: dict[str, bytes]
+    #: A tagged, accessible PDF/UA-1 (with pdfa, both at once).
+    pdfua: bool
     #: The summary's name as a PDF/A attachment.
     summary_attachment = "summary.json"
 
@@ -69,7 +71,7 @@ class RenderedDocument:
 
     @cached_property
     def pdf(self) -> bytes:
-        """The PDF (PDF/A-3b with `pdfa`), laid out on first use and kept."""
+        """The PDF (PDF/A-3b with `pdfa`, tagged PDF/UA-1 with `pdfua`), laid out on first use and kept."""
         from .pdf import write_pdf  # WeasyPrint costs ~1 s to import: only when a PDF is wanted.
 
         started = time.perf_counter()
@@ -77,7 +79,7 @@ class RenderedDocument:
         attachments = None
         if self.pdfa:
             attachments = {**self.sources, self.summary_attachment: json_bytes(self.summary)}
-        pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments)
+        pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments, pdfua=self.pdfua)
         _LOG.debug("PDF of %d bytes laid out in %.2f s", len(pdf), time.perf_counter() - started)
         return pdf
 
@@ -108,6 +110,8 @@ class Report(RenderedDocument):
     sources: dict[str, bytes] = field(repr=False, default_factory=dict)
     #: Information that is not a problem, such as PAVE keeping no session record for the session.
     notes: list[str] = field(default_factory=list)
+    #: A tagged, accessible PDF/UA-1 (with pdfa, both at once).
+    pdfua: bool = True
 
 
 def generate_report(
@@ -209,6 +213,7 @@ class _Options:
     document_date: datetime | None
     rates: RateCard | None
     pdfa: bool
+    pdfua: bool = True
 
 
 def render_bundle(
@@ -222,6 +227,7 @@ def render_bundle(
     rates: RateCard | str | Path | None = None,
     pdfa: bool = False,
     generated_at: datetime | None = None,
+    pdfua: bool | None = None,
 ) -> Report:
     """Turn a saved session bundle into a Report, rendered with `options` (see RenderOptions).
 
@@ -230,7 +236,7 @@ def render_bundle(
     combined with `options`. A photo that is missing or unreadable becomes a visible placeholder
     and a warning; with strict it raises ImageError instead.
     """
-    keywords = (brand, templates, paper, rates, generated_at) != (None,) * 5 or strict or pdfa
+    keywords = (brand, templates, paper, rates, generated_at, pdfua) != (None,) * 6 or strict or pdfa
     if options is not None and keywords:
         raise TypeError("render_bundle() takes options or option keywords, not both")
     bundle = load_bundle(path)
@@ -244,6 +250,7 @@ def render_bundle(
                 rates=rates,
                 pdfa=pdfa,
                 generated_at=generated_at,
+                pdfua=pdfua,
             )
         fixed = options.generated_at or _source_date_epoch()
         resolved = _Options(
@@ -256,6 +263,7 @@ def render_bundle(
             document_date=_source_date_epoch() or bundle.results.session.inspect_ended_at or fixed,
             rates=options.rates,
             pdfa=options.pdfa,
+            pdfua=options.pdfua is not False,
         )
         return _build(bundle, resolved)
     except ReportgenError as error:
@@ -372,7 +380,9 @@ def _build(bundle: Bundle, options: _Options) -> Report:
         warnings.append(glyph_warning)
     summary["warnings"] = list(warnings)
     sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
-    return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
+    return Report(
+        bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources, pdfua=options.pdfua
+    )
 
 
 def _problem(

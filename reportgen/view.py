@@ -43,6 +43,7 @@ from .viewmodel import (
     SeverityBadge,
     Summary,
     UnmappedComponent,
+    one_line,
 )
 
 __all__ = [
@@ -140,6 +141,7 @@ def build_view(
         details=tuple(row for row in rows if row.closeup),
         estimate=_estimate_view(estimate, rows) if estimate else None,
         qr_code=_qr_code(session.landing_page),
+        qr_url=_qr_url(session.landing_page),
         document_date=(document_date or generated_at).isoformat(timespec="seconds"),
     )
 
@@ -206,9 +208,18 @@ def _damage_map(rows: Sequence[DamageRow]) -> DamageMap:
         region: MapRegion(colours[min((m.severity.key for m in members), key=order.index)], numbers(members))
         for region, members in by_region.items()
     }
+    labels = {entry.key: entry.label for entry in vocabulary.severities().values()}
+    parts = [
+        f"{' / '.join(dict.fromkeys(m.component for m in members))}: {', '.join(str(m.number) for m in members)}"
+        f" ({labels[min((m.severity.key for m in members), key=order.index)]})"
+        for members in by_region.values()
+    ]
+    description = "Damage map of the vehicle seen from above, front at the top. Damaged parts with their damage numbers"
+    description += f" and worst severity: {'; '.join(parts)}" if parts else ": no part is damaged"
     return DamageMap(
         regions,
         tuple(UnmappedComponent(name, numbers(m)) for name, m in unmapped.items()),
+        description=one_line(description),
         badges=tuple(
             badge for anchor in MAP_BADGE_ANCHORS if (badge := _map_badge(anchor, regions.get(anchor.region)))
         ),
@@ -341,14 +352,20 @@ def _estimate_view(estimate: Estimate, rows: Sequence[DamageRow]) -> EstimateVie
     )
 
 
+def _qr_url(url: str) -> str:
+    """The address a QR code is made of: PAVE's inspection page if it is a plain web address, else ""."""
+    link = _link("", url)
+    return link.href if link is not None and link.href is not None else ""
+
+
 def _qr_code(url: str) -> ImageAsset | None:
     """A vector QR code of PAVE's inspection page, only for a plain web address."""
-    link = _link("", url)
-    if link is None or link.href is None:
+    href = _qr_url(url)
+    if not href:
         return None
     import segno
 
-    code = segno.make(link.href, error="m")
+    code = segno.make(href, error="m")
     buffer = io.BytesIO()
     code.save(buffer, kind="svg", border=0, scale=4, dark="#1d232a")
     data = buffer.getvalue()

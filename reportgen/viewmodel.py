@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -39,6 +40,8 @@ __all__ = [
     "SeverityBadge",
     "Summary",
     "UnmappedComponent",
+    "one_line",
+    "photo_alt",
 ]
 
 #: A photo's key lists this many markers; the tables list them all.
@@ -52,6 +55,19 @@ TABLE_CHUNK_ROWS = 25
 KEEP_WHOLE_ROWS = 12
 #: Close-ups are printed this many to a row.
 DETAIL_COLUMNS = 3
+
+
+def one_line(text: str) -> str:
+    """Text with every run of white space (tabs and line breaks too) as one space, as an alternative text is read."""
+    return " ".join(text.split())
+
+
+def photo_alt(title: str, damages: Sequence[str]) -> str:
+    """A photo's text alternative: "Front photo, 2 damages marked: 4 Scraped, Front bumper (Major); …"."""
+    if not damages:
+        return one_line(f"{title} photo, no damage marked")
+    count = f"{len(damages)} damage{'s' if len(damages) != 1 else ''}"
+    return one_line(f"{title} photo, {count} marked: {'; '.join(damages)}")
 
 
 @dataclass(frozen=True)
@@ -126,6 +142,16 @@ class DamageRow:
     region: str | None = None
     closeup: ImageAsset | None = None
 
+    @property
+    def spoken(self) -> str:
+        """The damage in one phrase for a screen reader: "4 Scraped, Front bumper (Major)"."""
+        return f"{self.number} {self.description}, {self.component} ({self.severity.label})"
+
+    @property
+    def closeup_alt(self) -> str:
+        """The close-up's text alternative: which damage it shows, and on which photo."""
+        return one_line(f"Close-up of damage {self.spoken}, from the {self.photo_title} photo")
+
 
 @dataclass(frozen=True)
 class GridRow:
@@ -182,6 +208,11 @@ class PhotoPanel:
     def more_in_tables(self) -> int:
         """The photo's damages that only the tables list."""
         return max(0, len(self.damages) - MAX_KEY_ROWS)
+
+    @property
+    def alt_text(self) -> str:
+        """The photo's text alternative: its view and every damage marked on it, from the data."""
+        return photo_alt(self.title, [row.spoken for row in self.damages])
 
 
 @dataclass(frozen=True)
@@ -353,6 +384,8 @@ class DamageMap:
     regions: dict[str, MapRegion]
     unmapped: tuple[UnmappedComponent, ...]
     badges: tuple[MapBadge, ...] = ()
+    #: The map's text alternative: each part with its damages' numbers and its worst severity.
+    description: str = ""
     neutral: str = "#e9edf1"
     outline: str = "#8a96a3"
 
@@ -419,6 +452,8 @@ class ReportView:
     details: tuple[DamageRow, ...] = ()
     estimate: EstimateView | None = None
     qr_code: ImageAsset | None = None
+    #: The address the QR code holds: its text alternative.
+    qr_url: str = ""
     #: ISO 8601 date for the PDF's creation and modification dates.
     document_date: str = ""
     #: Some text needs the CJK fallback font, so the theme declares it (5 MB: only when used).
