@@ -9,6 +9,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .files import read_toml
+from .i18n import DEFAULT_LANGUAGE, check_language
 
 __all__ = ["MAX_LOGO_BYTES", "PAPER_SIZES", "Brand", "check_logo", "check_paper", "load_brand"]
 
@@ -16,7 +17,7 @@ PAPER_SIZES = ("a4", "letter")
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _TEXT_FIELDS = {"name": 120, "title": 120, "footer": 240, "contact": 240}
-_KNOWN_KEYS = set(_TEXT_FIELDS) | {"logo", "primary_color", "accent_color", "paper", "pdfua"}
+_KNOWN_KEYS = set(_TEXT_FIELDS) | {"logo", "primary_color", "accent_color", "paper", "pdfua", "lang"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Brand:
     paper: str = "a4"
     #: A tagged, accessible PDF/UA-1 unless the brand file says `pdfua = false` (--pdfua/--no-pdfua win).
     pdfua: bool = True
+    #: The reports' language unless --lang (or a service request's lang) says otherwise.
+    lang: str = DEFAULT_LANGUAGE
 
     @property
     def logo_type(self) -> str:
@@ -68,6 +71,8 @@ def _brand_from(data: dict[str, Any], file: Path) -> Brand:
             values[key] = _long_hex(value.strip())
     if "paper" in data:
         values["paper"] = check_paper(data["paper"], f"brand file {file}: paper")
+    if "lang" in data:
+        values["lang"] = check_language(data["lang"], f"brand file {file}: lang")
     if "pdfua" in data:
         if not isinstance(data["pdfua"], bool):
             raise ConfigError(f"brand file {file}: pdfua must be true or false")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import gettext as _
 from .viewmodel import BrandView, Fact, ImageAsset, LegendEntry, SeverityBadge, one_line, photo_alt
 
 __all__ = [
@@ -68,7 +69,10 @@ class Chargeable:
         """A crop's text alternative: which inspection, and the damage whose spot it shows."""
         severity = self.before_severity if crop is self.before else self.after_severity
         seen = f" ({severity.label})" if severity else ""
-        return one_line(f"{crop.caption}: the spot of damage {self.number}, {self.description}, {self.component}{seen}")
+        spot = _("{caption}: the spot of damage {number}, {description}, {component}").format(
+            caption=crop.caption, number=self.number, description=self.description, component=self.component
+        )
+        return one_line(spot + seen)
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ class ComparePhoto:
     def alt_text(self) -> str:
         """The photo's text alternative: its view and each marked damage with what changed."""
         marked = [f"{key.number} {key.description}, {key.component} ({key.label})" for key in self.keys if key.placed]
-        return photo_alt(f"{self.title} second inspection", marked)
+        return photo_alt(_("{title} second inspection").format(title=self.title), marked)
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,8 @@ class CompareView:
     class_legend: tuple[LegendEntry, ...] = ()
     document_date: str = ""
     cjk_font: bool = False
+    #: The customer's language (i18n.LANGUAGES).
+    lang: str = "en"
 
     @property
     def page_size(self) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .brand import Brand, check_paper, load_brand
 from .estimate import RateCard, load_rate_card
+from .i18n import check_language
 
 __all__ = ["RenderOptions"]
 
@@ -30,6 +31,7 @@ class RenderOptions:
     - pdfa: an archival PDF/A-3b carrying PAVE's bodies and the summary.
     - pdfua: a tagged, accessible PDF/UA-1 (with pdfa: both at once); None takes the brand's
       choice, which is on unless its file says `pdfua = false`. Always a bool once made.
+    - lang: the customer's language (en, fr, es, de, ja); None takes the brand's (English by default).
     - generated_at: the generation time printed in the report; None takes SOURCE_DATE_EPOCH, else
       now. With either set, the same bundle and options give a byte-identical PDF.
     """
@@ -42,6 +44,7 @@ class RenderOptions:
     pdfa: bool = False
     generated_at: datetime | None = None
     pdfua: bool | None = None
+    lang: str | None = None
 
     def __post_init__(self) -> None:
         # A file name where an object belongs would otherwise fail deep inside rendering.
@@ -55,6 +58,7 @@ class RenderOptions:
             object.__setattr__(self, "paper", check_paper(self.paper))
         if self.pdfua is None:
             object.__setattr__(self, "pdfua", self.brand.pdfua)
+        object.__setattr__(self, "lang", check_language(self.lang) if self.lang is not None else self.brand.lang)
 
     @classmethod
     def load(
@@ -68,6 +72,7 @@ class RenderOptions:
         pdfa: bool = False,
         generated_at: datetime | None = None,
         pdfua: bool | None = None,
+        lang: str | None = None,
     ) -> RenderOptions:
         """Options from file paths (or objects): reads and checks the brand file, rate card and templates folder.
 
@@ -84,4 +89,5 @@ class RenderOptions:
             pdfa=pdfa,
             generated_at=generated_at,
             pdfua=pdfua,
+            lang=lang,
         )

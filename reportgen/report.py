@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import glyphs, imaging, view, vocabulary
+from . import glyphs, i18n, imaging, view, vocabulary
 from .brand import Brand
 from .bundle import HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE, Bundle, load_bundle
 from .errors import ConfigError, ImageError, ReportgenError
@@ -214,6 +214,7 @@ class _Options:
     rates: RateCard | None
     pdfa: bool
     pdfua: bool = True
+    lang: str = "en"
 
 
 def render_bundle(
@@ -228,6 +229,7 @@ def render_bundle(
     pdfa: bool = False,
     generated_at: datetime | None = None,
     pdfua: bool | None = None,
+    lang: str | None = None,
 ) -> Report:
     """Turn a saved session bundle into a Report, rendered with `options` (see RenderOptions).
 
@@ -236,7 +238,7 @@ def render_bundle(
     combined with `options`. A photo that is missing or unreadable becomes a visible placeholder
     and a warning; with strict it raises ImageError instead.
     """
-    keywords = (brand, templates, paper, rates, generated_at, pdfua) != (None,) * 6 or strict or pdfa
+    keywords = (brand, templates, paper, rates, generated_at, pdfua, lang) != (None,) * 7 or strict or pdfa
     if options is not None and keywords:
         raise TypeError("render_bundle() takes options or option keywords, not both")
     bundle = load_bundle(path)
@@ -251,6 +253,7 @@ def render_bundle(
                 pdfa=pdfa,
                 generated_at=generated_at,
                 pdfua=pdfua,
+                lang=lang,
             )
         fixed = options.generated_at or _source_date_epoch()
         resolved = _Options(
@@ -264,8 +267,11 @@ def render_bundle(
             rates=options.rates,
             pdfa=options.pdfa,
             pdfua=options.pdfua is not False,
+            lang=options.lang or "en",
         )
-        return _build(bundle, resolved)
+        # Every text the view words (view.py, vocabulary) is in the customer's language.
+        with i18n.language(resolved.lang):
+            return _build(bundle, resolved)
     except ReportgenError as error:
         error.session_key = error.session_key or bundle.session_key or None
         raise
@@ -372,7 +378,8 @@ def _build(bundle: Bundle, options: _Options) -> Report:
         document_date=options.document_date,
     )
     coverage = glyphs.view_coverage(report_view)
-    report_view = replace(report_view, cjk_font=coverage.needs_fallback)
+    # The template's own Japanese is not in the view: a Japanese report always declares the CJK font.
+    report_view = replace(report_view, cjk_font=coverage.needs_fallback or report_view.lang == "ja")
     summary = build_summary(bundle.results, all_planned, report_view, options.generated_at, estimate)
     glyph_warning = coverage.warning()
     if glyph_warning:

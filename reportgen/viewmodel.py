@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from .i18n import gettext as _
+from .i18n import ngettext
 from .imaging import EncodedImage
 
 __all__ = [
@@ -65,9 +67,13 @@ def one_line(text: str) -> str:
 def photo_alt(title: str, damages: Sequence[str]) -> str:
     """A photo's text alternative: "Front photo, 2 damages marked: 4 Scraped, Front bumper (Major); …"."""
     if not damages:
-        return one_line(f"{title} photo, no damage marked")
-    count = f"{len(damages)} damage{'s' if len(damages) != 1 else ''}"
-    return one_line(f"{title} photo, {count} marked: {'; '.join(damages)}")
+        return one_line(_("{title} photo, no damage marked").format(title=title))
+    marked = ngettext(
+        "{title} photo, {count} damage marked: {damages}",
+        "{title} photo, {count} damages marked: {damages}",
+        len(damages),
+    )
+    return one_line(marked.format(title=title, count=len(damages), damages="; ".join(damages)))
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,9 @@ class DamageRow:
     @property
     def closeup_alt(self) -> str:
         """The close-up's text alternative: which damage it shows, and on which photo."""
-        return one_line(f"Close-up of damage {self.spoken}, from the {self.photo_title} photo")
+        return one_line(
+            _("Close-up of damage {damage}, from the {photo} photo").format(damage=self.spoken, photo=self.photo_title)
+        )
 
 
 @dataclass(frozen=True)
@@ -274,7 +282,7 @@ class CaptureStatus(StrEnum):
     @property
     def label(self) -> str:
         """The word the checklist prints."""
-        return {"accepted": "Accepted", "rejected": "Rejected", "missing": "Not captured"}[self.value]
+        return {"accepted": _("Accepted"), "rejected": _("Rejected"), "missing": _("Not captured")}[self.value]
 
 
 @dataclass(frozen=True)
@@ -458,6 +466,8 @@ class ReportView:
     document_date: str = ""
     #: Some text needs the CJK fallback font, so the theme declares it (5 MB: only when used).
     cjk_font: bool = False
+    #: The customer's language (i18n.LANGUAGES): the report's fixed texts, dates and numbers.
+    lang: str = "en"
 
     @property
     def page_size(self) -> str:

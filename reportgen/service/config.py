@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from ..errors import ConfigError
 from ..files import read_toml
+from ..i18n import check_language
 from ..mail import SmtpSettings, parse_address, parse_addresses, parse_smtp_url
 from ..options import RenderOptions
 from ..pave import Credentials
@@ -45,7 +46,7 @@ _SCHEMA: dict[str, set[str]] = {
     "callbacks": {"secret", "header", "not_inspected_deadline", "retry_delay"},
     "workers": {"count", "max_jobs", "max_memory_mb", "time_limit", "lease"},
     "mail": {"smtp_url", "from"},
-    "brands.*": {"file", "templates", "paper", "pdfa", "pdfua", "rates", "email_to"},
+    "brands.*": {"file", "templates", "paper", "pdfa", "pdfua", "lang", "rates", "email_to"},
     "rates.*": {"file"},
 }
 _DEFAULT_BRAND = "default"
@@ -310,6 +311,7 @@ def _brands(data: Mapping[str, Any], where: str, base: Path, rate_cards: Mapping
             rates=rate_cards[rates_name] if rates_name else None,
             pdfa=pdfa,
             pdfua=pdfua,
+            lang=check_language(body["lang"], f"{context}.lang") if "lang" in body else None,
         )
         addresses = tuple(str(a) for a in parse_addresses(email_to)) if email_to else ()
         profiles[name] = BrandProfile(name, options, addresses)
