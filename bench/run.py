@@ -77,6 +77,28 @@ def tagged_vs_untagged(runs: int) -> dict[str, float]:
     }
 
 
+def japanese_vs_english(runs: int) -> dict[str, float]:
+    """Case 10: the sample in Japanese (catalogs, CJK font subset embedded) against English, interleaved."""
+    options = {lang: RenderOptions.load(brand=BRAND, lang=lang) for lang in ("en", "ja")}
+    _ = render_bundle(SAMPLE, options["ja"]).pdf  # warm-up: fonts (the CJK subset too), templates, catalogs
+    times: dict[str, list[float]] = {"en": [], "ja": []}
+    sizes = {}
+    for _ in range(runs):
+        for lang in ("en", "ja"):
+            started = time.perf_counter()
+            sizes[lang] = len(render_bundle(SAMPLE, options[lang]).pdf)
+            times[lang].append(time.perf_counter() - started)
+    english_s, japanese_s = statistics.median(times["en"]), statistics.median(times["ja"])
+    return {
+        "english s": english_s,
+        "japanese s": japanese_s,
+        "time ratio": japanese_s / english_s,
+        "english KiB": sizes["en"] / 1024,
+        "japanese KiB": sizes["ja"] / 1024,
+        "size ratio": sizes["ja"] / sizes["en"],
+    }
+
+
 def jittered_copy(bundle: Path, root: Path) -> Path:
     """The bundle as a second inspection: another session key, every damage moved by a point or so,
     every fourth one more severe and every seventh moved far (a new damage and a repaired one), so the
@@ -216,13 +238,16 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny inputs, one run each (for CI)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
-        "--only", choices=["tagged"], help="run only this case and print it (results.json is left alone)"
+        "--only", choices=["tagged", "ja"], help="run only this case and print it (results.json is left alone)"
     )
     options = parser.parse_args()
     runs = 1 if options.smoke else options.runs
-    if options.only == "tagged":
-        figures = tagged_vs_untagged(runs)
-        print("9 tagged (PDF/UA-1) vs untagged sample  " + "  ".join(f"{k} {v:.3g}" for k, v in figures.items()))
+    if options.only:
+        name, case = {
+            "tagged": ("9 tagged (PDF/UA-1) vs untagged sample", tagged_vs_untagged),
+            "ja": ("10 Japanese vs English sample", japanese_vs_english),
+        }[options.only]
+        print(f"{name}  " + "  ".join(f"{k} {v:.3g}" for k, v in case(runs).items()))
         return
     results: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
     rows: list[tuple[str, str]] = []
@@ -403,6 +428,8 @@ def main() -> None:
 
         # 9. The tagged sample (PDF/UA-1, the default) against the untagged one.
         record("9 tagged vs untagged sample", tagged_vs_untagged(runs))
+        # 10. The sample in Japanese against English.
+        record("10 Japanese vs English sample", japanese_vs_english(runs))
 
         # 7. PDF size per photo page.
         pdf = render_bundle(SAMPLE, brand=BRAND).pdf

@@ -45,6 +45,7 @@ from .paths import fonts_dir
 from .plan import Marker
 from .render import Theme
 from .report import MARKER_FONT, SOURCE_FILES, RenderedDocument, _source_date_epoch
+from .view import brand_text
 from .viewmodel import BrandView, Fact, FileAsset, ImageAsset, LegendEntry, SeverityBadge
 
 __all__ = [
@@ -533,7 +534,10 @@ def _side(label: str, bundle: Bundle) -> InspectionSide:
 def _money(estimate: Estimate, amount: Decimal) -> str:
     from babel.numbers import format_currency
 
-    return str(format_currency(amount, estimate.card.currency, locale=estimate.card.locale))
+    # As the report's estimate: the card's locale in English, the customer's language otherwise.
+    lang = i18n.current_language()
+    locale = estimate.card.locale if lang == i18n.DEFAULT_LANGUAGE else lang
+    return str(format_currency(amount, estimate.card.currency, locale=locale))
 
 
 def _build_view(
@@ -661,11 +665,11 @@ def _build_view(
     return CompareView(
         brand=BrandView(
             name=brand.name,
-            title=brand.title,
+            title=brand_text(brand.title, N_("Vehicle condition report")),
             logo=FileAsset(brand.logo, brand.logo_type) if brand.logo else None,
             primary_color=brand.primary_color,
             accent_color=brand.accent_color,
-            footer=brand.footer,
+            footer=brand_text(brand.footer, N_("Condition report generated from a PAVE inspection")),
             contact=brand.contact,
         ),
         paper=options.paper or brand.paper,

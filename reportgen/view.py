@@ -54,6 +54,7 @@ __all__ = [
     "NOT_RECORDED",
     "PHOTO_UNAVAILABLE",
     "BadgeAnchor",
+    "brand_text",
     "build_view",
 ]
 
@@ -108,11 +109,11 @@ def build_view(
     return ReportView(
         brand=BrandView(
             name=brand.name,
-            title=_brand_text(brand.title, N_("Vehicle condition report")),
+            title=brand_text(brand.title, N_("Vehicle condition report")),
             logo=FileAsset(brand.logo, brand.logo_type) if brand.logo else None,
             primary_color=brand.primary_color,
             accent_color=brand.accent_color,
-            footer=_brand_text(brand.footer, N_("Condition report generated from a PAVE inspection")),
+            footer=brand_text(brand.footer, N_("Condition report generated from a PAVE inspection")),
             contact=brand.contact,
         ),
         paper=paper,
@@ -179,7 +180,7 @@ def _side_labels() -> list[str]:
     return [vocabulary.translated("sides", key, label) or label for key, label in vocabulary.sides().items()]
 
 
-def _brand_text(text: str, default: str) -> str:
+def brand_text(text: str, default: str) -> str:
     """A brand's title or footer: the brand's own words as written; the built-in default translated."""
     return _(default) if text == default else text
 
