@@ -12,7 +12,8 @@ STAMP := $(VENV)/.installed
 #   poppler-utils                     the tests read PDFs back (pdftotext) and render pages (pdftoppm)
 #   openssl                           the tests make TLS certificates for the SMTP server
 #   redis-server                      the queue tests start a real Redis on 127.0.0.1
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils openssl redis-server
+#   qpdf                              the accessibility tests check the tagged PDF's syntax (qpdf --check)
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils openssl redis-server qpdf
 
 .PHONY: demo test check bench setup system-deps clean
 

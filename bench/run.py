@@ -55,6 +55,50 @@ def measure(function: Callable[[], object], runs: int) -> dict[str, float]:
     return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": runs}
 
 
+def tagged_vs_untagged(runs: int) -> dict[str, float]:
+    """Case 9: the sample tagged (PDF/UA-1, the default) against untagged, interleaved in one run."""
+    options = {tagged: RenderOptions.load(brand=BRAND, pdfua=tagged) for tagged in (True, False)}
+    _ = render_bundle(SAMPLE, options[True]).pdf  # warm-up: fonts, templates, imports
+    times: dict[bool, list[float]] = {True: [], False: []}
+    sizes = {}
+    for _ in range(runs):
+        for tagged in (False, True):
+            started = time.perf_counter()
+            sizes[tagged] = len(render_bundle(SAMPLE, options[tagged]).pdf)
+            times[tagged].append(time.perf_counter() - started)
+    tagged_s, untagged_s = statistics.median(times[True]), statistics.median(times[False])
+    return {
+        "untagged s": untagged_s,
+        "tagged s": tagged_s,
+        "time ratio": tagged_s / untagged_s,
+        "untagged KiB": sizes[False] / 1024,
+        "tagged KiB": sizes[True] / 1024,
+        "size ratio": sizes[True] / sizes[False],
+    }
+
+
+def japanese_vs_english(runs: int) -> dict[str, float]:
+    """Case 10: the sample in Japanese (catalogs, CJK font subset embedded) against English, interleaved."""
+    options = {lang: RenderOptions.load(brand=BRAND, lang=lang) for lang in ("en", "ja")}
+    _ = render_bundle(SAMPLE, options["ja"]).pdf  # warm-up: fonts (the CJK subset too), templates, catalogs
+    times: dict[str, list[float]] = {"en": [], "ja": []}
+    sizes = {}
+    for _ in range(runs):
+        for lang in ("en", "ja"):
+            started = time.perf_counter()
+            sizes[lang] = len(render_bundle(SAMPLE, options[lang]).pdf)
+            times[lang].append(time.perf_counter() - started)
+    english_s, japanese_s = statistics.median(times["en"]), statistics.median(times["ja"])
+    return {
+        "english s": english_s,
+        "japanese s": japanese_s,
+        "time ratio": japanese_s / english_s,
+        "english KiB": sizes["en"] / 1024,
+        "japanese KiB": sizes["ja"] / 1024,
+        "size ratio": sizes["ja"] / sizes["en"],
+    }
+
+
 def jittered_copy(bundle: Path, root: Path) -> Path:
     """The bundle as a second inspection: another session key, every damage moved by a point or so,
     every fourth one more severe and every seventh moved far (a new damage and a repaired one), so the
@@ -234,9 +278,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny inputs, one run each (for CI)")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", choices=["9"], help="run one case and update its entry in results.json")
+    parser.add_argument(
+        "--only",
+        choices=["signing", "tagged", "ja"],
+        help="run only this case and print it (results.json is left alone)",
+    )
     options = parser.parse_args()
     runs = 1 if options.smoke else options.runs
+    if options.only:
+        name, case = {
+            "signing": (
+                "9 signing the sample (PDF/A)",
+                lambda runs: signing_cost(Path(tempfile.mkdtemp(prefix="reportgen-bench-")), runs),
+            ),
+            "tagged": ("10 tagged (PDF/UA-1) vs untagged sample", tagged_vs_untagged),
+            "ja": ("11 Japanese vs English sample", japanese_vs_english),
+        }[options.only]
+        print(f"{name}  " + "  ".join(f"{k} {v:.3g}" for k, v in case(runs).items()))
+        return
     results: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
     rows: list[tuple[str, str]] = []
     work = Path(tempfile.mkdtemp(prefix="reportgen-bench-"))
@@ -259,16 +318,6 @@ def main() -> None:
                         "  ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()),
                     )
                 )
-
-        if options.only == "9":
-            record("9 signing the sample (PDF/A)", signing_cost(work, runs))
-            for name, text in rows:
-                print(f"{name}  {text}")
-            if not options.smoke:
-                saved = json.loads((REPO / "bench" / "results.json").read_text())
-                saved["9 signing the sample (PDF/A)"] = results["9 signing the sample (PDF/A)"]
-                (REPO / "bench" / "results.json").write_text(json.dumps(saved, indent=2) + "\n")
-            return
 
         out = work / "out.pdf"
         # 1. Cold CLI on the sample, a new process each time.
@@ -426,6 +475,10 @@ def main() -> None:
 
         # 9. Signing: a signed PDF/A against the unsigned one.
         record("9 signing the sample (PDF/A)", signing_cost(work, runs))
+        # 10. The tagged sample (PDF/UA-1, the default) against the untagged one.
+        record("10 tagged vs untagged sample", tagged_vs_untagged(runs))
+        # 11. The sample in Japanese against English.
+        record("11 Japanese vs English sample", japanese_vs_english(runs))
 
         # 7. PDF size per photo page.
         pdf = render_bundle(SAMPLE, brand=BRAND).pdf

@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .files import read_toml
+from .i18n import DEFAULT_LANGUAGE, check_language
 from .signing import PASSWORD_ENV, SigningKey, load_signing_key
 
 __all__ = ["MAX_LOGO_BYTES", "PAPER_SIZES", "Brand", "check_logo", "check_paper", "load_brand"]
@@ -19,6 +20,7 @@ MAX_LOGO_BYTES = 5 * 1024 * 1024
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _TEXT_FIELDS = {"name": 120, "title": 120, "footer": 240, "contact": 240}
 _KNOWN_KEYS = set(_TEXT_FIELDS) | {"logo", "primary_color", "accent_color", "paper", "signing_key", "timestamp_url"}
+_KNOWN_KEYS |= {"pdfua", "lang"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class Brand:
     paper: str = "a4"
     #: The key every report of this brand is signed with (PDF/A + PAdES), read once; never shown.
     signing: SigningKey | None = field(default=None, repr=False)
+    #: A tagged, accessible PDF/UA-1 unless the brand file says `pdfua = false` (--pdfua/--no-pdfua win).
+    pdfua: bool = True
+    #: The reports' language unless --lang (or a service request's lang) says otherwise.
+    lang: str = DEFAULT_LANGUAGE
 
     @property
     def logo_type(self) -> str:
@@ -70,6 +76,12 @@ def _brand_from(data: dict[str, Any], file: Path) -> Brand:
             values[key] = _long_hex(value.strip())
     if "paper" in data:
         values["paper"] = check_paper(data["paper"], f"brand file {file}: paper")
+    if "lang" in data:
+        values["lang"] = check_language(data["lang"], f"brand file {file}: lang")
+    if "pdfua" in data:
+        if not isinstance(data["pdfua"], bool):
+            raise ConfigError(f"brand file {file}: pdfua must be true or false")
+        values["pdfua"] = data["pdfua"]
     if "logo" in data:
         if not isinstance(data["logo"], str) or not data["logo"].strip():
             raise ConfigError(f"brand file {file}: logo must be a file path")

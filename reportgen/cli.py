@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ import click
 
 from ._console import one_line, say_problems
 from .brand import Brand
+from .i18n import LANGUAGES
 from .options import RenderOptions
 from .signing import PASSWORD_ENV
 
@@ -158,10 +159,20 @@ _PAPER = click.option(
 _STRICT = click.option("--strict", is_flag=True, help="Fail instead of using a placeholder when a photo is unusable.")
 _RATES = click.option("--rates", type=_FILE, help="Rate card (TOML): adds a repair estimate.")
 _PDFA = click.option("--pdfa", is_flag=True, help="Archival PDF/A-3b with PAVE's data and the summary embedded.")
+_LANG = click.option(
+    "--lang",
+    type=click.Choice(list(LANGUAGES), case_sensitive=False),
+    help="The customer's language of the report (default: the brand's, else en).",
+)
+_PDFUA = click.option(
+    "--pdfua/--no-pdfua",
+    default=None,
+    help="Tagged, accessible PDF/UA-1 (with --pdfa: both). Default: on, unless the brand file says pdfua = false.",
+)
 
 
 def _render_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--brand, --templates, --paper, --strict, --rates and --pdfa, given to the command as `options`.
+    """--brand, --templates, --paper, --strict, --rates, --pdfa, --pdfua and --lang, given to the command as `options`.
 
     The brand file, rate card and templates folder are read and checked once, before the command
     does anything (a batch does not fail every session for one typo).
@@ -176,14 +187,16 @@ def _render_options(command: Callable[..., None]) -> Callable[..., None]:
         strict: bool,
         rates: Path | None,
         pdfa: bool,
+        pdfua: bool | None,
+        lang: str | None,
         **kwargs: Any,
     ) -> None:
         options = RenderOptions.load(
-            brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa
+            brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa, pdfua=pdfua, lang=lang
         )
         command(*args, options=options, **kwargs)
 
-    return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA)(with_options)
+    return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA, _PDFUA, _LANG)(with_options)
 
 
 def _signing_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -479,6 +492,7 @@ def _deliver(
     brand: Brand,
     templates: Path | None,
     stdout_is_document: bool = False,
+    lang: str | None = None,
 ) -> None:
     from .files import write_atomic
     from .mail import MailContext, compose, parse_smtp_url, send
@@ -488,7 +502,7 @@ def _deliver(
     # Without a brand file the mail names no company (the sender's own name signs it, if any).
     mail = compose(
         pdf,
-        context=MailContext.from_summary(summary, brand.name),
+        context=replace(MailContext.from_summary(summary, brand.name), lang=lang or brand.lang),
         sender=sender or "",
         to=to,
         cc=cc,
@@ -611,6 +625,7 @@ def report(
             to=email_to,
             brand=options.brand,
             templates=options.templates,
+            lang=options.lang,
             stdout_is_document=written is None,
             **mail,
         )
@@ -716,6 +731,7 @@ def _name(source: Path | str) -> str:
 )
 @click.option("--brand", type=_FILE, help="Brand file, for the sender's name.")
 @click.option("--templates", type=_FOLDER, help="Template override folder.")
+@_LANG
 @click.pass_context
 def email(
     ctx: click.Context,
@@ -725,6 +741,7 @@ def email(
     summary: Path | None,
     brand: Path | None,
     templates: Path | None,
+    lang: str | None,
     **mail: Any,
 ) -> None:
     """Email a condition report PDF, with a text and an HTML message."""
@@ -740,7 +757,7 @@ def email(
     summary_path = summary or pdf.with_suffix(".json")
     summary_data = load_summary(summary_path) if summary or summary_path.exists() else None
     loaded = load_brand(brand) if brand else Brand()
-    _deliver(ctx, data, summary_data, pdf_path=pdf, to=to, brand=loaded, templates=templates, **mail)
+    _deliver(ctx, data, summary_data, pdf_path=pdf, to=to, brand=loaded, templates=templates, lang=lang, **mail)
 
 
 @main.command(epilog="Exit codes: 0 every session written or already there, 1 any failed, 2 usage error.")

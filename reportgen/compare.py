@@ -17,7 +17,7 @@ from typing import Any
 
 from PIL import Image
 
-from . import glyphs, vocabulary
+from . import glyphs, i18n, vocabulary
 from .bundle import Bundle, load_bundle
 from .compareview import (
     Chargeable,
@@ -33,7 +33,9 @@ from .decoding import open_photo
 from .errors import DifferentVehiclesError, ImageError, ReportgenError, SameSessionError
 from .estimate import Estimate, PricedDamage
 from .estimate import estimate as compute_estimate
-from .formatting import format_date, format_time
+from .formatting import format_date, format_number, format_time
+from .i18n import N_
+from .i18n import gettext as _
 from .imaging import JPEG_QUALITY, PHOTO_LONG_EDGE, THUMBNAIL_QUALITY, encode_jpeg
 from .markers import draw_markers, make_closeups
 from .matching import DEFAULT_TOLERANCE, Comparison, DamageClass, InspectedDamage, Match, ReviewReason, compare_results
@@ -43,6 +45,7 @@ from .paths import fonts_dir
 from .plan import Marker
 from .render import Theme
 from .report import MARKER_FONT, SOURCE_FILES, RenderedDocument, _source_date_epoch
+from .view import brand_text
 from .viewmodel import BrandView, Fact, FileAsset, ImageAsset, LegendEntry, SeverityBadge
 
 __all__ = [
@@ -56,19 +59,19 @@ __all__ = [
 
 #: Bump the number when a field is removed or changes meaning; adding a field keeps it.
 SCHEMA = "reportgen.compare/1"
-NOT_RECORDED = "Not recorded"
+NOT_RECORDED = N_("Not recorded")
 
 #: Why a person should look, in the desk's words.
 REVIEW_WORDS = {
-    ReviewReason.OTHER_CANDIDATE: "another damage of the same kind is about as close",
-    ReviewReason.NEAR_TOLERANCE: "the two spots are near the limit of what counts as the same place",
-    ReviewReason.SEVERITY_UNKNOWN: "the severity is not rated",
-    ReviewReason.NO_POSITION: "the inspection did not give the damage's exact spot",
+    ReviewReason.OTHER_CANDIDATE: N_("another damage of the same kind is about as close"),
+    ReviewReason.NEAR_TOLERANCE: N_("the two spots are near the limit of what counts as the same place"),
+    ReviewReason.SEVERITY_UNKNOWN: N_("the severity is not rated"),
+    ReviewReason.NO_POSITION: N_("the inspection did not give the damage's exact spot"),
 }
 #: The same for a damage seen at one inspection only.
 UNPAIRED_REVIEW_WORDS = {
-    ReviewReason.OTHER_CANDIDATE: "a damage of the same kind at the other inspection is close by",
-    ReviewReason.NEAR_TOLERANCE: (
+    ReviewReason.OTHER_CANDIDATE: N_("a damage of the same kind at the other inspection is close by"),
+    ReviewReason.NEAR_TOLERANCE: N_(
         "a damage of the same kind at the other inspection is just beyond the limit of what counts as the same place"
     ),
 }
@@ -97,6 +100,8 @@ class ComparisonReport(RenderedDocument):
     pdfa: bool = False
     #: PAVE's response bodies of both inspections ("before-hotspots.json" → bytes), for PDF/A.
     sources: dict[str, bytes] = field(repr=False, default_factory=dict)
+    #: A tagged, accessible PDF/UA-1 (with pdfa, both at once).
+    pdfua: bool = True
     summary_attachment = "comparison.json"
     #: Comparisons are not signed yet (no inspection record of their own).
     signing: None = field(default=None, repr=False)
@@ -285,11 +290,13 @@ def _compare(
             card = f"rate card {options.rates.source}" if options.rates.source else "rate card"
             warnings.extend(f"{card}: damage {line.number}: {line.gap}" for line in estimate.lines if line.gap)
         photos = _Photos(options.strict, warnings)
-        crops = _crops(before, after, chargeable, photos)
-        marked = _marked_photos(after, comparison, photos)
-        view = _build_view(before, after, comparison, crops, marked, estimate, options, generated_at)
+        # What the customer reads is in their language; the summary (below) keeps its English.
+        with i18n.language(options.lang or "en"):
+            crops = _crops(before, after, chargeable, photos)
+            marked = _marked_photos(after, comparison, photos)
+            view = _build_view(before, after, comparison, crops, marked, estimate, options, generated_at)
         coverage = glyphs.view_coverage(view)
-        view = replace(view, cjk_font=coverage.needs_fallback)
+        view = replace(view, cjk_font=coverage.needs_fallback or view.lang == "ja")
         if coverage.missing:
             warnings.append(coverage.warning() or "")
     except ReportgenError as error:
@@ -312,6 +319,7 @@ def _compare(
         comparison,
         options.pdfa,
         sources,
+        pdfua=options.pdfua is not False,
     )
 
 
@@ -393,31 +401,31 @@ def _crops(before: Bundle, after: Bundle, chargeable: Sequence[Match], photos: _
         colour = now.severity.colour
         spot = (now.position.x, now.position.y) if now.position else None
         if spot is None:
-            missing = Crop("", None, "The inspection did not give this damage's exact spot.")
+            missing = Crop("", None, _("The inspection did not give this damage's exact spot."))
             crops[now.number] = (
-                replace_caption(missing, "First inspection"),
-                replace_caption(missing, "Second inspection"),
+                replace_caption(missing, _("First inspection")),
+                replace_caption(missing, _("Second inspection")),
             )
             continue
         after_image = photos.crop(after, _photo_url(after.results, now), spot, now.number, colour)
         after_crop = Crop(
-            f"Second inspection · no. {now.number}",
+            _("Second inspection · no. {number}").format(number=now.number),
             after_image,
-            "" if after_image else "This photo could not be retrieved.",
+            "" if after_image else _("This photo could not be retrieved."),
         )
         if match.before is not None:
             then = match.before
             at = (then.position.x, then.position.y) if then.position else spot
             image = photos.crop(before, _photo_url(before.results, then), at, then.number, then.severity.colour)
-            caption = f"First inspection · no. {then.number}"
+            caption = _("First inspection · no. {number}").format(number=then.number)
         else:
             url = _view_url(before, match.photo_code)
             image = photos.crop(before, url, spot, now.number, "#8a96a3") if url else None
-            caption = "First inspection · same spot"
+            caption = _("First inspection · same spot")
             if not url:
-                crops[now.number] = (Crop(caption, None, "Not photographed at the first inspection."), after_crop)
+                crops[now.number] = (Crop(caption, None, _("Not photographed at the first inspection.")), after_crop)
                 continue
-        crops[now.number] = (Crop(caption, image, "" if image else "This photo could not be retrieved."), after_crop)
+        crops[now.number] = (Crop(caption, image, "" if image else _("This photo could not be retrieved.")), after_crop)
     return crops
 
 
@@ -434,9 +442,9 @@ def _marked_photos(after: Bundle, comparison: Comparison, photos: _Photos) -> tu
         markers: list[Marker] = []
         for match, damage in sorted(entries, key=lambda entry: entry[1].number):
             style = classes[match.klass.value]
-            label = style.label
+            label = vocabulary.translated("compare_classes", style.key, style.label) or style.label
             if match.before is not None:
-                label += f" (no. {match.before.number} at the first inspection)"
+                label += " " + _("(no. {number} at the first inspection)").format(number=match.before.number)
             keys.append(
                 PhotoKey(
                     damage.number,
@@ -451,7 +459,7 @@ def _marked_photos(after: Bundle, comparison: Comparison, photos: _Photos) -> tu
                 markers.append(
                     Marker(damage.number, damage.position.x, damage.position.y, style.colour, style.text_colour)
                 )
-        title = vocabulary.photo_title(photo.photo_code, photo.photo_label)
+        title = _photo_name(photo.photo_code, photo.photo_label)
         marked.append(ComparePhoto(title, photos.marked(after, photo.url, markers), tuple(keys)))
     return tuple(marked)
 
@@ -465,22 +473,31 @@ def replace_caption(crop: Crop, caption: str) -> Crop:
 
 
 def _badge(damage: InspectedDamage) -> SeverityBadge:
-    return SeverityBadge(damage.severity.key, damage.severity.label)
+    label = vocabulary.translated("severities", damage.severity.key, damage.severity.label)
+    return SeverityBadge(damage.severity.key, label or damage.severity.label)
 
 
 def _description(damage: InspectedDamage) -> str:
-    return damage.damage.description or vocabulary.humanize(damage.damage.damage_name) or "Damage"
+    english = damage.damage.description or vocabulary.humanize(damage.damage.damage_name) or _("Damage")
+    return vocabulary.translated_damage(damage.damage.damage_name, english)
 
 
 def _component_name(damage: InspectedDamage) -> str:
-    return vocabulary.component(damage.damage.component).name
+    component = vocabulary.component(damage.damage.component)
+    return vocabulary.translated("components", component.code, component.name) or component.name
+
+
+def _photo_name(code: int | None, label: str) -> str:
+    """A photo's title in the current language: its capture step's, else PAVE's label made readable."""
+    english = vocabulary.photo_title(code, label)
+    return (vocabulary.translated("photos", str(code), None) if code is not None else None) or english
 
 
 def _photo_title(results: DamageResults, damage: InspectedDamage) -> str:
     for photo in results.photos:
         if any(d is damage.damage for d in photo.damages):
-            return vocabulary.photo_title(photo.photo_code, photo.photo_label)
-    return vocabulary.photo_title(damage.photo_code, "")
+            return _photo_name(photo.photo_code, photo.photo_label)
+    return _photo_name(damage.photo_code, "")
 
 
 def _review_note(match: Match) -> str:
@@ -488,10 +505,10 @@ def _review_note(match: Match) -> str:
         return ""
     paired = match.before is not None and match.after is not None
     words = "; ".join(
-        REVIEW_WORDS[reason] if paired else UNPAIRED_REVIEW_WORDS.get(reason, REVIEW_WORDS[reason])
+        _(REVIEW_WORDS[reason] if paired else UNPAIRED_REVIEW_WORDS.get(reason, REVIEW_WORDS[reason]))
         for reason in match.reasons
     )
-    return f"Check before charging: {words}."
+    return _("Check before charging: {reasons}.").format(reasons=words)
 
 
 def _odometer(results: DamageResults) -> tuple[float, str] | None:
@@ -505,20 +522,24 @@ def _side(label: str, bundle: Bundle) -> InspectionSide:
     session, vehicle = bundle.results.session, bundle.results.vehicle
     moment = session.inspect_ended_at or session.inspect_started_at
     facts = [
-        Fact("Session", bundle.session_key or NOT_RECORDED),
-        Fact("Started", format_time(session.inspect_started_at) if session.inspect_started_at else NOT_RECORDED),
-        Fact("Finished", format_time(session.inspect_ended_at) if session.inspect_ended_at else NOT_RECORDED),
+        Fact(_("Session"), bundle.session_key or _(NOT_RECORDED)),
+        Fact(_("Started"), format_time(session.inspect_started_at) if session.inspect_started_at else _(NOT_RECORDED)),
+        Fact(_("Finished"), format_time(session.inspect_ended_at) if session.inspect_ended_at else _(NOT_RECORDED)),
     ]
     reading = _odometer(bundle.results)
     if reading:
-        facts.append(Fact("Odometer", f"{reading[0]:,.0f} {vehicle.odom_unit}".strip()))
-    return InspectionSide(label, bundle.session_key, format_date(moment) if moment else NOT_RECORDED, tuple(facts))
+        facts.append(Fact(_("Odometer"), f"{format_number(round(reading[0]))} {vehicle.odom_unit}".strip()))
+    when = format_date(moment) if moment else _(NOT_RECORDED)
+    return InspectionSide(label, bundle.session_key, when, tuple(facts))
 
 
 def _money(estimate: Estimate, amount: Decimal) -> str:
     from babel.numbers import format_currency
 
-    return str(format_currency(amount, estimate.card.currency, locale=estimate.card.locale))
+    # As the report's estimate: the card's locale in English, the customer's language otherwise.
+    lang = i18n.current_language()
+    locale = estimate.card.locale if lang == i18n.DEFAULT_LANGUAGE else lang
+    return str(format_currency(amount, estimate.card.currency, locale=locale))
 
 
 def _build_view(
@@ -545,19 +566,20 @@ def _build_view(
             assert now is not None
             line = lines.get(now.number)
             if match.klass is DamageClass.NEW:
-                explanation = "Not seen at the first inspection."
+                explanation = _("Not seen at the first inspection.")
                 if crops[now.number][0].image is not None:
-                    explanation = "Not seen at the first inspection; its photo of the same spot is on the left."
+                    explanation = _("Not seen at the first inspection; its photo of the same spot is on the left.")
             else:
                 assert match.before is not None
-                explanation = (
-                    f"Seen at the first inspection as no. {match.before.number} "
-                    f"({match.before.severity.label.lower()}); it is {now.severity.label.lower()} now."
+                explanation = _("Seen at the first inspection as no. {number} ({before}); it is {after} now.").format(
+                    number=match.before.number,
+                    before=_badge(match.before).label.lower(),
+                    after=_badge(now).label.lower(),
                 )
             chargeable.append(
                 Chargeable(
                     number=now.number,
-                    label="New damage" if match.klass is DamageClass.NEW else "Worsened",
+                    label=_("New damage") if match.klass is DamageClass.NEW else _("Worsened"),
                     klass=match.klass.value,
                     description=_description(now),
                     component=_component_name(now),
@@ -565,9 +587,11 @@ def _build_view(
                     before_severity=_badge(match.before) if match.before else None,
                     after_severity=_badge(now),
                     tolerance=now.damage.tolerance or "—",
-                    repair_method=now.damage.repair_method or "—",
+                    repair_method=vocabulary.translated("repair_methods", now.damage.repair_method, None)
+                    or now.damage.repair_method
+                    or "—",
                     price=_money(estimate, line.total) if estimate and line else "",
-                    price_note=line.note if line else "",
+                    price_note="; ".join(_(part) for part in line.note.split("; ")) if line and line.note else "",
                     explanation=explanation,
                     review=match.review,
                     review_note=_review_note(match),
@@ -593,12 +617,14 @@ def _build_view(
             repaired.append(
                 OtherItem(
                     match.before.number,
-                    "First inspection",
+                    _("First inspection"),
                     _description(match.before),
                     _component_name(match.before),
                     _photo_title(before.results, match.before),
-                    "Seen at the first inspection but not at the second: repaired, or no longer visible. "
-                    "Nothing to charge.",
+                    _(
+                        "Seen at the first inspection but not at the second: repaired, or no longer visible. "
+                        "Nothing to charge."
+                    ),
                 )
             )
         else:
@@ -606,18 +632,18 @@ def _build_view(
             assert damage is not None
             results = after.results if match.after else before.results
             if damage.photo_code is None:
-                sentence = "Its photo is not one of the standard views, so it cannot be compared. Not charged."
+                sentence = _("Its photo is not one of the standard views, so it cannot be compared. Not charged.")
             elif match.after:
-                sentence = (
+                sentence = _(
                     "This view was not photographed at the first inspection, so whether the damage is new "
                     "cannot be told. Not charged."
                 )
             else:
-                sentence = "This view was not photographed at the second inspection, so it was not compared."
+                sentence = _("This view was not photographed at the second inspection, so it was not compared.")
             not_comparable.append(
                 OtherItem(
                     damage.number,
-                    "Second inspection" if match.after else "First inspection",
+                    _("Second inspection") if match.after else _("First inspection"),
                     _description(damage),
                     _component_name(damage),
                     _photo_title(results, damage),
@@ -629,7 +655,10 @@ def _build_view(
     first, second = _odometer(before.results), _odometer(after.results)
     if first and second and second[0] >= first[0] and (first[1] == second[1] or not first[1] or not second[1]):
         unit = after.results.vehicle.odom_unit or before.results.vehicle.odom_unit
-        odometer_note = f"{second[0] - first[0]:,.0f} {unit} between the inspections".strip()
+        odometer_note = _("{distance} {unit} between the inspections").format(
+            distance=format_number(round(second[0] - first[0])), unit=unit
+        )
+        odometer_note = " ".join(odometer_note.split())
     vehicle = after.results.vehicle if after.results.vehicle.vin else before.results.vehicle
     title = " ".join(p for p in (vehicle.year, vehicle.make, vehicle.model, vehicle.trim) if p)
     chargeable_total = ""
@@ -638,25 +667,25 @@ def _build_view(
     return CompareView(
         brand=BrandView(
             name=brand.name,
-            title=brand.title,
+            title=brand_text(brand.title, N_("Vehicle condition report")),
             logo=FileAsset(brand.logo, brand.logo_type) if brand.logo else None,
             primary_color=brand.primary_color,
             accent_color=brand.accent_color,
-            footer=brand.footer,
+            footer=brand_text(brand.footer, N_("Condition report generated from a PAVE inspection")),
             contact=brand.contact,
         ),
         paper=options.paper or brand.paper,
-        headline=title or "Vehicle",
+        headline=title or _("Vehicle"),
         vin=before.results.vehicle.vin or after.results.vehicle.vin,
-        before=_side("First inspection", before),
-        after=_side("Second inspection", after),
+        before=_side(_("First inspection"), before),
+        after=_side(_("Second inspection"), after),
         odometer_note=odometer_note,
         counts=(
-            Fact("New", str(counts["new"])),
-            Fact("Worsened", str(counts["worsened"])),
-            Fact("Unchanged", str(counts["unchanged"])),
-            Fact("Repaired", str(counts["repaired"])),
-            Fact("Not comparable", str(counts["not_comparable"])),
+            Fact(_("New"), str(counts["new"])),
+            Fact(_("Worsened"), str(counts["worsened"])),
+            Fact(_("Unchanged"), str(counts["unchanged"])),
+            Fact(_("Repaired"), str(counts["repaired"])),
+            Fact(_("Not comparable"), str(counts["not_comparable"])),
         ),
         chargeable_total=chargeable_total,
         tolerance=f"{comparison.tolerance:g}%",
@@ -665,13 +694,20 @@ def _build_view(
         repaired=tuple(repaired),
         not_comparable=tuple(not_comparable),
         notices=(),
-        legend=tuple(LegendEntry(s.key, s.label, s.colour, s.text_colour) for s in vocabulary.severities().values()),
+        legend=tuple(
+            LegendEntry(s.key, vocabulary.translated("severities", s.key, s.label) or s.label, s.colour, s.text_colour)
+            for s in vocabulary.severities().values()
+        ),
         generated_at=format_time(generated_at),
         document_date=generated_at.isoformat(timespec="seconds"),
         photos=marked,
         class_legend=tuple(
-            LegendEntry(c.key, c.label, c.colour, c.text_colour) for c in vocabulary.compare_classes().values()
+            LegendEntry(
+                c.key, vocabulary.translated("compare_classes", c.key, c.label) or c.label, c.colour, c.text_colour
+            )
+            for c in vocabulary.compare_classes().values()
         ),
+        lang=i18n.current_language(),
     )
 
 

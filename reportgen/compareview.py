@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .viewmodel import BrandView, Fact, ImageAsset, LegendEntry, SeverityBadge
+from .i18n import gettext as _
+from .viewmodel import BrandView, Fact, ImageAsset, LegendEntry, SeverityBadge, one_line, photo_alt
 
 __all__ = [
     "Chargeable",
@@ -64,6 +65,15 @@ class Chargeable:
     before: Crop
     after: Crop
 
+    def crop_alt(self, crop: Crop) -> str:
+        """A crop's text alternative: which inspection, and the damage whose spot it shows."""
+        severity = self.before_severity if crop is self.before else self.after_severity
+        seen = f" ({severity.label})" if severity else ""
+        spot = _("{caption}: the spot of damage {number}, {description}, {component}").format(
+            caption=crop.caption, number=self.number, description=self.description, component=self.component
+        )
+        return one_line(spot + seen)
+
 
 @dataclass(frozen=True)
 class UnchangedRow:
@@ -115,6 +125,12 @@ class ComparePhoto:
     #: Every damage of the photo; one without a position has no marker and says so.
     keys: tuple[PhotoKey, ...]
 
+    @property
+    def alt_text(self) -> str:
+        """The photo's text alternative: its view and each marked damage with what changed."""
+        marked = [f"{key.number} {key.description}, {key.component} ({key.label})" for key in self.keys if key.placed]
+        return photo_alt(_("{title} second inspection").format(title=self.title), marked)
+
 
 @dataclass(frozen=True)
 class CompareView:
@@ -146,6 +162,8 @@ class CompareView:
     class_legend: tuple[LegendEntry, ...] = ()
     document_date: str = ""
     cjk_font: bool = False
+    #: The customer's language (i18n.LANGUAGES).
+    lang: str = "en"
 
     @property
     def page_size(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from . import vocabulary
 from .errors import ConfigError
 from .files import read_toml
+from .i18n import N_
 
 __all__ = [
     "Estimate",
@@ -276,9 +277,9 @@ def _amount(value: Any, context: str) -> Decimal:
 
 
 #: What a line's note tells the customer; the rate card's gap itself goes to the warnings.
-NORMAL_WEAR = "normal wear and tear"
-STANDARD_HOURS = "standard labour time"
-PART_TO_CONFIRM = "part price to be confirmed"
+NORMAL_WEAR = N_("normal wear and tear")
+STANDARD_HOURS = N_("standard labour time")
+PART_TO_CONFIRM = N_("part price to be confirmed")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 
+from . import i18n
 from .errors import ConfigError, DeliveryError
 from .templating import template_environment, theme_search_path
 
@@ -201,6 +202,8 @@ class MailContext:
     landing_page: str | None
     #: The sender's display name, which signs the message when there is no brand name.
     sender_name: str = ""
+    #: The language of the message (i18n.LANGUAGES), the report's.
+    lang: str = "en"
 
     @classmethod
     def from_summary(cls, summary: dict[str, Any] | None, brand_name: str) -> MailContext:
@@ -280,7 +283,7 @@ def compose(
         raise ConfigError("no recipient: give at least one --to address")
     context = replace(context, sender_name=given.display_name)
     environment = _environment(templates)
-    values = {"mail": context}
+    values = {"mail": context, **i18n.template_functions(context.lang)}
     try:
         text = environment.get_template("email/message.txt.j2").render(values)
         html = environment.get_template("email/message.html.j2").render(values)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .brand import Brand, check_paper, load_brand
 from .estimate import RateCard, load_rate_card
+from .i18n import check_language
 
 __all__ = ["RenderOptions"]
 
@@ -28,6 +29,9 @@ class RenderOptions:
     - strict: an unusable photo raises ImageError instead of becoming a placeholder.
     - rates: a rate card, for a repair estimate.
     - pdfa: an archival PDF/A-3b carrying PAVE's bodies and the summary.
+    - pdfua: a tagged, accessible PDF/UA-1 (with pdfa: both at once); None takes the brand's
+      choice, which is on unless its file says `pdfua = false`. Always a bool once made.
+    - lang: the customer's language (en, fr, es, de, ja); None takes the brand's (English by default).
     - generated_at: the generation time printed in the report; None takes SOURCE_DATE_EPOCH, else
       now. With either set, the same bundle and options give a byte-identical PDF.
     """
@@ -39,6 +43,8 @@ class RenderOptions:
     rates: RateCard | None = None
     pdfa: bool = False
     generated_at: datetime | None = None
+    pdfua: bool | None = None
+    lang: str | None = None
 
     def __post_init__(self) -> None:
         # A file name where an object belongs would otherwise fail deep inside rendering.
@@ -50,6 +56,9 @@ class RenderOptions:
             object.__setattr__(self, "templates", Path(self.templates))
         if self.paper is not None:
             object.__setattr__(self, "paper", check_paper(self.paper))
+        if self.pdfua is None:
+            object.__setattr__(self, "pdfua", self.brand.pdfua)
+        object.__setattr__(self, "lang", check_language(self.lang) if self.lang is not None else self.brand.lang)
 
     @classmethod
     def load(
@@ -62,6 +71,8 @@ class RenderOptions:
         rates: RateCard | str | Path | None = None,
         pdfa: bool = False,
         generated_at: datetime | None = None,
+        pdfua: bool | None = None,
+        lang: str | None = None,
     ) -> RenderOptions:
         """Options from file paths (or objects): reads and checks the brand file, rate card and templates folder.
 
@@ -77,4 +88,6 @@ class RenderOptions:
             rates=rates if isinstance(rates, RateCard) or rates is None else load_rate_card(rates),
             pdfa=pdfa,
             generated_at=generated_at,
+            pdfua=pdfua,
+            lang=lang,
         )

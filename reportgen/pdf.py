@@ -7,7 +7,7 @@ import logging
 import mimetypes
 import threading
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -64,10 +64,13 @@ def write_pdf(
     *,
     pdfa: bool = False,
     attachments: dict[str, bytes] | None = None,
+    pdfua: bool = False,
 ) -> bytes:
     """Lay out the HTML with WeasyPrint; only theme files, fonts, the logo and our images load.
 
     pdfa=True makes a PDF/A-3b whose attachments (name → bytes) are embedded as associated files.
+    pdfua=True tags the PDF (PDF/UA-1): a structure tree, the language, alternative texts; with
+    pdfa, the one file is both PDF/A-3b and PDF/UA-1.
     """
     assets = _collect_assets(view)
     roots = [*theme.search_path, fonts_dir()]
@@ -92,13 +95,18 @@ def write_pdf(
             )
             for name, data in (attachments or {}).items()
         ]
+    if pdfua:
+        # WeasyPrint has one variant at a time: PDF/A-3b with tags on identifies as PDF/A only,
+        # so the finisher adds PDF/UA's identification to the XMP (_identify_pdfua).
+        options["pdf_tags"] = True
+        options.setdefault("pdf_variant", "pdf/ua-1")
     with _captured_weasyprint_log() as messages, _FONT_CONFIG_LOCK, _collector_paused():
         try:
             # A user's templates may lean on the HTML5 parser's repairs (implied <tbody>, a <p>
             # closed by a <div>), which expat would not make: only the built-in theme takes it.
             document = parse_html(html, theme.search_path[-1].as_uri() + "/", fetcher, xml=theme.user_dir is None)
             pdf: bytes | None = document.write_pdf(
-                font_config=_font_config(), finisher=_one_entry_per_attachment, **options
+                font_config=_font_config(), finisher=_finisher(pdfa=pdfa, pdfua=pdfua), **options
             )
         except Exception as error:  # noqa: BLE001 (WeasyPrint raises many types; all mean "could not render")
             raise RenderError(f"PDF rendering failed: {type(error).__name__}: {error}") from None
@@ -107,6 +115,88 @@ def write_pdf(
     for message in messages:
         _LOG.debug("weasyprint: %s", message)
     return pdf
+
+
+def _finisher(*, pdfa: bool, pdfua: bool) -> Callable[[Any, Any], None]:
+    """What write_pdf does to WeasyPrint's PDF objects before they are written."""
+
+    def finish(document: Any, pdf: Any) -> None:
+        _one_entry_per_attachment(document, pdf)
+        if pdfua:
+            _tables_for_screen_readers(pdf)
+        if pdfa and pdfua:
+            _identify_pdfua(pdf)
+
+    return finish
+
+
+#: PDF/UA-1's identification (ISO 14289-1, 5) and, as PDF/A-3 wants for any schema outside its
+#: predefined list, the extension schema that declares it (ISO 19005-3, 6.6.2.3.2).
+_PDFUA_XMP = b"""<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"/>
+<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+<pdfaProperty:name>part</pdfaProperty:name>
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+<pdfaProperty:category>internal</pdfaProperty:category>
+<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>
+</rdf:li></rdf:Seq></pdfaSchema:property>
+</rdf:li></rdf:Bag></pdfaExtension:schemas>
+</rdf:Description>
+"""
+
+
+def _identify_pdfua(pdf: Any) -> None:
+    """Add PDF/UA-1's identification to the XMP of a PDF/A, which WeasyPrint identifies as PDF/A only."""
+    stream = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    xmp = b"".join(stream.stream)
+    if b"pdfuaid:part" not in xmp:
+        stream.stream = [xmp.replace(b"</rdf:RDF>", _PDFUA_XMP + b"</rdf:RDF>", 1)]
+
+
+def _tables_for_screen_readers(pdf: Any) -> None:
+    """Tag layout tables as plain divisions and give every header cell its scope.
+
+    WeasyPrint tags every HTML table as a /Table. The theme lays out its masthead, vehicle box and
+    photo grids with tables that have no header cell: a screen reader would read them as data
+    tables with no headers, so they become /Div. In a data table WeasyPrint links each data cell
+    to its headers (/Headers, from the HTML `scope`), but gives a header cell no /Scope: a header
+    cell in a row with data cells is a row header, any other a column header.
+    """
+    for element in list(pdf.objects):
+        if isinstance(element, dict) and element.get("Type") == "/StructElem" and element.get("S") == "/Table":
+            parts = list(_table_parts(pdf, element))
+            cells = [part for part in parts if part["S"] in ("/TH", "/TD")]
+            if not any(cell["S"] == "/TH" for cell in cells):
+                for part in [element, *parts]:
+                    part["S"] = "/Div"
+                    part.pop("A", None)
+                continue
+            for row in (part for part in parts if part["S"] == "/TR"):
+                kids = [pdf.objects[number] for number in _kids(row)]
+                has_data = any(kid.get("S") == "/TD" for kid in kids)
+                for kid in kids:
+                    if kid.get("S") == "/TH":
+                        kid["A"]["Scope"] = "/Row" if has_data else "/Column"
+
+
+def _table_parts(pdf: Any, element: Any) -> Iterator[Any]:
+    """The row groups, rows and cells of a table's structure element, not those of a table inside it."""
+    for number in _kids(element):
+        kid = pdf.objects[number]
+        if kid.get("S") in ("/THead", "/TBody", "/TFoot", "/TR", "/TH", "/TD"):
+            yield kid
+            if kid["S"] not in ("/TH", "/TD"):
+                yield from _table_parts(pdf, kid)
+
+
+def _kids(element: Any) -> list[int]:
+    """The object numbers of a structure element's child elements (not its marked-content ids)."""
+    return [int(kid.split()[0]) for kid in element.get("K", ()) if isinstance(kid, bytes)]
 
 
 def _one_entry_per_attachment(document: Any, pdf: Any) -> None:

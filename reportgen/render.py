@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from . import i18n
 from .compareview import CompareView
 from .errors import ConfigError, RenderError
 from .paths import fonts_dir
@@ -87,7 +88,11 @@ def render_html(view: ReportView | CompareView, theme: Theme, *, standalone: boo
     styles = _stylesheets(view, theme, standalone=standalone)
     template = COMPARE_TEMPLATE if isinstance(view, CompareView) else REPORT_TEMPLATE
     try:
-        return environment.get_template(template).render(report=view, stylesheets=styles)
+        # The view's alternative texts are worded when the template reads them: in its language too.
+        with i18n.language(view.lang):
+            return environment.get_template(template).render(
+                report=view, stylesheets=styles, **i18n.template_functions(view.lang)
+            )
     except jinja2.TemplateError as error:
         raise RenderError(f"template {_where(error, theme)}: {_what(error)}") from None
 
@@ -100,6 +105,8 @@ def _stylesheets(view: ReportView | CompareView, theme: Theme, *, standalone: bo
     sheets = [_generated_css(view, standalone), _theme_file(theme, STYLESHEET)]
     if isinstance(view, CompareView):
         sheets.append(_theme_file(theme, COMPARE_STYLESHEET))
+    if view.lang != i18n.DEFAULT_LANGUAGE:
+        sheets.append(_page_footer_css(view.lang))
     if theme.user_dir is not None and (theme.user_dir / EXTRA_STYLESHEET).is_file():
         sheets.append(_theme_file(theme, EXTRA_STYLESHEET, theme.user_dir))
     return tuple(markupsafe.Markup(css) for css in sheets)
@@ -140,6 +147,20 @@ def _generated_css(view: ReportView | CompareView, standalone: bool) -> str:
     lines += [f"  --{name}: {_css_colour(value)};" for name, value in colours.items()]
     lines += ["}", "@page {", f"  size: {view.page_size};", "}"]
     return "\n".join(lines)
+
+
+def _page_footer_css(lang: str) -> str:
+    """report.css's page footer ("Session … · Page 1 of 12") in another language, after report.css so it wins."""
+    with i18n.language(lang):
+        words = i18n.gettext("Session {session}  ·  Page {page} of {pages}")
+    values = {"session": "string(session)", "page": "counter(page)", "pages": "counter(pages)"}
+    parts = re.split(r"\{(session|page|pages)\}", words)
+    content = " ".join(
+        values[part] if index % 2 else '"' + part.replace("\\", "").replace('"', "") + '"'
+        for index, part in enumerate(parts)
+        if index % 2 or part
+    )
+    return f"@page {{\n  @bottom-right {{\n    content: {content};\n  }}\n}}"
 
 
 def _css_colour(value: str) -> str:

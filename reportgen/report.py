@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import glyphs, imaging, view, vocabulary
+from . import glyphs, i18n, imaging, view, vocabulary
 from .brand import Brand
 from .bundle import HOTSPOTS_FILE, PHOTOS_FILE, SESSION_FILE, Bundle, load_bundle
 from .errors import ConfigError, ImageError, ReportgenError
@@ -63,6 +63,8 @@ class RenderedDocument:
     sources: dict[str, bytes]
     #: The key the PDF is signed with (PAdES, an incremental update after layout); None: unsigned.
     signing: SigningKey | None
+    #: A tagged, accessible PDF/UA-1 (with pdfa, both at once).
+    pdfua: bool
     #: The summary's name as a PDF/A attachment.
     summary_attachment = "summary.json"
 
@@ -73,7 +75,7 @@ class RenderedDocument:
 
     @cached_property
     def pdf(self) -> bytes:
-        """The PDF (PDF/A-3b with `pdfa`; signed with `signing`), laid out on first use and kept."""
+        """The PDF (PDF/A-3b with `pdfa`, tagged PDF/UA-1 with `pdfua`, signed with `signing`), made once."""
         from .pdf import write_pdf  # WeasyPrint costs ~1 s to import: only when a PDF is wanted.
 
         started = time.perf_counter()
@@ -85,7 +87,7 @@ class RenderedDocument:
                 attachments[MANIFEST_ATTACHMENT] = manifest_bytes(self.summary["manifest"])
             # The PDF's name tree of embedded files must list its keys in order.
             attachments = dict(sorted(attachments.items()))
-        pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments)
+        pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments, pdfua=self.pdfua)
         _LOG.debug("PDF of %d bytes laid out in %.2f s", len(pdf), time.perf_counter() - started)
         if self.signing:
             pdf = sign_pdf(pdf, self.signing)
@@ -120,6 +122,8 @@ class Report(RenderedDocument):
     notes: list[str] = field(default_factory=list)
     #: The key the PDF is signed with (PAdES, an incremental update after layout); None: unsigned.
     signing: SigningKey | None = field(default=None, repr=False)
+    #: A tagged, accessible PDF/UA-1 (with pdfa, both at once).
+    pdfua: bool = True
 
 
 def generate_report(
@@ -221,6 +225,8 @@ class _Options:
     document_date: datetime | None
     rates: RateCard | None
     pdfa: bool
+    pdfua: bool = True
+    lang: str = "en"
 
 
 def render_bundle(
@@ -234,6 +240,8 @@ def render_bundle(
     rates: RateCard | str | Path | None = None,
     pdfa: bool = False,
     generated_at: datetime | None = None,
+    pdfua: bool | None = None,
+    lang: str | None = None,
 ) -> Report:
     """Turn a saved session bundle into a Report, rendered with `options` (see RenderOptions).
 
@@ -242,7 +250,7 @@ def render_bundle(
     combined with `options`. A photo that is missing or unreadable becomes a visible placeholder
     and a warning; with strict it raises ImageError instead.
     """
-    keywords = (brand, templates, paper, rates, generated_at) != (None,) * 5 or strict or pdfa
+    keywords = (brand, templates, paper, rates, generated_at, pdfua, lang) != (None,) * 7 or strict or pdfa
     if options is not None and keywords:
         raise TypeError("render_bundle() takes options or option keywords, not both")
     bundle = load_bundle(path)
@@ -256,6 +264,8 @@ def render_bundle(
                 rates=rates,
                 pdfa=pdfa,
                 generated_at=generated_at,
+                pdfua=pdfua,
+                lang=lang,
             )
         fixed = options.generated_at or _source_date_epoch()
         resolved = _Options(
@@ -269,8 +279,12 @@ def render_bundle(
             rates=options.rates,
             # A signed report is evidence: it carries its inspection record, so it is PDF/A.
             pdfa=options.pdfa or options.brand.signing is not None,
+            pdfua=options.pdfua is not False,
+            lang=options.lang or "en",
         )
-        return _build(bundle, resolved)
+        # Every text the view words (view.py, vocabulary) is in the customer's language.
+        with i18n.language(resolved.lang):
+            return _build(bundle, resolved)
     except ReportgenError as error:
         error.session_key = error.session_key or bundle.session_key or None
         raise
@@ -379,8 +393,12 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     coverage = glyphs.view_coverage(report_view)
     manifest = build_manifest(bundle, options.generated_at)
     digest = manifest_digest(manifest)
+    # The template's own Japanese is not in the view: a Japanese report always declares the CJK font.
     report_view = replace(
-        report_view, cjk_font=coverage.needs_fallback, record_digest=digest, record_qr=view.qr_asset(digest)
+        report_view,
+        cjk_font=coverage.needs_fallback or report_view.lang == "ja",
+        record_digest=digest,
+        record_qr=view.qr_asset(digest),
     )
     summary = build_summary(bundle.results, all_planned, report_view, options.generated_at, estimate, manifest)
     glyph_warning = coverage.warning()
@@ -389,7 +407,9 @@ def _build(bundle: Bundle, options: _Options) -> Report:
         warnings.append(glyph_warning)
     summary["warnings"] = list(warnings)
     sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
-    report = Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
+    report = Report(
+        bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources, pdfua=options.pdfua
+    )
     report.signing = options.brand.signing
     return report
 

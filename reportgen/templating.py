@@ -18,8 +18,12 @@ def theme_search_path(user_dir: Path | None) -> list[Path]:
 
 
 def template_environment(search_path: Sequence[Path]) -> jinja2.Environment:
-    """A Jinja environment over the search path: escaping on, any undefined name an error."""
-    return jinja2.Environment(
+    """A Jinja environment over the search path: escaping on, any undefined name an error.
+
+    Fixed texts are marked for translation ({% trans %}, _()); the environment speaks English, and
+    a render in another language passes i18n.template_functions(lang) with its variables.
+    """
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(path) for path in search_path]),
         # Every string from PAVE is untrusted: every template is escaped as HTML, except the
         # email's plain-text body and subject (*.txt.j2), which are not HTML.
@@ -30,4 +34,9 @@ def template_environment(search_path: Sequence[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # A {% trans %} block's message is its text with white space collapsed, as Babel extracts it.
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.install_null_translations()  # type: ignore[attr-defined]
+    return environment

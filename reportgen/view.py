@@ -12,10 +12,12 @@ from datetime import datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from . import vocabulary
+from . import i18n, vocabulary
 from .brand import Brand
 from .estimate import Estimate
-from .formatting import format_date, format_duration, format_time
+from .formatting import format_date, format_duration, format_number, format_time
+from .i18n import N_
+from .i18n import gettext as _
 from .imaging import EncodedImage, PhotoResult
 from .models import CaptureAttempt, DamageResults
 from .plan import NumberedDamage, PlannedPhoto, chosen_attempt, in_capture_order
@@ -43,6 +45,7 @@ from .viewmodel import (
     SeverityBadge,
     Summary,
     UnmappedComponent,
+    one_line,
 )
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "NOT_RECORDED",
     "PHOTO_UNAVAILABLE",
     "BadgeAnchor",
+    "brand_text",
     "build_view",
     "qr_asset",
 ]
@@ -58,9 +62,11 @@ __all__ = [
 #: A part on the damage map is labelled with at most this many marker numbers.
 MAP_LABEL_NUMBERS = 8
 #: What the PDF says in place of a photo that could not be used; the cause goes to the warnings.
-PHOTO_UNAVAILABLE = "This photo could not be retrieved."
+#: PAVE's session statuses as the report prints them (humanized), for translation.
+_STATUSES = (N_("Complete"), N_("Processing"), N_("Idle"), N_("Expired"), N_("Inspected"))
+PHOTO_UNAVAILABLE = N_("This photo could not be retrieved.")
 #: Said where PAVE did not give a value.
-NOT_RECORDED = "Not recorded"
+NOT_RECORDED = N_("Not recorded")
 
 
 def build_view(
@@ -85,7 +91,7 @@ def build_view(
     rows: list[DamageRow] = []
     for index, (plan, processed) in enumerate(zip(planned, photo_results, strict=True), start=1):
         anchor = f"photo-{index}"
-        title = plan.title
+        title = _photo_title(plan.photo.photo_code, plan.title)
         panel_rows = tuple(_damage_row(d, title, anchor, (closeups or {}).get(d.number)) for d in plan.damages)
         rows.extend(panel_rows)
         panels.append(
@@ -94,7 +100,7 @@ def build_view(
                 title=title,
                 code=str(plan.photo.photo_code) if plan.photo.photo_code is not None else "",
                 image=ImageAsset.from_encoded(processed.photo) if processed.photo else None,
-                problem=None if processed.photo else PHOTO_UNAVAILABLE,
+                problem=None if processed.photo else _(PHOTO_UNAVAILABLE),
                 damages=panel_rows,
                 unplaced=sum(1 for d in plan.damages if d.damage.position is None),
             )
@@ -104,11 +110,11 @@ def build_view(
     return ReportView(
         brand=BrandView(
             name=brand.name,
-            title=brand.title,
+            title=brand_text(brand.title, N_("Vehicle condition report")),
             logo=FileAsset(brand.logo, brand.logo_type) if brand.logo else None,
             primary_color=brand.primary_color,
             accent_color=brand.accent_color,
-            footer=brand.footer,
+            footer=brand_text(brand.footer, N_("Condition report generated from a PAVE inspection")),
             contact=brand.contact,
         ),
         paper=paper,
@@ -122,17 +128,24 @@ def build_view(
         links=tuple(
             link
             for link in (
-                _link("Condition report", session.condition_report),
-                _link("Inspection page", session.landing_page),
+                _link(_("Condition report"), session.condition_report),
+                _link(_("Inspection page"), session.landing_page),
             )
             if link
         ),
         generated_at=format_time(generated_at),
-        no_damage_message="" if rows else (results.message or "No damage was found on the vehicle."),
+        # PAVE's own message is English: another language says it in its own words.
+        no_damage_message=""
+        if rows
+        else (results.message if i18n.current_language() == "en" and results.message else "")
+        or _("No damage was found on the vehicle."),
         summary=_summary(rows, sum(1 for panel in panels if panel.damages)),
-        legend=tuple(LegendEntry(s.key, s.label, s.colour, s.text_colour) for s in vocabulary.severities().values()),
+        legend=tuple(
+            LegendEntry(s.key, _severity_label(s.key), s.colour, s.text_colour)
+            for s in vocabulary.severities().values()
+        ),
         photos=_paginate(panels),
-        photos_heading="Damage photos" if rows else "Vehicle photos",
+        photos_heading=_("Damage photos") if rows else _("Vehicle photos"),
         groups=_groups(rows),
         checklist=_checklist(captures, thumbnails) if captures is not None else None,
         checklist_note=checklist_note,
@@ -141,7 +154,9 @@ def build_view(
         details=tuple(row for row in rows if row.closeup),
         estimate=_estimate_view(estimate, rows) if estimate else None,
         qr_code=_qr_code(session.landing_page),
+        qr_url=_qr_url(session.landing_page),
         document_date=(document_date or generated_at).isoformat(timespec="seconds"),
+        lang=i18n.current_language(),
     )
 
 
@@ -161,24 +176,47 @@ def _paginate(panels: Sequence[PhotoPanel]) -> tuple[PhotoPanel, ...]:
     return tuple(laid_out)
 
 
+def _side_labels() -> list[str]:
+    """The sides' labels in the current language, in the report's order."""
+    return [vocabulary.translated("sides", key, label) or label for key, label in vocabulary.sides().items()]
+
+
+def brand_text(text: str, default: str) -> str:
+    """A brand's title or footer: the brand's own words as written; the built-in default translated."""
+    return _(default) if text == default else text
+
+
+def _severity_label(key: str) -> str:
+    """A severity's label in the current language."""
+    return vocabulary.translated("severities", key, None) or vocabulary.severities()[key].label
+
+
+def _photo_title(code: int | None, title: str) -> str:
+    """A capture step's title in the current language; a photo of no known step keeps its title."""
+    return (vocabulary.translated("photos", str(code), None) if code is not None else None) or title
+
+
 def _damage_row(numbered: NumberedDamage, photo_title: str, anchor: str, closeup: EncodedImage | None) -> DamageRow:
     damage = numbered.damage
     if damage.position is None:
-        note = "position not given"
+        note = _("position not given")
     elif damage.position.clamped:
-        note = "position outside the photo; marked at its edge"
+        note = _("position outside the photo; marked at its edge")
     else:
         note = ""
     return DamageRow(
         number=numbered.number,
-        component=numbered.component.name,
-        side=vocabulary.sides().get(numbered.component.side, "Other"),
-        description=numbered.description,
+        component=vocabulary.translated("components", numbered.component.code, numbered.component.name) or "",
+        side=vocabulary.translated("sides", numbered.component.side, vocabulary.sides().get(numbered.component.side))
+        or _("Other"),
+        description=vocabulary.translated_damage(damage.damage_name, numbered.description),
         code=damage.damage_name,
-        group=vocabulary.group_label(damage.damage_group) if damage.damage_group else "Not given",
-        severity=SeverityBadge(numbered.severity.key, numbered.severity.label),
+        group=(vocabulary.translated("damage_groups", damage.damage_group.upper(), None) or group_label)
+        if (group_label := vocabulary.group_label(damage.damage_group) if damage.damage_group else "")
+        else _("Not given"),
+        severity=SeverityBadge(numbered.severity.key, _severity_label(numbered.severity.key)),
         tolerance=damage.tolerance,
-        repair_method=damage.repair_method,
+        repair_method=vocabulary.translated("repair_methods", damage.repair_method, damage.repair_method) or "",
         photo_title=photo_title,
         photo_anchor=anchor,
         position_note=note,
@@ -207,9 +245,24 @@ def _damage_map(rows: Sequence[DamageRow]) -> DamageMap:
         region: MapRegion(colours[min((m.severity.key for m in members), key=order.index)], numbers(members))
         for region, members in by_region.items()
     }
+    labels = {key: _severity_label(key) for key in vocabulary.severities()}
+    parts = [
+        f"{' / '.join(dict.fromkeys(m.component for m in members))}: {', '.join(str(m.number) for m in members)}"
+        f" ({labels[min((m.severity.key for m in members), key=order.index)]})"
+        for members in by_region.values()
+    ]
+    description = (
+        _(
+            "Damage map of the vehicle seen from above, front at the top. Damaged parts with their damage numbers"
+            " and worst severity: {parts}"
+        ).format(parts="; ".join(parts))
+        if parts
+        else _("Damage map of the vehicle seen from above: no part is damaged")
+    )
     return DamageMap(
         regions,
         tuple(UnmappedComponent(name, numbers(m)) for name, m in unmapped.items()),
+        description=one_line(description),
         badges=tuple(
             badge for anchor in MAP_BADGE_ANCHORS if (badge := _map_badge(anchor, regions.get(anchor.region)))
         ),
@@ -312,8 +365,11 @@ def _estimate_view(estimate: Estimate, rows: Sequence[DamageRow]) -> EstimateVie
 
     card = estimate.card
 
+    # The rate card's own locale in English; in another language, the card's currency in that language.
+    locale = card.locale if i18n.current_language() == "en" else i18n.current_language()
+
     def money(amount: Decimal) -> str:
-        return format_currency(amount, card.currency, locale=card.locale)
+        return format_currency(amount, card.currency, locale=locale)
 
     by_number = {row.number: row for row in rows}
     return EstimateView(
@@ -326,12 +382,12 @@ def _estimate_view(estimate: Estimate, rows: Sequence[DamageRow]) -> EstimateVie
                 component=by_number[line.number].component,
                 severity=by_number[line.number].severity,
                 repair_method=by_number[line.number].repair_method or "—",
-                hours=format_decimal(line.hours, format="#,##0.0#", locale=card.locale),
+                hours=format_decimal(line.hours, format="#,##0.0#", locale=locale),
                 labour=money(line.labour),
                 parts=money(line.parts),
                 total=money(line.total),
                 chargeable=line.chargeable,
-                note=line.note,
+                note="; ".join(_(part) for part in line.note.split("; ")) if line.note else "",
             )
             for line in estimate.lines
             if line.number in by_number
@@ -342,12 +398,18 @@ def _estimate_view(estimate: Estimate, rows: Sequence[DamageRow]) -> EstimateVie
     )
 
 
+def _qr_url(url: str) -> str:
+    """The address a QR code is made of: PAVE's inspection page if it is a plain web address, else ""."""
+    link = _link("", url)
+    return link.href if link is not None and link.href is not None else ""
+
+
 def _qr_code(url: str) -> ImageAsset | None:
     """A vector QR code of PAVE's inspection page, only for a plain web address."""
-    link = _link("", url)
-    if link is None or link.href is None:
+    href = _qr_url(url)
+    if not href:
         return None
-    return qr_asset(link.href)
+    return qr_asset(href)
 
 
 def qr_asset(text: str) -> ImageAsset:
@@ -365,14 +427,14 @@ def qr_asset(text: str) -> ImageAsset:
 def _summary(rows: Sequence[DamageRow], photos: int) -> Summary:
     severity_counts = Counter(row.severity.key for row in rows)
     severities = tuple(
-        (key, sev.label, severity_counts[key])
-        for key, sev in vocabulary.severities().items()
+        (key, _severity_label(key), severity_counts[key])
+        for key in vocabulary.severities()
         if key != "unknown" or severity_counts[key]
     )
     sides = Counter(row.side for row in rows)
-    side_order = [label for label in vocabulary.sides().values() if sides[label]]
+    side_order = [label for label in _side_labels() if sides[label]]
     groups = Counter(row.group for row in rows)
-    repairs = Counter(row.repair_method or "Not given" for row in rows)
+    repairs = Counter(row.repair_method or _("Not given") for row in rows)
     return Summary(
         total=len(rows),
         by_severity=_counts(severities),
@@ -380,7 +442,7 @@ def _summary(rows: Sequence[DamageRow], photos: int) -> Summary:
         by_repair=_counts([(k, k, n) for k, n in repairs.most_common()]),
         by_side=_counts([(label, label, sides[label]) for label in side_order]),
         photos_with_damage=photos,
-        unplaced=sum(1 for row in rows if row.position_note == "position not given"),
+        unplaced=sum(1 for row in rows if row.position_note == _("position not given")),
     )
 
 
@@ -393,7 +455,7 @@ def _groups(rows: Sequence[DamageRow]) -> tuple[ComponentGroup, ...]:
     by_component: dict[tuple[str, str], list[DamageRow]] = {}
     for row in rows:
         by_component.setdefault((row.side, row.component), []).append(row)
-    side_rank = {label: rank for rank, label in enumerate(vocabulary.sides().values())}
+    side_rank = {label: rank for rank, label in enumerate(_side_labels())}
     order = vocabulary.SEVERITY_ORDER
     groups = []
     for (side, name), members in sorted(
@@ -411,7 +473,9 @@ def _checklist(captures: Sequence[CaptureAttempt], thumbnails: dict[str, PhotoRe
     steps = list(vocabulary.capture_steps())
     known = {step.code for step in steps}
     rows = [
-        _checklist_row(str(step.order), step.title, step.label, by_code.get(step.code, []), thumbnails)
+        _checklist_row(
+            str(step.order), _photo_title(step.code, step.title), step.label, by_code.get(step.code, []), thumbnails
+        )
         for step in steps
     ]
     for code in sorted((c for c in by_code if c not in known), key=lambda c: (c is None, c or 0)):
@@ -439,10 +503,10 @@ def _checklist_row(
     rejections = [_reason(a.approved_message) for a in attempts if a.approved is False]
     if approved:
         status = CaptureStatus.ACCEPTED
-        note = ("Earlier: " + "; ".join(r for r in rejections if r)) if rejections else ""
+        note = _("Earlier: {reasons}").format(reasons="; ".join(r for r in rejections if r)) if rejections else ""
     else:
         status = CaptureStatus.REJECTED if rejections else CaptureStatus.MISSING
-        note = rejections[-1] if rejections else "no QA verdict given"
+        note = rejections[-1] if rejections else _("no QA verdict given")
     created = [a.created_at for a in attempts if a.created_at]
     updated = [moment for a in attempts if (moment := a.updated_at or a.created_at)]
     thumb = thumbnails.get(chosen.url)
@@ -475,41 +539,42 @@ def _vehicle_facts(results: DamageResults, *, known: bool) -> tuple[Fact, ...]:
     if v.odom_reading:
         reading = v.odom_reading
         try:
-            reading = f"{int(float(reading)):,}"
+            reading = format_number(int(float(reading)))
         except ValueError:
             pass
         odometer = f"{reading} {v.odom_unit}".strip()
     facts = [
         ("VIN", v.vin),
-        ("Body", v.body_type),
-        ("Exterior colour", v.ext_col),
-        ("Interior colour", v.int_col),
-        ("Odometer", odometer),
-        ("Engine", v.engine_type),
-        ("Fuel", v.fuel_type),
-        ("Transmission", v.transmission),
-        ("Drivetrain", v.drivetrain),
+        (_("Body"), v.body_type),
+        (_("Exterior colour"), v.ext_col),
+        (_("Interior colour"), v.int_col),
+        (_("Odometer"), odometer),
+        (_("Engine"), v.engine_type),
+        (_("Fuel"), v.fuel_type),
+        (_("Transmission"), v.transmission),
+        (_("Drivetrain"), v.drivetrain),
     ]
     given = tuple(Fact(label, value) for label, value in facts if value)
-    return given or (() if known else (Fact("Vehicle details", NOT_RECORDED),))
+    return given or (() if known else (Fact(_("Vehicle details"), _(NOT_RECORDED)),))
 
 
 def _inspection_headline(results: DamageResults) -> str:
     moment = results.session.inspect_ended_at or results.session.inspect_started_at
-    return f"Vehicle inspection of {format_date(moment)}" if moment else "Vehicle inspection"
+    return _("Vehicle inspection of {date}").format(date=format_date(moment)) if moment else _("Vehicle inspection")
 
 
 def _inspection_facts(results: DamageResults) -> tuple[Fact, ...]:
     session = results.session
     start, end = session.inspect_started_at, session.inspect_ended_at
     facts = [
-        ("Started", format_time(start) if start else NOT_RECORDED),
-        ("Finished", format_time(end) if end else NOT_RECORDED),
+        (_("Started"), format_time(start) if start else _(NOT_RECORDED)),
+        (_("Finished"), format_time(end) if end else _(NOT_RECORDED)),
     ]
     if start and end and end >= start:
-        facts.append(("Duration", format_duration(end - start)))
+        facts.append((_("Duration"), format_duration(end - start)))
     if session.status:
-        facts.append(("Status", vocabulary.humanize(session.status)))
+        status = vocabulary.humanize(session.status)
+        facts.append((_("Status"), _(status) if status in _STATUSES else status))
     return tuple(Fact(label, value) for label, value in facts)
 
 

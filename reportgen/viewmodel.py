@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from .i18n import gettext as _
+from .i18n import ngettext
 from .imaging import EncodedImage
 
 __all__ = [
@@ -39,6 +42,8 @@ __all__ = [
     "SeverityBadge",
     "Summary",
     "UnmappedComponent",
+    "one_line",
+    "photo_alt",
 ]
 
 #: A photo's key lists this many markers; the tables list them all.
@@ -52,6 +57,23 @@ TABLE_CHUNK_ROWS = 25
 KEEP_WHOLE_ROWS = 12
 #: Close-ups are printed this many to a row.
 DETAIL_COLUMNS = 3
+
+
+def one_line(text: str) -> str:
+    """Text with every run of white space (tabs and line breaks too) as one space, as an alternative text is read."""
+    return " ".join(text.split())
+
+
+def photo_alt(title: str, damages: Sequence[str]) -> str:
+    """A photo's text alternative: "Front photo, 2 damages marked: 4 Scraped, Front bumper (Major); …"."""
+    if not damages:
+        return one_line(_("{title} photo, no damage marked").format(title=title))
+    marked = ngettext(
+        "{title} photo, {count} damage marked: {damages}",
+        "{title} photo, {count} damages marked: {damages}",
+        len(damages),
+    )
+    return one_line(marked.format(title=title, count=len(damages), damages="; ".join(damages)))
 
 
 @dataclass(frozen=True)
@@ -126,6 +148,18 @@ class DamageRow:
     region: str | None = None
     closeup: ImageAsset | None = None
 
+    @property
+    def spoken(self) -> str:
+        """The damage in one phrase for a screen reader: "4 Scraped, Front bumper (Major)"."""
+        return f"{self.number} {self.description}, {self.component} ({self.severity.label})"
+
+    @property
+    def closeup_alt(self) -> str:
+        """The close-up's text alternative: which damage it shows, and on which photo."""
+        return one_line(
+            _("Close-up of damage {damage}, from the {photo} photo").format(damage=self.spoken, photo=self.photo_title)
+        )
+
 
 @dataclass(frozen=True)
 class GridRow:
@@ -182,6 +216,11 @@ class PhotoPanel:
     def more_in_tables(self) -> int:
         """The photo's damages that only the tables list."""
         return max(0, len(self.damages) - MAX_KEY_ROWS)
+
+    @property
+    def alt_text(self) -> str:
+        """The photo's text alternative: its view and every damage marked on it, from the data."""
+        return photo_alt(self.title, [row.spoken for row in self.damages])
 
 
 @dataclass(frozen=True)
@@ -243,7 +282,7 @@ class CaptureStatus(StrEnum):
     @property
     def label(self) -> str:
         """The word the checklist prints."""
-        return {"accepted": "Accepted", "rejected": "Rejected", "missing": "Not captured"}[self.value]
+        return {"accepted": _("Accepted"), "rejected": _("Rejected"), "missing": _("Not captured")}[self.value]
 
 
 @dataclass(frozen=True)
@@ -353,6 +392,8 @@ class DamageMap:
     regions: dict[str, MapRegion]
     unmapped: tuple[UnmappedComponent, ...]
     badges: tuple[MapBadge, ...] = ()
+    #: The map's text alternative: each part with its damages' numbers and its worst severity.
+    description: str = ""
     neutral: str = "#e9edf1"
     outline: str = "#8a96a3"
 
@@ -419,6 +460,8 @@ class ReportView:
     details: tuple[DamageRow, ...] = ()
     estimate: EstimateView | None = None
     qr_code: ImageAsset | None = None
+    #: The address the QR code holds: its text alternative.
+    qr_url: str = ""
     #: ISO 8601 date for the PDF's creation and modification dates.
     document_date: str = ""
     #: Some text needs the CJK fallback font, so the theme declares it (5 MB: only when used).
@@ -431,6 +474,9 @@ class ReportView:
     def record_digest_groups(self) -> tuple[str, ...]:
         """The record's digest in groups of eight characters, for a person to compare."""
         return tuple(self.record_digest[i : i + 8] for i in range(0, len(self.record_digest), 8))
+
+    #: The customer's language (i18n.LANGUAGES): the report's fixed texts, dates and numbers.
+    lang: str = "en"
 
     @property
     def page_size(self) -> str:

@@ -9,6 +9,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language
+
 __all__ = [
     "SEVERITY_ORDER",
     "CaptureStep",
@@ -30,6 +32,9 @@ __all__ = [
     "rated_severities",
     "repair_methods",
     "severities",
+    "translated",
+    "translated_damage",
+    "translations",
     "severity_of",
     "sides",
 ]
@@ -139,6 +144,34 @@ def severity_of(damage_name: str) -> Severity:
         if key.upper() in tokens:
             return severities()[key]
     return severities()["unknown"]
+
+
+@cache
+def translations(lang: str) -> dict[str, dict[str, str]]:
+    """A language's names of the vocabulary (data/vocabulary-LANG.toml), by table and key; {} for English."""
+    if lang == DEFAULT_LANGUAGE or lang not in LANGUAGES:
+        return {}
+    file = resources.files("reportgen").joinpath(f"data/vocabulary-{lang}.toml")
+    return tomllib.loads(file.read_text("utf-8")) if file.is_file() else {}
+
+
+def translated(table: str, key: str, english: str | None) -> str | None:
+    """The current language's name for `key` of `table` (sides, severities, components, …), else `english`."""
+    return translations(current_language()).get(table, {}).get(key) or english
+
+
+def translated_damage(damage_name: str, english: str) -> str:
+    """A damage code in the current language, from reportgen's vocabulary, else PAVE's English text.
+
+    Looked up as the code without its severity word (DENTED_MEDIUM_THROUGH_PAINT → DENTED_THROUGH_PAINT),
+    then as its stem (DENTED): a translation never depends on PAVE's English description.
+    """
+    names = translations(current_language()).get("damages", {})
+    if not names:
+        return english
+    words = [word for word in re.split(r"[^A-Z0-9]+", damage_name.upper()) if word]
+    without = "_".join(word for word in words if word not in _SEVERITY_WORDS)
+    return names.get(without) or names.get(damage_stem(damage_name)) or english
 
 
 def damage_stem(damage_name: str) -> str:

@@ -32,6 +32,8 @@ def test_benchmark_smoke_run_prints_every_case() -> None:
         "7 PDF size",
         "8 comparison vs one report",
         "9 signing the sample",
+        "10 tagged vs untagged sample",
+        "11 Japanese vs English sample",
     ):
         assert case in result.stdout, case
 

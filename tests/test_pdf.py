@@ -265,7 +265,8 @@ def _pdf_through_weasyprints_own_parser(report, monkeypatch: pytest.MonkeyPatch)
         "reportgen.pdf.parse_html",
         lambda html, base_url, fetcher, xml=True: parse_html(html, base_url, fetcher, xml=False),
     )
-    return write_pdf(render_html(report.view, report.theme, standalone=False), report.view, report.theme)
+    html = render_html(report.view, report.theme, standalone=False)
+    return write_pdf(html, report.view, report.theme, pdfua=report.pdfua)
 
 
 def test_the_theme_is_read_as_xml_and_lays_out_byte_for_byte_as_with_the_html5_parser(monkeypatch) -> None:

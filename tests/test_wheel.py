@@ -40,6 +40,8 @@ def test_wheel_contains_templates_fonts_licences_and_sample(wheel: Path) -> None
         "reportgen/fonts/NotoSansCJK-Subset-Regular.otf",
         "reportgen/fonts/LICENSE-NotoSansCJK.txt",
         "reportgen/data/vocabulary.toml",
+        *(f"reportgen/locale/{lang}/LC_MESSAGES/reportgen.mo" for lang in ("fr", "es", "de", "ja")),
+        *(f"reportgen/data/vocabulary-{lang}.toml" for lang in ("fr", "es", "de", "ja")),
         "reportgen/py.typed",
         "reportgen/samples/sample-session/hotspots.json",
         "reportgen/samples/brand/northwind.toml",
@@ -66,6 +68,8 @@ def test_installed_wheel_renders_outside_the_repository(wheel: Path, tmp_path: P
         "import reportgen, reportgen.paths as p, sys\n"
         "print(reportgen.__file__); print(p.builtin_theme_dir()); print(p.fonts_dir())\n"
         f"reportgen.render_bundle({str(bundle)!r}).write('out.pdf')\n"
+        # The catalogs and vocabulary of another language come from the wheel too.
+        f"reportgen.render_bundle({str(bundle)!r}, lang='fr').write('fr.html', 'html')\n"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     result = subprocess.run(
@@ -76,3 +80,5 @@ def test_installed_wheel_renders_outside_the_repository(wheel: Path, tmp_path: P
     for location in (module, theme, fonts):
         assert location.startswith(str(target)), location
     assert (work / "out.pdf").read_bytes().startswith(b"%PDF-")
+    french = (work / "fr.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in french and "Synthèse" in french and "Porte avant gauche" in french

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import ConfigError
+from ..i18n import LANGUAGES
 from ..mail import parse_addresses
 from ..models import is_valid_session_key
 from .config import ServiceConfig
@@ -53,6 +54,14 @@ class _RenderFields(BaseModel):
     paper: str | None = Field(None, description="a4 or letter; default: the brand's")
     rates: str | None = Field(None, description="A rate card configured in the service ([rates.NAME])")
     pdfa: bool | None = Field(None, description="An archival PDF/A-3b carrying PAVE's data")
+    lang: str | None = Field(None, description="The customer's language: en, fr, es, de or ja; default: the brand's")
+
+    @field_validator("lang")
+    @classmethod
+    def _lang(cls, value: str | None) -> str | None:
+        if value is not None and value.lower() not in LANGUAGES:
+            raise ValueError(f"must be one of: {', '.join(LANGUAGES)}")
+        return value.lower() if value else None
 
     @field_validator("paper")
     @classmethod
@@ -312,7 +321,9 @@ def create_app(config: ServiceConfig, store: JobStore, storage: Storage, queue: 
         checked_options(body)
         if body.email_to and config.smtp is None:
             raise ApiError(400, "invalid_request", "email_to: this service has no SMTP server configured")
-        request = JobRequest(body.session_key, body.brand, body.paper, body.pdfa, body.rates, tuple(body.email_to))
+        request = JobRequest(
+            body.session_key, body.brand, body.paper, body.pdfa, body.rates, tuple(body.email_to), lang=body.lang
+        )
         return await answer(request, response, idempotency_key, wait)
 
     @app.get("/v1/reports/{job_id}", dependencies=[Depends(authorised)])
@@ -344,6 +355,7 @@ def create_app(config: ServiceConfig, store: JobStore, storage: Storage, queue: 
             body.rates,
             before_session_key=body.before_session_key,
             tolerance=body.tolerance,
+            lang=body.lang,
         )
         return await answer(request, response, idempotency_key, wait)
 

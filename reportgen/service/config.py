@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from ..errors import ConfigError
 from ..files import read_toml
+from ..i18n import check_language
 from ..mail import SmtpSettings, parse_address, parse_addresses, parse_smtp_url
 from ..options import RenderOptions
 from ..pave import Credentials
@@ -45,7 +46,7 @@ _SCHEMA: dict[str, set[str]] = {
     "callbacks": {"secret", "header", "not_inspected_deadline", "retry_delay"},
     "workers": {"count", "max_jobs", "max_memory_mb", "time_limit", "lease"},
     "mail": {"smtp_url", "from"},
-    "brands.*": {"file", "templates", "paper", "pdfa", "rates", "email_to"},
+    "brands.*": {"file", "templates", "paper", "pdfa", "pdfua", "lang", "rates", "email_to"},
     "rates.*": {"file"},
 }
 _DEFAULT_BRAND = "default"
@@ -297,6 +298,9 @@ def _brands(data: Mapping[str, Any], where: str, base: Path, rate_cards: Mapping
         pdfa = body.get("pdfa", False)
         if not isinstance(pdfa, bool):
             raise ConfigError(f"{context}.pdfa must be true or false")
+        pdfua = body.get("pdfua")
+        if pdfua is not None and not isinstance(pdfua, bool):
+            raise ConfigError(f"{context}.pdfua must be true or false")
         email_to = body.get("email_to", [])
         if not isinstance(email_to, list) or not all(isinstance(a, str) for a in email_to):
             raise ConfigError(f"{context}.email_to must be a list of addresses")
@@ -306,6 +310,8 @@ def _brands(data: Mapping[str, Any], where: str, base: Path, rate_cards: Mapping
             paper=_text(body["paper"], f"{context}.paper") if body.get("paper") else None,
             rates=rate_cards[rates_name] if rates_name else None,
             pdfa=pdfa,
+            pdfua=pdfua,
+            lang=check_language(body["lang"], f"{context}.lang") if "lang" in body else None,
         )
         addresses = tuple(str(a) for a in parse_addresses(email_to)) if email_to else ()
         profiles[name] = BrandProfile(name, options, addresses)

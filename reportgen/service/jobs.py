@@ -65,6 +65,8 @@ class JobRequest:
     before_session_key: str | None = None
     #: A comparison's matching tolerance in percent of the photo; None for the default.
     tolerance: float | None = None
+    #: The customer's language (i18n.LANGUAGES); None for the brand's.
+    lang: str | None = None
 
     @property
     def kind(self) -> str:
@@ -133,7 +135,7 @@ class Job:
         )
 
 
-_ADDED_FIELDS = ("before_session_key", "tolerance")
+_ADDED_FIELDS = ("before_session_key", "tolerance", "lang")
 
 
 def claim_of(job: Job, lease: float, now: float) -> Job | None:

@@ -123,6 +123,8 @@ def _render_and_deliver(job: Job, services: Services, started: float) -> Job:
         options = replace(options, paper=job.request.paper)
     if job.request.pdfa is not None:
         options = replace(options, pdfa=job.request.pdfa)
+    if job.request.lang:
+        options = replace(options, lang=job.request.lang)
     if job.request.rates:
         from ..estimate import load_rate_card
 
@@ -164,7 +166,7 @@ def _render_and_deliver(job: Job, services: Services, started: float) -> Job:
     )
     recipients = tuple(dict.fromkeys([*profile.email_to, *job.request.email_to]))
     if recipients and not job.emailed_to:
-        _email(job, pdf, summary, recipients, services, profile.options.brand.name)
+        _email(job, pdf, summary, recipients, services, profile.options.brand.name, options.lang or "en")
         job = replace(job, emailed_to=recipients)
         # Recorded at once: a worker killed after this point re-renders but does not send twice.
         services.store.update(job)
@@ -172,14 +174,21 @@ def _render_and_deliver(job: Job, services: Services, started: float) -> Job:
 
 
 def _email(
-    job: Job, pdf: bytes, summary: dict[str, Any], recipients: tuple[str, ...], services: Services, brand: str
+    job: Job,
+    pdf: bytes,
+    summary: dict[str, Any],
+    recipients: tuple[str, ...],
+    services: Services,
+    brand: str,
+    lang: str = "en",
 ) -> None:
     from ..mail import MailContext, compose, send
 
     config = services.config
     if config.smtp is None or not config.mail_from:
         raise DeliveryError("email was asked for but no SMTP server is configured (REPORTGEN_SMTP_URL)")
-    mail = compose(pdf, context=MailContext.from_summary(summary, brand), sender=config.mail_from, to=list(recipients))
+    context = replace(MailContext.from_summary(summary, brand), lang=lang)
+    mail = compose(pdf, context=context, sender=config.mail_from, to=list(recipients))
     send(mail, config.smtp)
 
 
