@@ -157,10 +157,15 @@ _PAPER = click.option(
 _STRICT = click.option("--strict", is_flag=True, help="Fail instead of using a placeholder when a photo is unusable.")
 _RATES = click.option("--rates", type=_FILE, help="Rate card (TOML): adds a repair estimate.")
 _PDFA = click.option("--pdfa", is_flag=True, help="Archival PDF/A-3b with PAVE's data and the summary embedded.")
+_JOBS = click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    help="Processes to use (default: the cores this process may use); 1 works in this process alone.",
+)
 
 
 def _render_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--brand, --templates, --paper, --strict, --rates and --pdfa, given to the command as `options`.
+    """--brand, --templates, --paper, --strict, --rates, --pdfa and --jobs, given to the command as `options`.
 
     The brand file, rate card and templates folder are read and checked once, before the command
     does anything (a batch does not fail every session for one typo).
@@ -175,14 +180,15 @@ def _render_options(command: Callable[..., None]) -> Callable[..., None]:
         strict: bool,
         rates: Path | None,
         pdfa: bool,
+        jobs: int | None,
         **kwargs: Any,
     ) -> None:
         options = RenderOptions.load(
-            brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa
+            brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa, jobs=jobs
         )
         command(*args, options=options, **kwargs)
 
-    return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA)(with_options)
+    return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA, _JOBS)(with_options)
 
 
 _NO_API_KEY = "no PAVE API key: set PAVE_API_KEY or pass --api-key"
@@ -704,7 +710,6 @@ def email(
     show_default=True,
     help="Where <KEY>.pdf files and batch-summary.json go.",
 )
-@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
 @click.option("--force", is_flag=True, help="Render again sessions whose PDF already exists.")
 @_render_options
 @_pave_options
@@ -714,7 +719,6 @@ def batch(
     /,
     keys_file: Path,
     directory: Path,
-    jobs: int | None,
     force: bool,
     options: RenderOptions,
     pave: _Pave,
@@ -736,7 +740,7 @@ def batch(
                 base_url=pave.base_url,
                 cache=pave.cache,
                 timeout=pave.timeout,
-                jobs=jobs,
+                jobs=options.jobs,
                 force=force,
                 on_result=progress.update,
                 on_warning=progress.warn,

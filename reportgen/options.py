@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,8 @@ class RenderOptions:
     - pdfa: an archival PDF/A-3b carrying PAVE's bodies and the summary.
     - generated_at: the generation time printed in the report; None takes SOURCE_DATE_EPOCH, else
       now. With either set, the same bundle and options give a byte-identical PDF.
+    - jobs: processes laying out one PDF (reportgen/parallel.py); None takes the cores this
+      process may use, 1 lays it out in this process. The PDF is the same document either way.
     """
 
     brand: Brand = field(default_factory=Brand)
@@ -39,6 +42,7 @@ class RenderOptions:
     rates: RateCard | None = None
     pdfa: bool = False
     generated_at: datetime | None = None
+    jobs: int | None = None
 
     def __post_init__(self) -> None:
         # A file name where an object belongs would otherwise fail deep inside rendering.
@@ -50,6 +54,18 @@ class RenderOptions:
             object.__setattr__(self, "templates", Path(self.templates))
         if self.paper is not None:
             object.__setattr__(self, "paper", check_paper(self.paper))
+        if self.jobs is not None and (isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1):
+            raise ValueError(f"RenderOptions.jobs must be a whole number of processes, 1 or more, not {self.jobs!r}")
+
+    @property
+    def layout_jobs(self) -> int:
+        """The processes that lay out one PDF: `jobs`, else the cores this process may use."""
+        if self.jobs is not None:
+            return self.jobs
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except (AttributeError, OSError):  # not on Linux
+            return max(1, os.cpu_count() or 1)
 
     @classmethod
     def load(
@@ -62,6 +78,7 @@ class RenderOptions:
         rates: RateCard | str | Path | None = None,
         pdfa: bool = False,
         generated_at: datetime | None = None,
+        jobs: int | None = None,
     ) -> RenderOptions:
         """Options from file paths (or objects): reads and checks the brand file, rate card and templates folder.
 
@@ -77,4 +94,5 @@ class RenderOptions:
             rates=rates if isinstance(rates, RateCard) or rates is None else load_rate_card(rates),
             pdfa=pdfa,
             generated_at=generated_at,
+            jobs=jobs,
         )

@@ -63,6 +63,8 @@ class Report:
     sources: dict[str, bytes] = field(repr=False, default_factory=dict)
     #: Information that is not a problem, such as PAVE keeping no session record for the session.
     notes: list[str] = field(default_factory=list)
+    #: Processes that lay the PDF out (RenderOptions.jobs, resolved); 1 lays it out in this process.
+    jobs: int = 1
 
     @cached_property
     def html(self) -> str:
@@ -79,7 +81,7 @@ class Report:
         attachments = None
         if self.pdfa:
             attachments = {**self.sources, "summary.json": json_bytes(self.summary)}
-        pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments)
+        pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments, jobs=self.jobs)
         _LOG.debug("PDF of %d bytes laid out in %.2f s", len(pdf), time.perf_counter() - started)
         return pdf
 
@@ -192,6 +194,7 @@ class _Options:
     document_date: datetime | None
     rates: RateCard | None
     pdfa: bool
+    jobs: int
 
 
 def render_bundle(
@@ -205,6 +208,7 @@ def render_bundle(
     rates: RateCard | str | Path | None = None,
     pdfa: bool = False,
     generated_at: datetime | None = None,
+    jobs: int | None = None,
 ) -> Report:
     """Turn a saved session bundle into a Report, rendered with `options` (see RenderOptions).
 
@@ -213,7 +217,7 @@ def render_bundle(
     combined with `options`. A photo that is missing or unreadable becomes a visible placeholder
     and a warning; with strict it raises ImageError instead.
     """
-    keywords = (brand, templates, paper, rates, generated_at) != (None,) * 5 or strict or pdfa
+    keywords = (brand, templates, paper, rates, generated_at, jobs) != (None,) * 6 or strict or pdfa
     if options is not None and keywords:
         raise TypeError("render_bundle() takes options or option keywords, not both")
     bundle = load_bundle(path)
@@ -227,6 +231,7 @@ def render_bundle(
                 rates=rates,
                 pdfa=pdfa,
                 generated_at=generated_at,
+                jobs=jobs,
             )
         fixed = options.generated_at or _source_date_epoch()
         resolved = _Options(
@@ -239,6 +244,7 @@ def render_bundle(
             document_date=_source_date_epoch() or bundle.results.session.inspect_ended_at or fixed,
             rates=options.rates,
             pdfa=options.pdfa,
+            jobs=options.layout_jobs,
         )
         return _build(bundle, resolved)
     except ReportgenError as error:
@@ -355,7 +361,9 @@ def _build(bundle: Bundle, options: _Options) -> Report:
         warnings.append(glyph_warning)
     summary["warnings"] = list(warnings)
     sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
-    return Report(bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources)
+    return Report(
+        bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources, jobs=options.jobs
+    )
 
 
 def _problem(
