@@ -25,6 +25,7 @@ from reportgen.render import render_html
 # The fake PAVE lives in the test suite's support package, importable with the repository root on
 # sys.path: the development install puts it there (an editable install of a package at the root),
 # and so does `python -m bench.run` from the root.
+from tests.support.builders import COMPONENTS, many_damages_bundle
 from tests.support.fake_pave import API_KEY, API_SECRET, USERNAME, FakePave, Session
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,16 +35,6 @@ BRAND = REPO / "samples" / "brand" / "northwind.toml"
 RATES = REPO / "samples" / "rates.toml"
 SAMPLE_CDN = "https://images-cdn.paveapi.com/UDB/UDB-512D3TASIY/"
 PYTHON = sys.executable
-COMPONENTS = [
-    "BUMPER_FRONT_UNIQUE",
-    "HOOD_FRONT_UNIQUE",
-    "DOOR_FRONT_LEFT",
-    "DOOR_REAR_RIGHT",
-    "QUARTER_PANEL_RIGHT",
-    "FENDER_FRONT_LEFT",
-    "TRUNK_REAR_UNIQUE",
-    "WHEEL_FRONT_LEFT",
-]
 
 
 def measure(function: Callable[[], object], runs: int) -> dict[str, float]:
@@ -196,8 +187,6 @@ def interleaved(functions: dict[str, Callable[[], object]], runs: int) -> dict[s
 def issue16_cases(work: Path, runs: int, smoke: bool, record: Callable[..., None]) -> dict[str, float]:
     """Issue 16's same-run ratios: parallel against single-process layout, cold CLI against the naive render."""
     import weasyprint
-
-    from tests.support.builders import many_damages_bundle
 
     figures: dict[str, float] = {}
     # 9. The sample, warm, in two processes against one (same build, same process, taking turns).

@@ -12,6 +12,7 @@ from PIL import Image
 from .fake_pave import FakePave, Session
 
 __all__ = [
+    "COMPONENTS",
     "REPO",
     "SAMPLE_BRAND",
     "SAMPLE_BUNDLE",
