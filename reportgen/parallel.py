@@ -250,6 +250,7 @@ def lay_out_in_parallel(
     if len(chunks) < 2:
         return None
     children: list[_Child] = []
+    finished = False
     try:
         for index, chunk in enumerate(chunks):
             children.append(_fork(root, chunk, index == 0, render))
@@ -269,8 +270,9 @@ def lay_out_in_parallel(
         for child in children:
             _send(child.down, pooled)
         results = [_expect(child, "done") for child in children]
+        finished = True
     finally:
-        _end(children)
+        _end(children, finished)
     return merge([pdf for pdf, _ in results], [pages for _, pages in results])
 
 
@@ -316,7 +318,12 @@ def _expect(child: _Child, kind: str) -> tuple[Any, ...]:
     return tuple(message[1:])
 
 
-def _end(children: list[_Child]) -> None:
+def _end(children: list[_Child], finished: bool) -> None:
+    """Close the pipes and reap every chunk process.
+
+    Those that reported their PDF are exiting on their own; after a failure or an interruption
+    the others are killed first.
+    """
     for child in children:
         for fd in (child.up, child.down):
             try:
@@ -324,10 +331,9 @@ def _end(children: list[_Child]) -> None:
             except OSError:
                 pass
         try:
-            finished, _ = os.waitpid(child.pid, os.WNOHANG)
-            if not finished:
+            if not finished and not os.waitpid(child.pid, os.WNOHANG)[0]:
                 os.kill(child.pid, signal.SIGKILL)
-                os.waitpid(child.pid, 0)
+            os.waitpid(child.pid, 0)
         except ChildProcessError:
             pass
 
