@@ -25,6 +25,7 @@ from reportgen.render import render_html
 # The fake PAVE lives in the test suite's support package, importable with the repository root on
 # sys.path: the development install puts it there (an editable install of a package at the root),
 # and so does `python -m bench.run` from the root.
+from tests.support.builders import COMPONENTS, many_damages_bundle
 from tests.support.fake_pave import API_KEY, API_SECRET, USERNAME, FakePave, Session
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,16 +35,6 @@ BRAND = REPO / "samples" / "brand" / "northwind.toml"
 RATES = REPO / "samples" / "rates.toml"
 SAMPLE_CDN = "https://images-cdn.paveapi.com/UDB/UDB-512D3TASIY/"
 PYTHON = sys.executable
-COMPONENTS = [
-    "BUMPER_FRONT_UNIQUE",
-    "HOOD_FRONT_UNIQUE",
-    "DOOR_FRONT_LEFT",
-    "DOOR_REAR_RIGHT",
-    "QUARTER_PANEL_RIGHT",
-    "FENDER_FRONT_LEFT",
-    "TRUNK_REAR_UNIQUE",
-    "WHEEL_FRONT_LEFT",
-]
 
 
 def measure(function: Callable[[], object], runs: int) -> dict[str, float]:
@@ -264,6 +255,106 @@ def signing_cost(work: Path, runs: int) -> dict[str, float]:
     }
 
 
+def interleaved(functions: dict[str, Callable[[], object]], runs: int) -> dict[str, dict[str, float]]:
+    """Each function timed `runs` times, taking turns, so that the machine's drift hits them alike."""
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(runs):
+        for name, function in functions.items():
+            started = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - started)
+    return {
+        name: {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": runs}
+        for name, values in times.items()
+    }
+
+
+def issue16_cases(work: Path, runs: int, smoke: bool, record: Callable[..., None]) -> dict[str, float]:
+    """Issue 16's same-run ratios: parallel against single-process layout, cold CLI against the naive render."""
+    import weasyprint
+
+    figures: dict[str, float] = {}
+    # 12. The sample, warm, in two processes against one (same build, same process, taking turns);
+    # untagged, as a tagged PDF is always laid out in one process.
+    for jobs in (1, 2):
+        _ = render_bundle(SAMPLE, RenderOptions.load(brand=BRAND, jobs=jobs, pdfua=False)).pdf  # warm-up
+    pair = interleaved(
+        {
+            "single": lambda: render_bundle(SAMPLE, RenderOptions.load(brand=BRAND, jobs=1, pdfua=False)).pdf,
+            "parallel": lambda: render_bundle(SAMPLE, RenderOptions.load(brand=BRAND, jobs=2, pdfua=False)).pdf,
+        },
+        runs,
+    )
+    figures["parallel_ratio"] = pair["parallel"]["median"] / pair["single"]["median"]
+    record(
+        "12 sample, warm, untagged, --jobs 2 vs --jobs 1",
+        {
+            "jobs 1 s": pair["single"]["median"],
+            "jobs 2 s": pair["parallel"]["median"],
+            "ratio": figures["parallel_ratio"],
+        },
+    )
+    # 13. 1,000 damages: the cold CLI (defaults) against the naive render of the same HTML.
+    damages = 100 if smoke else 1000
+    heavy = many_damages_bundle(work / "many", damages, 20)
+    report = render_bundle(heavy, jobs=1)
+    html = report.html  # photos inline, as the naive baseline of case 2b
+    out = work / "many.pdf"
+    cold, naive, rss = [], [], []
+    for _ in range(max(1, runs // 2)):
+        seconds, peak = peak_rss_mib(cli("render", str(heavy), "-o", str(out)))
+        cold.append(seconds)
+        rss.append(peak)
+        started = time.perf_counter()
+        weasyprint.HTML(string=html, base_url=str(REPO)).write_pdf()
+        naive.append(time.perf_counter() - started)
+    figures["heavy_ratio"] = statistics.median(cold) / statistics.median(naive)
+    figures["heavy_rss_mb"] = max(rss) * 2**20 / 1e6
+    record(
+        f"13 {damages} damages, cold CLI vs naive",
+        {
+            "cold CLI s": statistics.median(cold),
+            "naive s": statistics.median(naive),
+            "ratio": figures["heavy_ratio"],
+            "peak RSS MB (largest process)": figures["heavy_rss_mb"],
+        },
+    )
+    return figures
+
+
+def judge16(results: dict, figures: dict[str, float]) -> dict[str, tuple[bool | None, str]]:
+    """Issue 16's targets: met, not met, or None when the baseline could not be measured here."""
+    cold = results["1 sample, cold CLI"]["median"]
+    chromium = results.get("2c chromium cold print of the same HTML", {}).get("median")
+    batch = results.get("6 batch reports/s")
+    verdicts: dict[str, tuple[bool | None, str]] = {
+        "sample warm parallel <= 0.55 x single": (
+            figures["parallel_ratio"] <= 0.55,
+            f"x{figures['parallel_ratio']:.2f} of the single-process render",
+        ),
+        "sample cold CLI <= 1.0 x Chromium cold": (
+            (cold <= chromium, f"{cold:.2f} s vs {chromium:.2f} s (x{cold / chromium:.2f})")
+            if chromium
+            else (None, f"{cold:.2f} s; baseline not measured: chromium is not installed")
+        ),
+        "sample warm in the service <= 1.0 x warm Chromium (DevTools)": (
+            None,
+            "baseline not measured: no DevTools-protocol client in bench yet",
+        ),
+        "1,000 damages cold CLI <= 0.4 x naive": (
+            figures["heavy_ratio"] <= 0.4,
+            f"x{figures['heavy_ratio']:.2f} of the naive render",
+        ),
+        "1,000 damages peak RSS <= 500 MB a process": (
+            figures["heavy_rss_mb"] <= 500,
+            f"{figures['heavy_rss_mb']:.0f} MB (the largest process)",
+        ),
+    }
+    if batch:
+        verdicts["batch --jobs 2 >= 1.8 x --jobs 1"] = (batch["speed-up"] >= 1.8, f"x{batch['speed-up']:.2f}")
+    return verdicts
+
+
 def cli(*args: str) -> list[str]:
     return [PYTHON, "-m", "reportgen.cli", *args]
 
@@ -282,6 +373,9 @@ def main() -> None:
         "--only",
         choices=["signing", "tagged", "ja"],
         help="run only this case and print it (results.json is left alone)",
+    )
+    parser.add_argument(
+        "--issue16", action="store_true", help="only the cases of issue 16's targets (and the cold CLI they need)"
     )
     options = parser.parse_args()
     runs = 1 if options.smoke else options.runs
@@ -320,6 +414,27 @@ def main() -> None:
                 )
 
         out = work / "out.pdf"
+        if options.issue16:
+            record(
+                "1 sample, cold CLI",
+                measure(
+                    lambda: subprocess.run(
+                        cli("render", str(SAMPLE), "-o", str(out), "--brand", str(BRAND)),
+                        check=True,
+                        capture_output=True,
+                    ),
+                    runs,
+                ),
+            )
+            figures16 = issue16_cases(work, runs, options.smoke, record)
+            rows.append(("targets (issue 16)", ""))
+            rows.extend(
+                (f"  {name}", f"{'met' if ok else 'NOT met' if ok is False else 'not measured'}: {text}")
+                for name, (ok, text) in judge16(results, figures16).items()
+            )
+            for name, text in rows:
+                print(f"{name:<60}  {text}")
+            return
         # 1. Cold CLI on the sample, a new process each time.
         record(
             "1 sample, cold CLI",
@@ -479,6 +594,7 @@ def main() -> None:
         record("10 tagged vs untagged sample", tagged_vs_untagged(runs))
         # 11. The sample in Japanese against English.
         record("11 Japanese vs English sample", japanese_vs_english(runs))
+        figures16 = issue16_cases(work, runs, options.smoke, record)
 
         # 7. PDF size per photo page.
         pdf = render_bundle(SAMPLE, brand=BRAND).pdf
@@ -511,6 +627,12 @@ def main() -> None:
         results["targets"] = verdicts = judge(results)
         rows.append(("targets (issue 7)", ""))
         rows.extend((f"  {name}", f"{'met' if ok else 'NOT met'}: {text}") for name, (ok, text) in verdicts.items())
+        results["targets (issue 16)"] = verdicts16 = judge16(results, figures16)
+        rows.append(("targets (issue 16)", ""))
+        rows.extend(
+            (f"  {name}", f"{'met' if ok else 'NOT met' if ok is False else 'not measured'}: {text}")
+            for name, (ok, text) in verdicts16.items()
+        )
     width = max(len(name) for name, _ in rows)
     print(
         f"reportgen benchmarks ({'smoke' if options.smoke else 'full'}; Python {platform.python_version()}, "

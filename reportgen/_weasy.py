@@ -12,12 +12,13 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
+from typing import Any, Protocol
 
 import cssselect2  # type: ignore[import-untyped, unused-ignore]
 from weasyprint import HTML, _find_base_url  # type: ignore[import-untyped, unused-ignore]
 from weasyprint.urls import URLFetcher  # type: ignore[import-untyped, unused-ignore]
 
-__all__ = ["HTML_ATTRIBUTES", "TreeHTML"]
+__all__ = ["HTML_ATTRIBUTES", "ChunkHooks", "Glyphs", "TreeHTML", "bookmark_tree", "install_chunk_hooks"]
 
 #: What HTML.__init__ sets on a document (WeasyPrint 70), and so what TreeHTML must set.
 HTML_ATTRIBUTES = frozenset({"base_url", "url_fetcher", "media_type", "wrapper_element", "etree_element"})
@@ -32,3 +33,140 @@ class TreeHTML(HTML):  # type: ignore[misc]
         self.media_type = "print"
         self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
         self.etree_element = self.wrapper_element.etree_element
+
+
+# Parallel layout (reportgen/parallel.py) lays a report out in chunks, one per forked process, and
+# merges their PDFs. Four things of one document span the chunks, and a chunk alone gets each
+# wrong; these hooks, installed only in a forked chunk process, put them right from the inside:
+# - "Page X of N": WeasyPrint makes the margin boxes after the whole chunk is paginated
+#   (weasyprint.layout.layout_document calls make_margin_boxes page by page); at the first call
+#   the chunk reports its page count, learns its offset and the document's total, and shifts
+#   the page-based counters (`page`, `pages`) of every page state before any footer is laid out.
+# - `@page :first`: a chunk after the first has no first page (layout.page.PageType's index).
+# - Links to another chunk: resolve_links drops a link whose anchor is not in the chunk; the
+#   hook keeps it (a /Dest name the merge resolves against every chunk's anchors).
+# - Fonts: before build_fonts_dictionary subsets them, the chunks pool the glyphs they use, so
+#   each embeds the same subset (HarfBuzz keeps glyph ids: RETAIN_GIDS) and the merge keeps one.
+# - Bookmarks: Document.make_bookmark_tree hands back the chunk's raw per-page bookmarks (level
+#   and all) instead of a tree, so the merge builds one outline with WeasyPrint's own algorithm.
+
+
+#: A font's glyphs in a chunk: glyph id → text, glyph id → width, and characters it lacks → glyph id.
+Glyphs = tuple[dict[int, str], dict[int, float], dict[int, int]]
+
+
+class ChunkHooks(Protocol):
+    """What a chunk process asks of, and tells, the process merging the chunks."""
+
+    first: bool
+
+    def numbering(self, pages: int) -> tuple[int, int]:
+        """Told the chunk's page count; answers the pages before it and the document's total."""
+
+    def glyphs(self, used: dict[str, Glyphs]) -> dict[str, Glyphs]:
+        """Told each font's glyphs (texts, widths) and missing characters; answers every chunk's, pooled."""
+
+    def bookmarks(self, pages: list[tuple[float, list[Any]]]) -> None:
+        """Told each page's height and raw bookmarks (level, label, (x, y), state)."""
+
+
+def install_chunk_hooks(hooks: ChunkHooks) -> None:
+    """Patch WeasyPrint for one chunk of a parallel layout; only ever in a forked chunk process."""
+    import weasyprint.document as document_module  # type: ignore[import-untyped, unused-ignore]
+    import weasyprint.layout as layout_module  # type: ignore[import-untyped, unused-ignore]
+    import weasyprint.layout.page as page_module  # type: ignore[import-untyped, unused-ignore]
+    import weasyprint.pdf as pdf_module  # type: ignore[import-untyped, unused-ignore]
+    import weasyprint.pdf.fonts as fonts_module  # type: ignore[import-untyped, unused-ignore]
+
+    margin_boxes = layout_module.make_margin_boxes
+    numbered: set[int] = set()
+
+    def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
+        if id(context) not in numbered:
+            numbered.add(id(context))
+            count = state[1]["pages"][0]
+            offset, total = hooks.numbering(count)
+            seen: set[int] = set()
+            for page_data in context.page_maker[1 : count + 1]:
+                counters = page_data[3][1]
+                if id(counters) in seen:
+                    continue
+                seen.add(id(counters))
+                counters["page"] = [value + offset for value in counters.get("page", [0])]
+                counters["pages"] = [total]
+        return margin_boxes(context, page, state)
+
+    layout_module.make_margin_boxes = make_margin_boxes
+
+    if not hooks.first:
+        page_type = page_module.PageType
+        page_module.PageType = lambda side, blank, name, index, groups: page_type(side, blank, name, index + 1, groups)
+
+    def resolve_links(pages: Any) -> Any:
+        # As WeasyPrint's, less the dropping of links to anchors that are in another chunk.
+        seen: set[str] = set()
+        for page in pages:
+            anchors = [(name, x, y) for name, (x, y, _, _) in page.anchors.items() if name not in seen]
+            seen.update(name for name, _, _ in anchors)
+            yield list(page.links), anchors
+
+    pdf_module.resolve_links = resolve_links
+
+    build_fonts = pdf_module.build_fonts_dictionary
+
+    def build_fonts_dictionary(pdf: Any, fonts: Any, compress: Any, subset: Any, options: Any) -> Any:
+        used: dict[str, Glyphs] = {}
+        for font in fonts.values():
+            texts, widths, missing = used.setdefault(font.hash, ({}, {}, {}))
+            texts.update(font.to_unicode)
+            widths.update(font.widths)
+            missing.update(font.missing)
+        pooled = hooks.glyphs(used)
+        for font in fonts.values():
+            texts, widths, missing = pooled[font.hash]
+            font.to_unicode = dict(sorted(texts.items()))
+            font.widths = dict(sorted(widths.items()))
+            font.missing = dict(sorted(missing.items()))
+        return build_fonts(pdf, fonts, compress, subset, options)
+
+    # A glyph no font has gets an unused glyph id; WeasyPrint numbers them in the order met, which
+    # differs between chunks. Here the id follows from the character, so every chunk agrees.
+    def get_unused_glyph_id(self: Any, codepoint: int) -> int:
+        if codepoint not in self.missing:
+            span = max(1, 2**16 - 1 - self.glyph_count)
+            glyph = self.glyph_count + codepoint % span
+            taken = set(self.missing.values())
+            while glyph in taken and len(taken) < span:
+                glyph = self.glyph_count + (glyph - self.glyph_count + 1) % span
+            self.missing[codepoint] = glyph
+        return int(self.missing[codepoint])
+
+    fonts_module.Font.get_unused_glyph_id = get_unused_glyph_id
+    pdf_module.build_fonts_dictionary = build_fonts_dictionary
+
+    def make_bookmark_tree(self: Any, scale: float = 1, transform_pages: bool = False) -> list[Any]:
+        hooks.bookmarks([(page.height, list(page.bookmarks)) for page in self.pages])
+        return []
+
+    document_module.Document.make_bookmark_tree = make_bookmark_tree
+
+
+def bookmark_tree(pages: list[tuple[float, list[Any]]], scale: float) -> list[Any]:
+    """WeasyPrint's outline tree (Document.make_bookmark_tree) of pages given as (height, bookmarks)."""
+    from weasyprint.anchors import make_page_bookmark_tree  # type: ignore[import-untyped, unused-ignore]
+    from weasyprint.matrix import Matrix  # type: ignore[import-untyped, unused-ignore]
+
+    root: list[Any] = []
+    skipped_levels: list[int] = []
+    last_by_depth = [root]
+    previous_level = 0
+    for number, (height, bookmarks) in enumerate(pages):
+        page = _BookmarkedPage(bookmarks)
+        matrix = Matrix(a=scale, d=-scale, f=height * scale)
+        previous_level = make_page_bookmark_tree(page, skipped_levels, last_by_depth, previous_level, number, matrix)
+    return root
+
+
+class _BookmarkedPage:
+    def __init__(self, bookmarks: list[Any]) -> None:
+        self.bookmarks = bookmarks

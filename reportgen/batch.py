@@ -10,7 +10,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from multiprocessing.connection import Connection, wait
@@ -144,7 +144,8 @@ def run_batch(
     with interrupt.installed():
         previous = _load_previous(out, on_warning or (lambda message: None))
         size = max(1, min(jobs or os.cpu_count() or 1, len(keys) or 1))
-        job = _Job(options or RenderOptions(), api_key, api_secret, username, base_url, cache, timeout)
+        # The batch's processes work on reports side by side; each lays out its report alone.
+        job = _Job(replace(options or RenderOptions(), jobs=1), api_key, api_secret, username, base_url, cache, timeout)
         try:
             size = _run(keys, out, jobs, force, job, previous, results, interrupt, on_result, on_interrupt)
         finally:  # even if something unforeseen stops the run, the reports written so far are listed

@@ -169,10 +169,16 @@ _PDFUA = click.option(
     default=None,
     help="Tagged, accessible PDF/UA-1 (with --pdfa: both). Default: on, unless the brand file says pdfua = false.",
 )
+_JOBS = click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    help="Processes: for batch, sessions at once (default: one per core); for one PDF, layout processes "
+    "(default 1; more only for an untagged PDF, --no-pdfua).",
+)
 
 
 def _render_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--brand, --templates, --paper, --strict, --rates, --pdfa, --pdfua and --lang, given to the command as `options`.
+    """--brand, --templates, --paper, --strict, --rates, --pdfa, --pdfua, --lang and --jobs, as `options`.
 
     The brand file, rate card and templates folder are read and checked once, before the command
     does anything (a batch does not fail every session for one typo).
@@ -189,14 +195,23 @@ def _render_options(command: Callable[..., None]) -> Callable[..., None]:
         pdfa: bool,
         pdfua: bool | None,
         lang: str | None,
+        jobs: int | None,
         **kwargs: Any,
     ) -> None:
         options = RenderOptions.load(
-            brand=brand, templates=templates, paper=paper, strict=strict, rates=rates, pdfa=pdfa, pdfua=pdfua, lang=lang
+            brand=brand,
+            templates=templates,
+            paper=paper,
+            strict=strict,
+            rates=rates,
+            pdfa=pdfa,
+            pdfua=pdfua,
+            lang=lang,
+            jobs=jobs,
         )
         command(*args, options=options, **kwargs)
 
-    return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA, _PDFUA, _LANG)(with_options)
+    return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA, _PDFUA, _LANG, _JOBS)(with_options)
 
 
 def _signing_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -770,7 +785,6 @@ def email(
     show_default=True,
     help="Where <KEY>.pdf files and batch-summary.json go.",
 )
-@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
 @click.option("--force", is_flag=True, help="Render again sessions whose PDF already exists.")
 @_render_options
 @_signing_options
@@ -781,7 +795,6 @@ def batch(
     /,
     keys_file: Path,
     directory: Path,
-    jobs: int | None,
     force: bool,
     options: RenderOptions,
     pave: _Pave,
@@ -803,7 +816,7 @@ def batch(
                 base_url=pave.base_url,
                 cache=pave.cache,
                 timeout=pave.timeout,
-                jobs=jobs,
+                jobs=options.jobs,
                 force=force,
                 on_result=progress.update,
                 on_warning=progress.warn,

@@ -105,6 +105,8 @@ class ComparisonReport(RenderedDocument):
     summary_attachment = "comparison.json"
     #: Comparisons are not signed yet (no inspection record of their own).
     signing: None = field(default=None, repr=False)
+    #: Comparisons are laid out in one process (their cut points are not planned for).
+    jobs: int = 1
 
 
 def compare_bundles(

@@ -65,12 +65,15 @@ def write_pdf(
     pdfa: bool = False,
     attachments: dict[str, bytes] | None = None,
     pdfua: bool = False,
+    jobs: int = 1,
 ) -> bytes:
     """Lay out the HTML with WeasyPrint; only theme files, fonts, the logo and our images load.
 
     pdfa=True makes a PDF/A-3b whose attachments (name → bytes) are embedded as associated files.
     pdfua=True tags the PDF (PDF/UA-1): a structure tree, the language, alternative texts; with
     pdfa, the one file is both PDF/A-3b and PDF/UA-1.
+    jobs > 1 lays the built-in theme's document out in that many processes at most (parallel.py),
+    for the same document; a user's templates, or a document with one chunk, take one process.
     """
     assets = _collect_assets(view)
     roots = [*theme.search_path, fonts_dir()]
@@ -100,14 +103,22 @@ def write_pdf(
         # so the finisher adds PDF/UA's identification to the XMP (_identify_pdfua).
         options["pdf_tags"] = True
         options.setdefault("pdf_variant", "pdf/ua-1")
+    base_url = theme.search_path[-1].as_uri() + "/"
+    finisher = _finisher(pdfa=pdfa, pdfua=pdfua)
     with _captured_weasyprint_log() as messages, _FONT_CONFIG_LOCK, _collector_paused():
         try:
-            # A user's templates may lean on the HTML5 parser's repairs (implied <tbody>, a <p>
-            # closed by a <div>), which expat would not make: only the built-in theme takes it.
-            document = parse_html(html, theme.search_path[-1].as_uri() + "/", fetcher, xml=theme.user_dir is None)
-            pdf: bytes | None = document.write_pdf(
-                font_config=_font_config(), finisher=_finisher(pdfa=pdfa, pdfua=pdfua), **options
-            )
+            pdf: bytes | None = None
+            # The merge of chunks keeps pages, links, outline and fonts, but not a structure tree:
+            # a tagged (PDF/UA) document is laid out in one process.
+            if jobs > 1 and theme.user_dir is None and not pdfua:
+                pdf = _write_in_parallel(html, base_url, fetcher, options, jobs, finisher)
+            if pdf is None:
+                # A user's templates may lean on the HTML5 parser's repairs (implied <tbody>, a <p>
+                # closed by a <div>), which expat would not make: only the built-in theme takes it.
+                document = parse_html(html, base_url, fetcher, xml=theme.user_dir is None)
+                pdf = document.write_pdf(font_config=_font_config(), finisher=finisher, **options)
+        except RenderError:
+            raise
         except Exception as error:  # noqa: BLE001 (WeasyPrint raises many types; all mean "could not render")
             raise RenderError(f"PDF rendering failed: {type(error).__name__}: {error}") from None
     if pdf is None:
@@ -197,6 +208,32 @@ def _table_parts(pdf: Any, element: Any) -> Iterator[Any]:
 def _kids(element: Any) -> list[int]:
     """The object numbers of a structure element's child elements (not its marked-content ids)."""
     return [int(kid.split()[0]) for kid in element.get("K", ()) if isinstance(kid, bytes)]
+
+
+def _write_in_parallel(
+    html: str,
+    base_url: str,
+    fetcher: URLFetcher,
+    options: dict[str, Any],
+    jobs: int,
+    finisher: Callable[[Any, Any], None],
+) -> bytes | None:
+    """The PDF laid out in up to `jobs` forked processes, or None when the document is not cut."""
+    from .parallel import lay_out_in_parallel  # pikepdf loads only for a parallel layout
+
+    try:
+        root = ElementTree.fromstring(html)
+    except (ElementTree.ParseError, ValueError):
+        return None
+    font_config = _font_config()  # set up here, once, for every chunk process to inherit
+    rest = {name: value for name, value in options.items() if name != "attachments"}
+
+    def render(tree: ElementTree.Element, first: bool) -> bytes:
+        document = TreeHTML(tree, base_url, fetcher)
+        pdf: bytes = document.write_pdf(font_config=font_config, finisher=finisher, **(options if first else rest))
+        return pdf
+
+    return lay_out_in_parallel(root, jobs, render)
 
 
 def _one_entry_per_attachment(document: Any, pdf: Any) -> None:

@@ -65,6 +65,8 @@ class RenderedDocument:
     signing: SigningKey | None
     #: A tagged, accessible PDF/UA-1 (with pdfa, both at once).
     pdfua: bool
+    #: Processes that lay the PDF out; 1 lays it out in this process.
+    jobs: int
     #: The summary's name as a PDF/A attachment.
     summary_attachment = "summary.json"
 
@@ -87,7 +89,9 @@ class RenderedDocument:
                 attachments[MANIFEST_ATTACHMENT] = manifest_bytes(self.summary["manifest"])
             # The PDF's name tree of embedded files must list its keys in order.
             attachments = dict(sorted(attachments.items()))
-        pdf = write_pdf(html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments, pdfua=self.pdfua)
+        pdf = write_pdf(
+            html, self.view, self.theme, pdfa=self.pdfa, attachments=attachments, pdfua=self.pdfua, jobs=self.jobs
+        )
         _LOG.debug("PDF of %d bytes laid out in %.2f s", len(pdf), time.perf_counter() - started)
         if self.signing:
             pdf = sign_pdf(pdf, self.signing)
@@ -124,6 +128,8 @@ class Report(RenderedDocument):
     signing: SigningKey | None = field(default=None, repr=False)
     #: A tagged, accessible PDF/UA-1 (with pdfa, both at once).
     pdfua: bool = True
+    #: Processes that lay the PDF out (RenderOptions.jobs, resolved); 1 lays it out in this process.
+    jobs: int = 1
 
 
 def generate_report(
@@ -225,6 +231,7 @@ class _Options:
     document_date: datetime | None
     rates: RateCard | None
     pdfa: bool
+    jobs: int
     pdfua: bool = True
     lang: str = "en"
 
@@ -242,6 +249,7 @@ def render_bundle(
     generated_at: datetime | None = None,
     pdfua: bool | None = None,
     lang: str | None = None,
+    jobs: int | None = None,
 ) -> Report:
     """Turn a saved session bundle into a Report, rendered with `options` (see RenderOptions).
 
@@ -250,7 +258,7 @@ def render_bundle(
     combined with `options`. A photo that is missing or unreadable becomes a visible placeholder
     and a warning; with strict it raises ImageError instead.
     """
-    keywords = (brand, templates, paper, rates, generated_at, pdfua, lang) != (None,) * 7 or strict or pdfa
+    keywords = (brand, templates, paper, rates, generated_at, pdfua, lang, jobs) != (None,) * 8 or strict or pdfa
     if options is not None and keywords:
         raise TypeError("render_bundle() takes options or option keywords, not both")
     bundle = load_bundle(path)
@@ -266,6 +274,7 @@ def render_bundle(
                 generated_at=generated_at,
                 pdfua=pdfua,
                 lang=lang,
+                jobs=jobs,
             )
         fixed = options.generated_at or _source_date_epoch()
         resolved = _Options(
@@ -281,6 +290,7 @@ def render_bundle(
             pdfa=options.pdfa or options.brand.signing is not None,
             pdfua=options.pdfua is not False,
             lang=options.lang or "en",
+            jobs=options.layout_jobs,
         )
         # Every text the view words (view.py, vocabulary) is in the customer's language.
         with i18n.language(resolved.lang):
@@ -408,7 +418,15 @@ def _build(bundle: Bundle, options: _Options) -> Report:
     summary["warnings"] = list(warnings)
     sources = {name: (bundle.path / name).read_bytes() for name in SOURCE_FILES if (bundle.path / name).is_file()}
     report = Report(
-        bundle.session_key, report_view, options.theme, summary, warnings, options.pdfa, sources, pdfua=options.pdfua
+        bundle.session_key,
+        report_view,
+        options.theme,
+        summary,
+        warnings,
+        options.pdfa,
+        sources,
+        pdfua=options.pdfua,
+        jobs=options.jobs,
     )
     report.signing = options.brand.signing
     return report

@@ -34,6 +34,8 @@ def test_benchmark_smoke_run_prints_every_case() -> None:
         "9 signing the sample",
         "10 tagged vs untagged sample",
         "11 Japanese vs English sample",
+        "12 sample, warm, untagged, --jobs 2 vs --jobs 1",
+        "13 100 damages, cold CLI vs naive",
     ):
         assert case in result.stdout, case
 

@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"fetch", "decoding", "markers", "manifest"},
     {"imaging"},
     {"viewmodel", "compareview"},
-    {"view", "render", "summary"},
+    {"view", "render", "summary", "parallel"},
     {"pdf", "mail", "options"},
     {"report"},
     {"batch", "compare", "verify"},

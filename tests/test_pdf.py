@@ -275,6 +275,7 @@ def test_the_theme_is_read_as_xml_and_lays_out_byte_for_byte_as_with_the_html5_p
         brand=SAMPLE_BRAND,
         rates=SAMPLE_BUNDLE.parent / "rates.toml",
         generated_at=datetime(2024, 1, 1, tzinfo=UTC),
+        jobs=1,  # the parsers are compared in one process; test_parallel.py compares the processes
     )
     html = render_html(report.view, report.theme, standalone=False)
     assert isinstance(parse_html(html, builtin_theme_dir().as_uri() + "/", None), TreeHTML)
@@ -285,6 +286,7 @@ def test_hostile_strings_lay_out_as_with_the_html5_parser(make_bundle, monkeypat
     report = render_bundle(
         make_bundle(hostile_body(), images={"f.jpg": jpeg_bytes()}),
         generated_at=datetime(2024, 1, 1, tzinfo=UTC),
+        jobs=1,  # the parsers are compared in one process; test_parallel.py compares the processes
     )
     assert report.pdf == _pdf_through_weasyprints_own_parser(report, monkeypatch)
 

@@ -12,6 +12,7 @@ from PIL import Image
 from .fake_pave import FakePave, Session
 
 __all__ = [
+    "COMPONENTS",
     "REPO",
     "SAMPLE_BRAND",
     "SAMPLE_BUNDLE",
@@ -19,6 +20,7 @@ __all__ = [
     "damage",
     "hotspots",
     "jpeg_bytes",
+    "many_damages_bundle",
     "photo",
     "small_bundle",
 ]
@@ -128,4 +130,44 @@ def small_bundle(folder: Path) -> Path:
     body = hotspots(photo(5, "Front", "https://cdn.example/front.jpg", damage(description="Deep scratch")))
     (root / "hotspots.json").write_text(json.dumps(body))
     (root / "images" / "front.jpg").write_bytes(jpeg_bytes())
+    return root
+
+
+#: Components the large synthetic sessions spread their damages over.
+COMPONENTS = (
+    "BUMPER_FRONT_UNIQUE",
+    "HOOD_FRONT_UNIQUE",
+    "DOOR_FRONT_LEFT",
+    "DOOR_REAR_RIGHT",
+    "QUARTER_PANEL_RIGHT",
+    "FENDER_FRONT_LEFT",
+    "TRUNK_REAR_UNIQUE",
+    "WHEEL_FRONT_LEFT",
+)
+
+
+def many_damages_bundle(folder: Path, damages: int = 1000, photos: int = 20) -> Path:
+    """A bundle of `damages` damages spread over `photos` photos and eight components (no randomness)."""
+    root = folder / f"TST-MANY{damages}"
+    (root / "images").mkdir(parents=True)
+    names = ("SCRATCH_MINOR", "DENTED_MEDIUM", "SCRAPED_MAJOR")
+    shots = []
+    for index in range(photos):
+        url = f"https://cdn.example/p{index:03d}.jpg"
+        (root / "images" / f"p{index:03d}.jpg").write_bytes(jpeg_bytes(800, 600, (40 + index * 7 % 150, 90, 120)))
+        count = damages // photos + (1 if index < damages % photos else 0)
+        rows = [
+            damage(
+                COMPONENTS[(index * 3 + i) % len(COMPONENTS)],
+                names[(index + i) % 3],
+                5 + (i * 37) % 90,
+                5 + (i * 53) % 90,
+                description=f"Damage {index}-{i}",
+            )
+            for i in range(count)
+        ]
+        shots.append(photo(index % 13 + 1, f"Photo {index}", url, *rows))
+    body = hotspots(*shots)
+    body["session"]["session_key"] = root.name
+    (root / "hotspots.json").write_text(json.dumps(body))
     return root

@@ -1,0 +1,191 @@
+"""A report laid out in parallel is the document a single process lays out: pages, numbers, links, outline, fonts."""
+
+from __future__ import annotations
+
+import io
+import os
+import xml.etree.ElementTree as ElementTree
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+
+import reportgen.parallel
+from reportgen import RenderError, RenderOptions, render_bundle
+from reportgen.brand import load_brand
+from reportgen.render import render_html
+
+from .support.builders import SAMPLE_BRAND, SAMPLE_BUNDLE, jpeg_bytes, many_damages_bundle
+from .support.cli import run_cli
+from .support.hostile import hostile_body
+from .support.pdfcompare import fonts, links, outline, page_texts
+
+MOMENT = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def merges(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The chunk counts of every parallel merge made while the test runs (the real merge still runs)."""
+    calls: list[int] = []
+    real = reportgen.parallel.merge
+
+    def spy(parts: list[bytes], bookmarks: list[Any]) -> bytes:
+        calls.append(len(parts))
+        return real(parts, bookmarks)
+
+    monkeypatch.setattr(reportgen.parallel, "merge", spy)
+    return calls
+
+
+def both(bundle: Path, merges: list[int], **options: Any) -> tuple[bytes, bytes]:
+    """The bundle's PDF from one process and from two."""
+    brand = load_brand(SAMPLE_BRAND)
+    # Untagged: a tagged PDF (the default) is laid out in one process (test_a_tagged_pdf_...).
+    single = render_bundle(bundle, RenderOptions(brand=brand, generated_at=MOMENT, jobs=1, pdfua=False, **options)).pdf
+    assert merges == []
+    parallel = render_bundle(
+        bundle, RenderOptions(brand=brand, generated_at=MOMENT, jobs=2, pdfua=False, **options)
+    ).pdf
+    assert merges == [2], "the report was not laid out in two processes"
+    return single, parallel
+
+
+def assert_same_document(single: bytes, parallel: bytes) -> None:
+    texts = page_texts(parallel)
+    assert texts == page_texts(single)
+    for number, text in enumerate(texts, 1):
+        assert f"Page {number} of {len(texts)}" in text
+    single_links, parallel_links = links(single), links(parallel)
+    assert parallel_links == single_links
+    internal = [target for page in parallel_links for _, target in page if isinstance(target, tuple)]
+    assert internal, "the document has internal links to compare"
+    assert "dangling" not in [target for page in parallel_links for _, target in page]
+    single_outline = outline(single)
+    assert outline(parallel) == single_outline
+    assert {depth for depth, *_ in single_outline} == {0, 1}
+    embedded = fonts(parallel)
+    assert embedded == fonts(single)
+    assert len(embedded) == len(set(embedded)), "a font is embedded more than once"
+
+
+def test_the_sample_laid_out_in_two_processes_is_the_single_process_document(merges: list[int]) -> None:
+    single, parallel = both(SAMPLE_BUNDLE, merges)
+    assert_same_document(single, parallel)
+
+
+def test_the_hostile_session_laid_out_in_two_processes_is_the_single_process_document(
+    merges: list[int], make_bundle
+) -> None:
+    bundle = make_bundle(hostile_body(), images={"f.jpg": jpeg_bytes()})
+    single, parallel = both(bundle, merges)
+    assert_same_document(single, parallel)
+
+
+def test_a_thousand_damages_laid_out_in_two_processes_are_the_single_process_document(
+    merges: list[int], tmp_path: Path
+) -> None:
+    single, parallel = both(many_damages_bundle(tmp_path, 1000, 20), merges)
+    assert len(page_texts(single)) > 50
+    assert_same_document(single, parallel)
+
+
+def test_a_parallel_pdfa_keeps_its_attachments_and_the_same_bytes_come_back(
+    merges: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    options = RenderOptions.load(brand=SAMPLE_BRAND, pdfa=True, jobs=2, pdfua=False)
+    first, again = render_bundle(SAMPLE_BUNDLE, options).pdf, render_bundle(SAMPLE_BUNDLE, options).pdf
+    assert merges == [2, 2]
+    assert first == again
+    single = render_bundle(SAMPLE_BUNDLE, RenderOptions.load(brand=SAMPLE_BRAND, pdfa=True, jobs=1, pdfua=False)).pdf
+    assert_same_document(single, first)
+    document = pikepdf.open(io.BytesIO(first))
+    assert sorted(document.attachments) == [
+        "hotspots.json",
+        "manifest.json",
+        "photos.json",
+        "session.json",
+        "summary.json",
+    ]
+    assert len(document.Root.AF) == 5
+    assert len(document.Root.OutputIntents) == 1
+    assert document.open_metadata().get("pdfaid:part") == "3"
+    assert document.trailer.ID[0] == document.trailer.ID[1] or len(document.trailer.ID) == 2
+
+
+def test_one_job_or_a_user_theme_lays_out_in_this_process(merges: list[int], tmp_path: Path) -> None:
+    assert render_bundle(SAMPLE_BUNDLE, RenderOptions(jobs=1)).pdf.startswith(b"%PDF")
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "extra.css").write_text("h2 { color: #123456; }")
+    pdf = render_bundle(SAMPLE_BUNDLE, RenderOptions.load(templates=theme, jobs=2, pdfua=False)).pdf
+    assert merges == []
+    assert pdf.startswith(b"%PDF")
+
+
+def test_a_tagged_pdf_is_laid_out_in_one_process_and_keeps_its_structure(merges: list[int]) -> None:
+    # The merge does not join structure trees: a tagged PDF asked for in two processes takes one.
+    pdf = render_bundle(SAMPLE_BUNDLE, RenderOptions(jobs=2)).pdf
+    assert merges == []
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert "/StructTreeRoot" in document.Root and document.Root.MarkInfo.Marked
+
+
+def test_jobs_default_to_one_process() -> None:
+    assert RenderOptions().layout_jobs == 1
+    assert RenderOptions(jobs=3).layout_jobs == 3
+    for wrong in (0, -1, True, 1.5, "2"):
+        with pytest.raises(ValueError, match="RenderOptions.jobs"):
+            RenderOptions(jobs=wrong)  # type: ignore[arg-type]
+
+
+def test_the_report_is_cut_only_where_a_page_starts() -> None:
+    report = render_bundle(SAMPLE_BUNDLE)
+    root = ElementTree.fromstring(render_html(report.view, report.theme, standalone=False))
+    chunks = reportgen.parallel.plan_chunks(root, 2)
+    assert len(chunks) == 2
+    for chunk in chunks[1:]:
+        first = chunk[0]
+        classes = first.get("class", "").split()
+        assert "chapter" in classes or "new-page" in classes
+    assert len(reportgen.parallel.plan_chunks(root, 1)) == 1
+
+
+def test_a_chunk_that_fails_is_a_render_error_and_leaves_no_process_behind() -> None:
+    report = render_bundle(SAMPLE_BUNDLE)
+    root = ElementTree.fromstring(render_html(report.view, report.theme, standalone=False))
+
+    def render(tree: ElementTree.Element, first: bool) -> bytes:
+        raise RuntimeError("no room left on the page")
+
+    before = _children()
+    with pytest.raises(RenderError, match="PDF rendering failed: no room left on the page"):
+        reportgen.parallel.lay_out_in_parallel(root, 2, render)
+    # Other tests of this worker may keep servers as children: only new children count.
+    assert _children() == before
+
+
+def _children() -> set[int]:
+    """This process's child processes, alive or not yet reaped."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The parent's pid is the second field after the command name, which is in parentheses.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while being read
+            continue
+        if int(fields[1]) == os.getpid():
+            children.add(int(stat.parent.name))
+    return children
+
+
+def test_the_command_line_takes_jobs(tmp_path: Path) -> None:
+    out = tmp_path / "r.pdf"
+    result = run_cli("render", str(SAMPLE_BUNDLE), "-o", str(out), "--jobs", "2", "--no-pdfua")
+    assert result.returncode == 0, result.stderr
+    assert len(pikepdf.open(out).pages) == 12
+    refused = run_cli("render", str(SAMPLE_BUNDLE), "-o", str(out), "--jobs", "0")
+    assert refused.returncode == 2
+    assert b"--jobs" in refused.stderr
