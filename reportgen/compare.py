@@ -304,6 +304,9 @@ def _compare(
     except ReportgenError as error:
         error.session_key = error.session_key or after.session_key or None
         raise
+    if options.brand.signing is not None:
+        # Said, not silently skipped: whoever set a signing key expects every document signed.
+        warnings.append("the brand's signing key is not applied: comparisons are not signed yet")
     summary = _summary(before, after, comparison, estimate, generated_at, warnings)
     sources = {
         f"{label}-{name}": (bundle.path / name).read_bytes()

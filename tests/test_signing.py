@@ -338,3 +338,21 @@ def test_the_service_signs_with_the_key_its_brand_file_names_and_never_shows_it(
     assert PASSWORD not in shown and options.brand.signing.private_key.hex()[:32] not in shown
     report = render_bundle(SAMPLE_BUNDLE, options)
     assert check_signature(report.pdf, [pki.root_der]).holds
+
+
+def test_a_brand_that_signs_gets_a_warning_for_a_comparison_it_does_not_sign(pki: Pki, tmp_path: Path) -> None:
+    from reportgen import compare_bundles
+
+    key = load_signing_key(pki.p12, PASSWORD)
+    after = tmp_path / "after"
+    shutil.copytree(SAMPLE_BUNDLE, after)
+    body = json.loads((after / "hotspots.json").read_text(encoding="utf-8"))
+    body["session"]["session_key"] = "UDB-CHECKIN9"
+    (after / "hotspots.json").write_text(json.dumps(body), encoding="utf-8")
+    (after / "session.json").unlink(missing_ok=True)
+    options = RenderOptions()
+    signing = dataclasses.replace(options, brand=dataclasses.replace(options.brand, signing=key))
+    report = compare_bundles(SAMPLE_BUNDLE, after, signing)
+    assert any("comparisons are not signed" in warning for warning in report.warnings)
+    assert b"/ByteRange" not in report.pdf
+    assert not any("signed" in warning for warning in compare_bundles(SAMPLE_BUNDLE, after).warnings)
