@@ -165,6 +165,9 @@ def _render_and_deliver(job: Job, services: Services, started: float) -> Job:
         render_seconds=round(rendered, 3),
     )
     recipients = tuple(dict.fromkeys([*profile.email_to, *job.request.email_to]))
+    if job.request.before_session_key:
+        # The email's wording is a single report's: a comparison is fetched from the API, not mailed.
+        recipients = ()
     if recipients and not job.emailed_to:
         _email(job, pdf, summary, recipients, services, profile.options.brand.name, options.lang or "en")
         job = replace(job, emailed_to=recipients)

@@ -92,6 +92,8 @@ def test_a_comparison_is_made_and_stored_on_the_pattern_of_reports(service: Serv
     assert pdf.headers["ETag"] == f'"{done["pdf_sha256"]}"'
     assert pdf.headers["Content-Disposition"] == 'attachment; filename="TST-OUT1-vs-TST-IN1.pdf"'
     assert service.client.get(done["status_url"]).json()["summary"] == summary
+    # The brand mails every report to the desk, but a comparison is not a report's email.
+    assert done["emailed_to"] == [] and service.inbox.messages == []
     # A comparison is not a report, and a report is not a comparison.
     assert service.client.get(f"/v1/reports/{done['id']}").status_code == 404
     assert service.client.get(f"/v1/reports/{done['id']}/pdf").status_code == 404
