@@ -177,6 +177,9 @@ _JOBS = click.option(
 )
 
 
+_RENDER_OPTION_NAMES = ("brand", "templates", "paper", "strict", "rates", "pdfa", "pdfua", "lang", "jobs")
+
+
 def _render_options(command: Callable[..., None]) -> Callable[..., None]:
     """--brand, --templates, --paper, --strict, --rates, --pdfa, --pdfua, --lang and --jobs, as `options`.
 
@@ -185,31 +188,10 @@ def _render_options(command: Callable[..., None]) -> Callable[..., None]:
     """
 
     @functools.wraps(command)
-    def with_options(
-        *args: Any,
-        brand: Path | None,
-        templates: Path | None,
-        paper: str | None,
-        strict: bool,
-        rates: Path | None,
-        pdfa: bool,
-        pdfua: bool | None,
-        lang: str | None,
-        jobs: int | None,
-        **kwargs: Any,
-    ) -> None:
-        options = RenderOptions.load(
-            brand=brand,
-            templates=templates,
-            paper=paper,
-            strict=strict,
-            rates=rates,
-            pdfa=pdfa,
-            pdfua=pdfua,
-            lang=lang,
-            jobs=jobs,
-        )
-        command(*args, options=options, **kwargs)
+    def with_options(*args: Any, **kwargs: Any) -> None:
+        # The options' parameter names are RenderOptions.load's keywords.
+        loaded = {name: kwargs.pop(name) for name in _RENDER_OPTION_NAMES}
+        command(*args, options=RenderOptions.load(**loaded), **kwargs)
 
     return _options(_BRAND, _TEMPLATES, _PAPER, _STRICT, _RATES, _PDFA, _PDFUA, _LANG, _JOBS)(with_options)
 
