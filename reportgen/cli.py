@@ -872,8 +872,8 @@ def verify(ctx: click.Context, /, pdf: Path, bundle: Path | None, trust: tuple[P
         click.echo(f"bundle {bundle}: " + ("matches the record" if not result.bundle_problems else "DOES NOT match"))
     if not result.holds:
         reasons = [*signature.problems, *result.record_problems, *(result.bundle_problems or ())]
-        for reason in reasons:
-            click.echo(f"reportgen: error: {one_line(reason)}", err=True)
+        # One line on stderr, as for every error; each reason after the first follows a semicolon.
+        click.echo(f"reportgen: error: {'; '.join(one_line(reason) for reason in reasons)}", err=True)
         ctx.exit(ExitCode.ERROR)
     click.echo("verified")
 

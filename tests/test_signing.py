@@ -176,6 +176,17 @@ def test_an_unsigned_report_does_not_verify(tmp_path: Path) -> None:
     assert result.stderr == b"reportgen: error: the PDF is not signed\n"
 
 
+def test_every_reason_verify_fails_for_is_said_in_one_line(tmp_path: Path) -> None:
+    pdf = tmp_path / "plain.pdf"
+    pdf.write_bytes(render_bundle(SAMPLE_BUNDLE).pdf)
+    result = run_cli("verify", str(pdf))
+    assert result.returncode == 1
+    assert result.stderr == (
+        b"reportgen: error: the PDF is not signed; "
+        b"the PDF carries no inspection record (render it with --pdfa or --sign)\n"
+    )
+
+
 def test_a_wrong_password_is_one_line_that_never_shows_it(pki: Pki, tmp_path: Path) -> None:
     secret = "hunter2-not-the-password"
     result = run_cli("render", str(SAMPLE_BUNDLE), "--sign", str(pki.p12), cwd=tmp_path, REPORTGEN_SIGN_PASSWORD=secret)
