@@ -22,6 +22,7 @@ from .imaging import EncodedImage, PhotoResult
 from .models import CaptureAttempt, DamageResults
 from .plan import NumberedDamage, PlannedPhoto, chosen_attempt, in_capture_order
 from .viewmodel import (
+    KEEP_WHOLE_ROWS,
     BadgeLine,
     BrandView,
     CaptureStatus,
@@ -462,7 +463,10 @@ def _groups(rows: Sequence[DamageRow]) -> tuple[ComponentGroup, ...]:
         by_component.items(), key=lambda item: (side_rank.get(item[0][0], 99), item[1][0].number)
     ):
         worst = min(members, key=lambda row: order.index(row.severity.key)).severity
-        groups.append(ComponentGroup(name, side, worst, tuple(members)))
+        # A long table begins at the top of a page rather than with a few rows at the foot of one
+        # (and a report laid out in parallel can be cut there: parallel.py).
+        long = len(members) > KEEP_WHOLE_ROWS
+        groups.append(ComponentGroup(name, side, worst, tuple(members), new_page=long and bool(groups)))
     return tuple(groups)
 
 

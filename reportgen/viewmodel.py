@@ -231,6 +231,8 @@ class ComponentGroup:
     side: str
     worst: SeverityBadge
     rows: tuple[DamageRow, ...]
+    #: Starts a page: a group too long to keep whole, after the chapter's first (which follows the heading).
+    new_page: bool = False
 
     @property
     def chunks(self) -> tuple[tuple[DamageRow, ...], ...]:

@@ -226,3 +226,33 @@ def test_batch_checks_the_templates_folder_once_before_rendering(pave, tmp_path:
     assert result.exit_code == 1
     assert result.stderr == f"reportgen: error: templates folder {tmp_path / 'nope'}: not a directory\n"
     assert pave.api_log == [] and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "collects"),
+    [
+        (["--debug", "render", "bundle"], False),
+        (["report", "TST-1"], False),
+        (["compare", "A", "B"], False),
+        (["batch", "keys.txt"], True),
+        (["serve"], True),
+        (["--help"], True),
+    ],
+)
+def test_a_process_that_makes_one_document_runs_without_the_cycle_collector(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], collects: bool
+) -> None:
+    import gc
+
+    import reportgen.cli
+
+    seen: list[bool] = []
+    monkeypatch.setattr(reportgen.cli, "main", lambda: seen.append(gc.isenabled()))
+    monkeypatch.setattr(sys, "argv", ["reportgen", *argv])
+    assert gc.isenabled()
+    try:
+        reportgen.cli.run()
+    finally:
+        gc.enable()
+    # A long-lived command (or main() called in another program) keeps collecting as before.
+    assert seen == [collects]

@@ -153,6 +153,17 @@ def test_the_report_is_cut_only_where_a_page_starts() -> None:
     assert len(reportgen.parallel.plan_chunks(root, 1)) == 1
 
 
+def test_a_long_report_is_cut_between_components_into_chunks_of_about_equal_work(tmp_path: Path) -> None:
+    report = render_bundle(many_damages_bundle(tmp_path, 1000, 20), jobs=1)
+    root = ElementTree.fromstring(render_html(report.view, report.theme, standalone=False))
+    first, second = reportgen.parallel.plan_chunks(root, 2)
+    # The damage tables are most of the work: the cut falls between two components, where the
+    # second (too long to keep whole) starts a page.
+    assert "new-page" in second[0].get("class", "").split() and "group" in second[0].get("class", "").split()
+    costs = [sum(1 for piece in chunk for _ in piece.iter()) for chunk in (first, second)]
+    assert max(costs) < 1.3 * min(costs), costs
+
+
 def test_a_chunk_that_fails_is_a_render_error_and_leaves_no_process_behind() -> None:
     report = render_bundle(SAMPLE_BUNDLE)
     root = ElementTree.fromstring(render_html(report.view, report.theme, standalone=False))

@@ -208,6 +208,25 @@ def test_every_page_of_a_long_damage_table_names_its_component(make_bundle) -> N
     assert " ".join(pages).count("Front left door, continued") >= 2
 
 
+def test_a_component_too_long_to_keep_whole_starts_a_page(make_bundle) -> None:
+    hood = [damage("HOOD_FRONT_UNIQUE", x=10 + i * 10, y=20) for i in range(2)]
+    door = [damage("DOOR_FRONT_LEFT", x=10 + i % 8 * 10, y=10 + i // 8 * 9) for i in range(20)]
+    bundle = make_bundle(
+        hotspots(
+            photo(5, "Front", "https://cdn.example/f.jpg", *hood), photo(6, "Left", "https://cdn.example/l.jpg", *door)
+        ),
+        images={"f.jpg": jpeg_bytes(800, 600), "l.jpg": jpeg_bytes(800, 600)},
+    )
+    report = render_bundle(bundle)
+    groups = dict(dict(outline_of(report.pdf))["Damages by component"])
+    assert [group.name for group in report.view.groups] == ["Hood", "Front left door"]
+    # The hood's two rows leave most of the chapter's first page empty; the door's 20 begin the next.
+    assert groups["Front left door"] == groups["Hood"] + 1
+    # Its table is on two pages at most, not one row at the foot of the hood's page and the rest after.
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(report.pdf)).pages]
+    assert "Front left door" not in pages[groups["Hood"]]
+
+
 def outline_of(pdf: bytes) -> list[tuple[str, list[tuple[str, int]]]]:
     """The outline as (chapter, [(entry, page number)]): top-level bookmarks and their children."""
     reader = PdfReader(io.BytesIO(pdf))

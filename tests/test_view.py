@@ -302,6 +302,10 @@ def test_a_group_is_kept_on_one_page_up_to_twelve_rows_and_close_ups_fill_rows_o
     report = build(hotspots(photo(1, "Front", f"{CDN}/f.jpg", *twelve), photo(2, "Top", f"{CDN}/t.jpg", *thirteen)))
     assert viewmodel.KEEP_WHOLE_ROWS == 12
     assert {group.name: group.keep for group in report.groups} == {"Hood": True, "Roof": False}
+    # A group too long to keep whole starts a page, unless it is the chapter's first.
+    assert {group.name: group.new_page for group in report.groups} == {"Hood": False, "Roof": True}
+    alone = build(hotspots(photo(2, "Top", f"{CDN}/t.jpg", *thirteen)))
+    assert [(group.name, group.new_page) for group in alone.groups] == [("Roof", False)]
     rows = tuple(row for group in report.groups for row in group.rows)[:7]
     grid = replace(report, details=rows).detail_rows
     assert [(len(row.cells), row.blank_cells) for row in grid] == [(3, 0), (3, 0), (1, 2)]
