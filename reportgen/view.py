@@ -458,7 +458,7 @@ def _groups(rows: Sequence[DamageRow]) -> tuple[ComponentGroup, ...]:
         by_component.setdefault((row.side, row.component), []).append(row)
     side_rank = {label: rank for rank, label in enumerate(_side_labels())}
     order = vocabulary.SEVERITY_ORDER
-    groups = []
+    groups: list[ComponentGroup] = []
     for (side, name), members in sorted(
         by_component.items(), key=lambda item: (side_rank.get(item[0][0], 99), item[1][0].number)
     ):
