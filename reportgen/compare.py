@@ -105,7 +105,7 @@ class ComparisonReport(RenderedDocument):
     summary_attachment = "comparison.json"
     #: Comparisons are not signed yet (no inspection record of their own).
     signing: None = field(default=None, repr=False)
-    #: Comparisons are laid out in one process (their cut points are not planned for).
+    #: Processes that lay the PDF out (RenderOptions.jobs, resolved); 1 lays it out in this process.
     jobs: int = 1
 
 
@@ -325,6 +325,7 @@ def _compare(
         options.pdfa,
         sources,
         pdfua=options.pdfua is not False,
+        jobs=options.layout_jobs,
     )
 
 

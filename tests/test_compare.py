@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,28 @@ def test_second_inspection_photos_mark_each_damage_in_the_colour_of_its_class(pa
     assert text.index("Chargeable damages") < text.index("Second inspection photos") < text.index("Not charged")
     for style in classes.values():
         assert style.label in text
+
+
+def test_a_comparison_laid_out_in_two_processes_is_the_single_process_document(
+    pair: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reportgen.parallel
+    from tests.support.pdfcompare import links, outline, page_texts
+
+    merged: list[int] = []
+    real = reportgen.parallel.merge
+    monkeypatch.setattr(
+        reportgen.parallel, "merge", lambda parts, marks: merged.append(len(parts)) or real(parts, marks)
+    )
+    moment = datetime(2024, 5, 1, tzinfo=UTC)
+    single, parallel = (
+        compare_bundles(*pair, RenderOptions(generated_at=moment, jobs=jobs, pdfua=False)).pdf for jobs in (1, 2)
+    )
+    assert merged == [2]
+    texts = page_texts(parallel)
+    assert texts == page_texts(single) and len(texts) > 2
+    assert all(f"Page {number} of {len(texts)}" in text for number, text in enumerate(texts, 1))
+    assert outline(parallel) == outline(single) and links(parallel) == links(single)
 
 
 def test_an_unreadable_after_photo_is_a_placeholder_and_a_warning(pair: tuple[Path, Path]) -> None:
