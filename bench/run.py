@@ -19,12 +19,14 @@ from pathlib import Path
 
 from PIL import Image
 
+from bench.chromium import cold_print
+from bench.chromium import executable as chromium_executable
 from reportgen import RenderOptions, compare_bundles, render_bundle
 from reportgen.render import render_html
 
 # The fake PAVE lives in the test suite's support package, importable with the repository root on
 # sys.path: the development install puts it there (an editable install of a package at the root),
-# and so does `python -m bench.run` from the root.
+# and so does `python -m bench.run` from the root. So does bench.chromium, beside this file.
 from tests.support.builders import COMPONENTS, many_damages_bundle
 from tests.support.fake_pave import API_KEY, API_SECRET, USERNAME, FakePave, Session
 
@@ -269,6 +271,41 @@ def interleaved(functions: dict[str, Callable[[], object]], runs: int) -> dict[s
     }
 
 
+def cold_cli_and_chromium(work: Path, runs: int, record: Callable[..., None], rows: list[tuple[str, str]]) -> None:
+    """Case 1, the sample by the cold CLI (a new process each time), and case 2c, Chromium's cold print of
+    the report's own `--format html` output (photos and fonts inline), taking turns run by run."""
+    out = work / "cold.pdf"
+    functions: dict[str, Callable[[], object]] = {
+        "cli": lambda: subprocess.run(
+            cli("render", str(SAMPLE), "-o", str(out), "--brand", str(BRAND)), check=True, capture_output=True
+        )
+    }
+    chromium = chromium_executable()
+    html, printed = work / "sample.html", work / "chromium-cold.pdf"
+    if chromium:
+        subprocess.run(
+            cli("render", str(SAMPLE), "--format", "html", "-o", str(html), "--brand", str(BRAND)),
+            check=True,
+            capture_output=True,
+        )
+        functions["chromium"] = lambda: cold_print(chromium, html, printed, work / "chromium-profile")
+    for function in functions.values():
+        function()  # warm-up, untimed: the disk cache, Python's bytecode cache, Chromium's new profile
+    times = interleaved(functions, runs)
+    record("1 sample, cold CLI", times["cli"])
+    if chromium:
+        record("2c chromium cold print of the same HTML", times["chromium"])
+        times["chromium"]["pdf_kib"] = printed.stat().st_size / 1024
+        rows.append(
+            (
+                "2c pages (reportgen, chromium)",
+                f"{pdf_pages(out.read_bytes())}, {pdf_pages(printed.read_bytes())}",
+            )
+        )
+    else:
+        rows.append(("2c chromium", "skipped: chromium is not installed (apt-get install chromium)"))
+
+
 def issue16_cases(work: Path, runs: int, smoke: bool, record: Callable[..., None]) -> dict[str, float]:
     """Issue 16's same-run ratios: parallel against single-process layout, cold CLI against the naive render."""
     import weasyprint
@@ -415,36 +452,19 @@ def main() -> None:
 
         out = work / "out.pdf"
         if options.issue16:
-            record(
-                "1 sample, cold CLI",
-                measure(
-                    lambda: subprocess.run(
-                        cli("render", str(SAMPLE), "-o", str(out), "--brand", str(BRAND)),
-                        check=True,
-                        capture_output=True,
-                    ),
-                    runs,
-                ),
-            )
+            cold_cli_and_chromium(work, runs, record, rows)
             figures16 = issue16_cases(work, runs, options.smoke, record)
             rows.append(("targets (issue 16)", ""))
             rows.extend(
                 (f"  {name}", f"{'met' if ok else 'NOT met' if ok is False else 'not measured'}: {text}")
                 for name, (ok, text) in judge16(results, figures16).items()
             )
+            width = max(len(name) for name, _ in rows)
             for name, text in rows:
-                print(f"{name:<60}  {text}")
+                print(f"{name:<{width}}  {text}")
             return
-        # 1. Cold CLI on the sample, a new process each time.
-        record(
-            "1 sample, cold CLI",
-            measure(
-                lambda: subprocess.run(
-                    cli("render", str(SAMPLE), "-o", str(out), "--brand", str(BRAND)), check=True, capture_output=True
-                ),
-                runs,
-            ),
-        )
+        # 1 and 2c. Cold CLI on the sample, a new process each time, taking turns with Chromium's cold print.
+        cold_cli_and_chromium(work, runs, record, rows)
 
         # 2. Warm, in process.
         _ = render_bundle(SAMPLE, brand=BRAND).pdf  # warm-up: fonts, templates, imports
@@ -467,46 +487,6 @@ def main() -> None:
             measure(lambda: weasyprint.HTML(string=html, base_url=str(REPO)).write_pdf(), runs),
         )
         naive_size = len(weasyprint.HTML(string=html, base_url=str(REPO)).write_pdf())
-
-        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-        if chromium:
-            # The report's own `--format html` output (photos and fonts inline), printed cold.
-            subprocess.run(
-                cli("render", str(SAMPLE), "--format", "html", "-o", str(work / "sample.html"), "--brand", str(BRAND)),
-                check=True,
-                capture_output=True,
-            )
-            profile = work / "chromium-profile"
-            record(
-                "2c chromium cold print of the same HTML",
-                measure(
-                    lambda: subprocess.run(
-                        [
-                            chromium,
-                            "--headless",
-                            "--no-sandbox",
-                            "--disable-gpu",
-                            "--no-pdf-header-footer",
-                            # Without these, Chromium reaches for Google's hosts at every start.
-                            "--disable-background-networking",
-                            "--disable-component-update",
-                            "--disable-sync",
-                            "--no-first-run",
-                            f"--user-data-dir={profile}",
-                            f"--print-to-pdf={work / 'chromium.pdf'}",
-                            (work / "sample.html").as_uri(),
-                        ],
-                        check=True,
-                        capture_output=True,
-                    ),
-                    runs,
-                ),
-            )
-            results["2c chromium cold print of the same HTML"]["pdf_kib"] = (
-                work / "chromium.pdf"
-            ).stat().st_size / 1024
-        else:
-            rows.append(("2c chromium", "skipped: chromium is not installed (apt-get install chromium)"))
 
         # 3. Thirteen 12-megapixel photos.
         size = (640, 480) if options.smoke else (4032, 3024)
