@@ -15,13 +15,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
-from bench.chromium import cold_print
+from bench.chromium import DevTools, cold_print
 from bench.chromium import executable as chromium_executable
-from reportgen import RenderOptions, compare_bundles, render_bundle
+from reportgen import RenderOptions, Report, compare_bundles, generate_report, render_bundle
 from reportgen.render import render_html
 
 # The fake PAVE lives in the test suite's support package, importable with the repository root on
@@ -363,6 +365,103 @@ def cold_cli_and_chromium(work: Path, runs: int, record: Callable[..., None], ro
         rows.append(("2c chromium", "skipped: chromium is not installed (apt-get install chromium)"))
 
 
+def warm_service_and_devtools(work: Path, runs: int, record: Callable[..., None]) -> dict[str, float]:
+    """Case 14: the sample made by a warm `reportgen serve` (one job at a time, each a new session on the
+    fake PAVE) against a warm Chromium printing the HTML reportgen lays out for that job over the DevTools
+    protocol, taking turns run by run; and, beside them, the same job through the library in this process."""
+    from reportgen.service.config import load_config
+    from tests.support.redis_server import running_redis
+    from tests.support.service import Inbox, Service, free_port
+
+    chromium = chromium_executable()
+    keys = [f"ISSUE16-{i:03d}" for i in range(runs + 1)]  # the first one warms the worker up
+    times: dict[str, list[float]] = {"round trip": [], "job": [], "render": [], "library": [], "devtools": []}
+    with ExitStack() as stack:
+        pave = FakePave()
+        stack.callback(pave.close)
+        serve_sample(pave, keys)
+        env, queue = {}, "embedded SQLite queue"
+        if shutil.which("redis-server"):
+            env, queue = {"REPORTGEN_QUEUE_URL": stack.enter_context(running_redis(work / "redis")).url}, "Redis queue"
+        # No email: nothing listens on the SMTP port, and no job sends to it.
+        service = Service(work / "service", pave, Inbox(), free_port(), workers=1, email_to=[], env=env)
+        stack.callback(service.close)
+        service.start()
+        stack.callback(service.stop)
+
+        def job(key: str) -> dict[str, Any]:
+            started = time.perf_counter()
+            answer = service.post({"session_key": key}, params={"wait": 25})
+            times["round trip"].append(time.perf_counter() - started)
+            view: dict[str, Any] = answer.json()
+            if view["status"] != "done":
+                raise RuntimeError(f"the service's job for {key} is {view['status']}: {view.get('error')}")
+            return view
+
+        job(keys[0])
+        del times["round trip"][0]
+        # What Chromium prints: the HTML reportgen lays out for such a job (the service's own options,
+        # the same session), photos and fonts inline.
+        config = load_config(service.tmp / "reportgen.toml", service.env, data_dir=service.tmp / "data")
+
+        def library(key: str) -> Report:
+            # The same job through the library in this process: fetch (photos downloaded again) and render.
+            report = generate_report(
+                key,
+                config.brand(None).options,
+                api_key=API_KEY,
+                api_secret=API_SECRET,
+                username=USERNAME,
+                base_url=pave.api_url,
+                cache=False,
+            )
+            _ = report.pdf
+            return report
+
+        html = work / "service-job.html"
+        html.write_text(library(keys[1]).html, encoding="utf-8")  # and the warm-up of the in-process render
+        devtools = None
+        if chromium:
+            devtools = stack.enter_context(DevTools(chromium, work / "devtools-profile", work / "devtools.log"))
+            devtools.print_pdf(html)  # warm-up
+            devtools.blank()
+        printed = b""
+        for key in keys[1:]:
+            view = job(key)
+            times["job"].append(view["finished_at"] - view["created_at"])
+            times["render"].append(view["render_seconds"])
+            if devtools:
+                started = time.perf_counter()
+                printed = devtools.print_pdf(html)
+                times["devtools"].append(time.perf_counter() - started)
+                devtools.blank()
+            started = time.perf_counter()
+            library(key)
+            times["library"].append(time.perf_counter() - started)
+        pdf = service.client.get(f"/v1/reports/{view['id']}/pdf").content
+    median = {name: statistics.median(values) for name, values in times.items() if values}
+    figures = {
+        "service job s (created to done)": median["job"],
+        "service job's render_seconds": median["render"],
+        "service round trip s (POST ?wait)": median["round trip"],
+        "library in this process s (fetch and render)": median["library"],
+    }
+    if devtools:
+        figures["chromium DevTools load+print s"] = median["devtools"]
+        figures["ratio job/chromium"] = median["job"] / median["devtools"]
+        figures["ratio round trip/chromium"] = median["round trip"] / median["devtools"]
+    record(
+        "14 sample, warm in the service vs warm Chromium (DevTools)",
+        {
+            **figures,
+            "queue": queue,
+            "pages (service, chromium)": f"{pdf_pages(pdf)}, {pdf_pages(printed) if printed else '-'}",
+            "runs": runs,
+        },
+    )
+    return figures
+
+
 def issue16_cases(work: Path, runs: int, smoke: bool, record: Callable[..., None]) -> dict[str, float]:
     """Issue 16's same-run ratios: parallel against single-process layout, cold CLI against the naive render."""
     import weasyprint
@@ -413,6 +512,12 @@ def issue16_cases(work: Path, runs: int, smoke: bool, record: Callable[..., None
             "peak RSS MB (largest process)": figures["heavy_rss_mb"],
         },
     )
+    # 14. The sample in a warm service against a warm Chromium printing the same HTML over the DevTools protocol.
+    service = warm_service_and_devtools(work, runs, record)
+    figures["service_s"] = service["service job s (created to done)"]
+    figures["service_round_trip_s"] = service["service round trip s (POST ?wait)"]
+    if "chromium DevTools load+print s" in service:
+        figures["devtools_s"] = service["chromium DevTools load+print s"]
     return figures
 
 
@@ -421,6 +526,7 @@ def judge16(results: dict, figures: dict[str, float]) -> dict[str, tuple[bool | 
     cold = results["1 sample, cold CLI"]["median"]
     chromium = results.get("2c chromium cold print of the same HTML", {}).get("median")
     batch = results.get("6 batch reports/s")
+    service, devtools = figures["service_s"], figures.get("devtools_s")
     verdicts: dict[str, tuple[bool | None, str]] = {
         "sample warm parallel <= 0.55 x single": (
             figures["parallel_ratio"] <= 0.55,
@@ -432,8 +538,14 @@ def judge16(results: dict, figures: dict[str, float]) -> dict[str, tuple[bool | 
             else (None, f"{cold:.2f} s; baseline not measured: chromium is not installed")
         ),
         "sample warm in the service <= 1.0 x warm Chromium (DevTools)": (
-            None,
-            "baseline not measured: no DevTools-protocol client in bench yet",
+            (
+                service <= devtools,
+                f"{service:.2f} s vs {devtools:.2f} s (x{service / devtools:.2f}); "
+                f"round trip of POST ?wait {figures['service_round_trip_s']:.2f} s "
+                f"(x{figures['service_round_trip_s'] / devtools:.2f})",
+            )
+            if devtools
+            else (None, f"{service:.2f} s; baseline not measured: chromium is not installed")
         ),
         "1,000 damages cold CLI <= 0.4 x naive": (
             figures["heavy_ratio"] <= 0.4,
