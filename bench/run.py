@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -330,6 +331,37 @@ def batch_throughput(work: Path, runs: int, smoke: bool, record: Callable[..., N
         pave.close()
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user and system) a live process and all its descendants have spent so far, those
+    already ended included (Linux's /proc): it grows far less than wall time with the machine's load."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # From the state (field 3): ppid is field 4; utime, stime, cutime and cstime are fields 14 to 17
+        # (the last two hold the children already ended and reaped, so no tick counts twice).
+        parents[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = sum(int(value) for value in fields[11:15])
+    tree, grown = {root}, True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grown = bool(more)
+    return sum(ticks.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds (user and system) of this process's children that have ended, and of theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cold_cli_and_chromium(work: Path, runs: int, record: Callable[..., None], rows: list[tuple[str, str]]) -> None:
     """Case 1, the sample by the cold CLI (a new process each time), and case 2c, Chromium's cold print of
     the report's own `--format html` output (photos and fonts inline), taking turns run by run."""
@@ -350,15 +382,30 @@ def cold_cli_and_chromium(work: Path, runs: int, record: Callable[..., None], ro
         functions["chromium"] = lambda: cold_print(chromium, html, printed, work / "chromium-profile")
     for function in functions.values():
         function()  # warm-up, untimed: the disk cache, Python's bytecode cache, Chromium's new profile
-    times = interleaved(functions, runs)
+    cpu: dict[str, list[float]] = {name: [] for name in functions}
+
+    def counted(name: str, function: Callable[[], object]) -> Callable[[], object]:
+        def run() -> object:
+            before = children_cpu_seconds()
+            result = function()
+            cpu[name].append(children_cpu_seconds() - before)
+            return result
+
+        return run
+
+    times = interleaved({name: counted(name, function) for name, function in functions.items()}, runs)
+    for name, values in cpu.items():
+        times[name]["cpu s"] = statistics.median(values)
     record("1 sample, cold CLI", times["cli"])
     if chromium:
         record("2c chromium cold print of the same HTML", times["chromium"])
         times["chromium"]["pdf_kib"] = printed.stat().st_size / 1024
         rows.append(
             (
-                "2c pages (reportgen, chromium)",
-                f"{pdf_pages(out.read_bytes())}, {pdf_pages(printed.read_bytes())}",
+                "2c pages (reportgen, chromium); CPU s",
+                f"{pdf_pages(out.read_bytes())}, {pdf_pages(printed.read_bytes())}; "
+                f"{times['cli']['cpu s']:.2f} s, {times['chromium']['cpu s']:.2f} s "
+                f"(x{times['cli']['cpu s'] / times['chromium']['cpu s']:.2f}; every process, medians)",
             )
         )
     else:
@@ -375,7 +422,9 @@ def warm_service_and_devtools(work: Path, runs: int, record: Callable[..., None]
 
     chromium = chromium_executable()
     keys = [f"ISSUE16-{i:03d}" for i in range(runs + 1)]  # the first one warms the worker up
-    times: dict[str, list[float]] = {"round trip": [], "job": [], "render": [], "library": [], "devtools": []}
+    times: dict[str, list[float]] = {
+        name: [] for name in ("round trip", "job", "render", "library", "devtools", "service cpu", "devtools cpu")
+    }
     with ExitStack() as stack:
         pave = FakePave()
         stack.callback(pave.close)
@@ -390,16 +439,19 @@ def warm_service_and_devtools(work: Path, runs: int, record: Callable[..., None]
         stack.callback(service.stop)
 
         def job(key: str) -> dict[str, Any]:
+            assert service.process is not None
+            cpu = tree_cpu_seconds(service.process.pid)
             started = time.perf_counter()
             answer = service.post({"session_key": key}, params={"wait": 25})
             times["round trip"].append(time.perf_counter() - started)
+            times["service cpu"].append(tree_cpu_seconds(service.process.pid) - cpu)
             view: dict[str, Any] = answer.json()
             if view["status"] != "done":
                 raise RuntimeError(f"the service's job for {key} is {view['status']}: {view.get('error')}")
             return view
 
         job(keys[0])
-        del times["round trip"][0]
+        del times["round trip"][0], times["service cpu"][0]
         # What Chromium prints: the HTML reportgen lays out for such a job (the service's own options,
         # the same session), photos and fonts inline.
         config = load_config(service.tmp / "reportgen.toml", service.env, data_dir=service.tmp / "data")
@@ -431,9 +483,11 @@ def warm_service_and_devtools(work: Path, runs: int, record: Callable[..., None]
             times["job"].append(view["finished_at"] - view["created_at"])
             times["render"].append(view["render_seconds"])
             if devtools:
+                cpu = tree_cpu_seconds(devtools.process.pid)
                 started = time.perf_counter()
                 printed = devtools.print_pdf(html)
                 times["devtools"].append(time.perf_counter() - started)
+                times["devtools cpu"].append(tree_cpu_seconds(devtools.process.pid) - cpu)
                 devtools.blank()
             started = time.perf_counter()
             library(key)
@@ -445,11 +499,14 @@ def warm_service_and_devtools(work: Path, runs: int, record: Callable[..., None]
         "service job's render_seconds": median["render"],
         "service round trip s (POST ?wait)": median["round trip"],
         "library in this process s (fetch and render)": median["library"],
+        "service CPU s (every process of serve)": median["service cpu"],
     }
     if devtools:
         figures["chromium DevTools load+print s"] = median["devtools"]
+        figures["chromium CPU s (every process)"] = median["devtools cpu"]
         figures["ratio job/chromium"] = median["job"] / median["devtools"]
         figures["ratio round trip/chromium"] = median["round trip"] / median["devtools"]
+        figures["ratio CPU service/chromium"] = median["service cpu"] / median["devtools cpu"]
     record(
         "14 sample, warm in the service vs warm Chromium (DevTools)",
         {
@@ -518,6 +575,7 @@ def issue16_cases(work: Path, runs: int, smoke: bool, record: Callable[..., None
     figures["service_round_trip_s"] = service["service round trip s (POST ?wait)"]
     if "chromium DevTools load+print s" in service:
         figures["devtools_s"] = service["chromium DevTools load+print s"]
+        figures["service_cpu_ratio"] = service["ratio CPU service/chromium"]
     return figures
 
 
@@ -525,6 +583,9 @@ def judge16(results: dict, figures: dict[str, float]) -> dict[str, tuple[bool | 
     """Issue 16's targets: met, not met, or None when the baseline could not be measured here."""
     cold = results["1 sample, cold CLI"]["median"]
     chromium = results.get("2c chromium cold print of the same HTML", {}).get("median")
+    cold_cpu = results["1 sample, cold CLI"].get("cpu s", 0) / results.get(
+        "2c chromium cold print of the same HTML", {}
+    ).get("cpu s", 1)
     batch = results.get("6 batch reports/s")
     service, devtools = figures["service_s"], figures.get("devtools_s")
     verdicts: dict[str, tuple[bool | None, str]] = {
@@ -533,7 +594,10 @@ def judge16(results: dict, figures: dict[str, float]) -> dict[str, tuple[bool | 
             f"x{figures['parallel_ratio']:.2f} of the single-process render",
         ),
         "sample cold CLI <= 1.0 x Chromium cold": (
-            (cold <= chromium, f"{cold:.2f} s vs {chromium:.2f} s (x{cold / chromium:.2f})")
+            (
+                cold <= chromium,
+                f"{cold:.2f} s vs {chromium:.2f} s (x{cold / chromium:.2f}); CPU time x{cold_cpu:.2f}",
+            )
             if chromium
             else (None, f"{cold:.2f} s; baseline not measured: chromium is not installed")
         ),
@@ -542,7 +606,7 @@ def judge16(results: dict, figures: dict[str, float]) -> dict[str, tuple[bool | 
                 service <= devtools,
                 f"{service:.2f} s vs {devtools:.2f} s (x{service / devtools:.2f}); "
                 f"round trip of POST ?wait {figures['service_round_trip_s']:.2f} s "
-                f"(x{figures['service_round_trip_s'] / devtools:.2f})",
+                f"(x{figures['service_round_trip_s'] / devtools:.2f}); CPU time x{figures['service_cpu_ratio']:.2f}",
             )
             if devtools
             else (None, f"{service:.2f} s; baseline not measured: chromium is not installed")
