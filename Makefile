@@ -52,8 +52,9 @@ $(STAMP): pyproject.toml
 clean:
 	rm -rf $(VENV) out dist build
 
-# The benchmarks compare against headless Chromium printing the same HTML; they still run, and
-# say so, if it can't be installed.
+# The benchmarks compare against headless Chromium printing the same HTML (cold from its command
+# line, warm over the DevTools protocol on a pipe: no client library); they still run, and say so,
+# if it can't be installed.
 bench: $(STAMP)
 	@$(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES=chromium \
 	  || echo "chromium could not be installed: its baseline will be skipped"

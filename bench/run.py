@@ -8,23 +8,28 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
-from reportgen import RenderOptions, compare_bundles, render_bundle
+from bench.chromium import DevTools, cold_print
+from bench.chromium import executable as chromium_executable
+from reportgen import RenderOptions, Report, compare_bundles, generate_report, render_bundle
 from reportgen.render import render_html
 
 # The fake PAVE lives in the test suite's support package, importable with the repository root on
 # sys.path: the development install puts it there (an editable install of a package at the root),
-# and so does `python -m bench.run` from the root.
+# and so does `python -m bench.run` from the root. So does bench.chromium, beside this file.
 from tests.support.builders import COMPONENTS, many_damages_bundle
 from tests.support.fake_pave import API_KEY, API_SECRET, USERNAME, FakePave, Session
 
@@ -165,6 +170,23 @@ def synthetic_bundle(root: Path, photos: int, damages: int, size: tuple[int, int
     return root
 
 
+def serve_sample(pave: FakePave, keys: Iterable[str]) -> None:
+    """The sample session on the fake PAVE under each key, with its photos."""
+    for photo in (SAMPLE / "images").glob("*.jpg"):
+        pave.images[photo.name] = photo.read_bytes()
+    # The sample's one recapture has no file of its own: it serves the same interior photo.
+    pave.images["UDB-512D3TASIY_02_INT_R1.jpg"] = pave.images["UDB-512D3TASIY_02_INT.jpg"]
+    for key in keys:
+        # Every photo URL (damages and the photo list) points at the fake's image origin, under the
+        # key (a new session's photos are new downloads): nothing may reach PAVE's real CDN.
+        bodies = [
+            (SAMPLE / name).read_text().replace(SAMPLE_CDN, f"{pave.image_url}/cdn/{key}/")
+            for name in ("hotspots.json", "photos.json")
+        ]
+        assert SAMPLE_CDN.split("/")[2] not in "".join(bodies)
+        pave.sessions[key] = Session(json.loads(bodies[0]), json.loads(bodies[1]))
+
+
 def peak_rss_mib(args: list[str]) -> tuple[float, float]:
     """Wall time and peak memory of a fresh process (GNU time is not needed: Python reports it)."""
     code = (
@@ -269,6 +291,234 @@ def interleaved(functions: dict[str, Callable[[], object]], runs: int) -> dict[s
     }
 
 
+def batch_throughput(work: Path, runs: int, smoke: bool, record: Callable[..., None]) -> None:
+    """Case 6: sessions from the fake PAVE through `reportgen batch`, one worker and then two, taking turns
+    (half as many rounds as runs: each round is a whole batch)."""
+    pave = FakePave()
+    try:
+        count = 2 if smoke else 20
+        keys = [f"BATCH-{i:03d}" for i in range(count)]
+        serve_sample(pave, keys)
+        (work / "keys.txt").write_text("\n".join(keys))
+        # No proxy may stand between the batch and the fake PAVE on loopback.
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+            "NO_PROXY": "127.0.0.1,localhost",
+            "PAVE_BASE_URL": pave.api_url,
+            "PAVE_API_KEY": API_KEY,
+            "PAVE_API_SECRET": API_SECRET,
+            "PAVE_USERNAME": USERNAME,
+        }
+        rates: dict[int, list[float]] = {1: [], 2: []}
+        for round_ in range(max(1, runs // 2)):
+            for jobs in (1, 2):
+                target = work / f"batch{jobs}-{round_}"
+                started = time.perf_counter()
+                # Each run starts with an empty image cache, so both download every photo.
+                subprocess.run(
+                    cli("batch", str(work / "keys.txt"), "-d", str(target), "--jobs", str(jobs)),
+                    check=True,
+                    capture_output=True,
+                    env={**env, "XDG_CACHE_HOME": str(work / f"cache{jobs}-{round_}")},
+                )
+                rates[jobs].append(count / (time.perf_counter() - started))
+        batch = {jobs: statistics.median(values) for jobs, values in rates.items()}
+        record(
+            "6 batch reports/s",
+            {"jobs 1": batch[1], "jobs 2": batch[2], "speed-up": batch[2] / batch[1], "rounds": len(rates[1])},
+        )
+    finally:
+        pave.close()
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user and system) a live process and all its descendants have spent so far, those
+    already ended included (Linux's /proc): it grows far less than wall time with the machine's load."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # From the state (field 3): ppid is field 4; utime, stime, cutime and cstime are fields 14 to 17
+        # (the last two hold the children already ended and reaped, so no tick counts twice).
+        parents[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = sum(int(value) for value in fields[11:15])
+    tree, grown = {root}, True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grown = bool(more)
+    return sum(ticks.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds (user and system) of this process's children that have ended, and of theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cold_cli_and_chromium(work: Path, runs: int, record: Callable[..., None], rows: list[tuple[str, str]]) -> None:
+    """Case 1, the sample by the cold CLI (a new process each time), and case 2c, Chromium's cold print of
+    the report's own `--format html` output (photos and fonts inline), taking turns run by run."""
+    out = work / "cold.pdf"
+    functions: dict[str, Callable[[], object]] = {
+        "cli": lambda: subprocess.run(
+            cli("render", str(SAMPLE), "-o", str(out), "--brand", str(BRAND)), check=True, capture_output=True
+        )
+    }
+    chromium = chromium_executable()
+    html, printed = work / "sample.html", work / "chromium-cold.pdf"
+    if chromium:
+        subprocess.run(
+            cli("render", str(SAMPLE), "--format", "html", "-o", str(html), "--brand", str(BRAND)),
+            check=True,
+            capture_output=True,
+        )
+        functions["chromium"] = lambda: cold_print(chromium, html, printed, work / "chromium-profile")
+    for function in functions.values():
+        function()  # warm-up, untimed: the disk cache, Python's bytecode cache, Chromium's new profile
+    cpu: dict[str, list[float]] = {name: [] for name in functions}
+
+    def counted(name: str, function: Callable[[], object]) -> Callable[[], object]:
+        def run() -> object:
+            before = children_cpu_seconds()
+            result = function()
+            cpu[name].append(children_cpu_seconds() - before)
+            return result
+
+        return run
+
+    times = interleaved({name: counted(name, function) for name, function in functions.items()}, runs)
+    for name, values in cpu.items():
+        times[name]["cpu s"] = statistics.median(values)
+    record("1 sample, cold CLI", times["cli"])
+    if chromium:
+        record("2c chromium cold print of the same HTML", times["chromium"])
+        times["chromium"]["pdf_kib"] = printed.stat().st_size / 1024
+        rows.append(
+            (
+                "2c pages (reportgen, chromium); CPU s",
+                f"{pdf_pages(out.read_bytes())}, {pdf_pages(printed.read_bytes())}; "
+                f"{times['cli']['cpu s']:.2f} s, {times['chromium']['cpu s']:.2f} s "
+                f"(x{times['cli']['cpu s'] / times['chromium']['cpu s']:.2f}; every process, medians)",
+            )
+        )
+    else:
+        rows.append(("2c chromium", "skipped: chromium is not installed (apt-get install chromium)"))
+
+
+def warm_service_and_devtools(work: Path, runs: int, record: Callable[..., None]) -> dict[str, float]:
+    """Case 14: the sample made by a warm `reportgen serve` (one job at a time, each a new session on the
+    fake PAVE) against a warm Chromium printing the HTML reportgen lays out for that job over the DevTools
+    protocol, taking turns run by run; and, beside them, the same job through the library in this process."""
+    from reportgen.service.config import load_config
+    from tests.support.redis_server import running_redis
+    from tests.support.service import Inbox, Service, free_port
+
+    chromium = chromium_executable()
+    keys = [f"ISSUE16-{i:03d}" for i in range(runs + 1)]  # the first one warms the worker up
+    times: dict[str, list[float]] = {
+        name: [] for name in ("round trip", "job", "render", "library", "devtools", "service cpu", "devtools cpu")
+    }
+    with ExitStack() as stack:
+        pave = FakePave()
+        stack.callback(pave.close)
+        serve_sample(pave, keys)
+        env, queue = {}, "embedded SQLite queue"
+        if shutil.which("redis-server"):
+            env, queue = {"REPORTGEN_QUEUE_URL": stack.enter_context(running_redis(work / "redis")).url}, "Redis queue"
+        # No email: nothing listens on the SMTP port, and no job sends to it.
+        service = Service(work / "service", pave, Inbox(), free_port(), workers=1, email_to=[], env=env)
+        stack.callback(service.close)
+        service.start()
+        stack.callback(service.stop)
+
+        def job(key: str) -> dict[str, Any]:
+            assert service.process is not None
+            cpu = tree_cpu_seconds(service.process.pid)
+            started = time.perf_counter()
+            answer = service.post({"session_key": key}, params={"wait": 25})
+            times["round trip"].append(time.perf_counter() - started)
+            times["service cpu"].append(tree_cpu_seconds(service.process.pid) - cpu)
+            view: dict[str, Any] = answer.json()
+            if view["status"] != "done":
+                raise RuntimeError(f"the service's job for {key} is {view['status']}: {view.get('error')}")
+            return view
+
+        job(keys[0])
+        del times["round trip"][0], times["service cpu"][0]
+        # What Chromium prints: the HTML reportgen lays out for such a job (the service's own options,
+        # the same session), photos and fonts inline.
+        config = load_config(service.tmp / "reportgen.toml", service.env, data_dir=service.tmp / "data")
+
+        def library(key: str) -> Report:
+            # The same job through the library in this process: fetch (photos downloaded again) and render.
+            report = generate_report(
+                key,
+                config.brand(None).options,
+                api_key=API_KEY,
+                api_secret=API_SECRET,
+                username=USERNAME,
+                base_url=pave.api_url,
+                cache=False,
+            )
+            _ = report.pdf
+            return report
+
+        html = work / "service-job.html"
+        html.write_text(library(keys[1]).html, encoding="utf-8")  # and the warm-up of the in-process render
+        devtools = None
+        if chromium:
+            devtools = stack.enter_context(DevTools(chromium, work / "devtools-profile", work / "devtools.log"))
+            devtools.print_pdf(html)  # warm-up
+            devtools.blank()
+        printed = b""
+        for key in keys[1:]:
+            view = job(key)
+            times["job"].append(view["finished_at"] - view["created_at"])
+            times["render"].append(view["render_seconds"])
+            if devtools:
+                cpu = tree_cpu_seconds(devtools.process.pid)
+                started = time.perf_counter()
+                printed = devtools.print_pdf(html)
+                times["devtools"].append(time.perf_counter() - started)
+                times["devtools cpu"].append(tree_cpu_seconds(devtools.process.pid) - cpu)
+                devtools.blank()
+            started = time.perf_counter()
+            library(key)
+            times["library"].append(time.perf_counter() - started)
+        pdf = service.client.get(f"/v1/reports/{view['id']}/pdf").content
+    median = {name: statistics.median(values) for name, values in times.items() if values}
+    figures = {
+        "service job s (created to done)": median["job"],
+        "service job's render_seconds": median["render"],
+        "service round trip s (POST ?wait)": median["round trip"],
+        "library in this process s (fetch and render)": median["library"],
+        "service CPU s (every process of serve)": median["service cpu"],
+    }
+    if devtools:
+        figures["chromium DevTools load+print s"] = median["devtools"]
+        figures["chromium CPU s (every process)"] = median["devtools cpu"]
+        figures["ratio job/chromium"] = median["job"] / median["devtools"]
+        figures["ratio round trip/chromium"] = median["round trip"] / median["devtools"]
+        figures["ratio CPU service/chromium"] = median["service cpu"] / median["devtools cpu"]
+    record(
+        "14 sample, warm in the service vs warm Chromium (DevTools)",
+        {
+            **figures,
+            "queue": queue,
+            "pages (service, chromium)": f"{pdf_pages(pdf)}, {pdf_pages(printed) if printed else '-'}",
+            "runs": runs,
+        },
+    )
+    return figures
+
+
 def issue16_cases(work: Path, runs: int, smoke: bool, record: Callable[..., None]) -> dict[str, float]:
     """Issue 16's same-run ratios: parallel against single-process layout, cold CLI against the naive render."""
     import weasyprint
@@ -319,6 +569,13 @@ def issue16_cases(work: Path, runs: int, smoke: bool, record: Callable[..., None
             "peak RSS MB (largest process)": figures["heavy_rss_mb"],
         },
     )
+    # 14. The sample in a warm service against a warm Chromium printing the same HTML over the DevTools protocol.
+    service = warm_service_and_devtools(work, runs, record)
+    figures["service_s"] = service["service job s (created to done)"]
+    figures["service_round_trip_s"] = service["service round trip s (POST ?wait)"]
+    if "chromium DevTools load+print s" in service:
+        figures["devtools_s"] = service["chromium DevTools load+print s"]
+        figures["service_cpu_ratio"] = service["ratio CPU service/chromium"]
     return figures
 
 
@@ -326,20 +583,33 @@ def judge16(results: dict, figures: dict[str, float]) -> dict[str, tuple[bool | 
     """Issue 16's targets: met, not met, or None when the baseline could not be measured here."""
     cold = results["1 sample, cold CLI"]["median"]
     chromium = results.get("2c chromium cold print of the same HTML", {}).get("median")
+    cold_cpu = results["1 sample, cold CLI"].get("cpu s", 0) / results.get(
+        "2c chromium cold print of the same HTML", {}
+    ).get("cpu s", 1)
     batch = results.get("6 batch reports/s")
+    service, devtools = figures["service_s"], figures.get("devtools_s")
     verdicts: dict[str, tuple[bool | None, str]] = {
         "sample warm parallel <= 0.55 x single": (
             figures["parallel_ratio"] <= 0.55,
             f"x{figures['parallel_ratio']:.2f} of the single-process render",
         ),
         "sample cold CLI <= 1.0 x Chromium cold": (
-            (cold <= chromium, f"{cold:.2f} s vs {chromium:.2f} s (x{cold / chromium:.2f})")
+            (
+                cold <= chromium,
+                f"{cold:.2f} s vs {chromium:.2f} s (x{cold / chromium:.2f}); CPU time x{cold_cpu:.2f}",
+            )
             if chromium
             else (None, f"{cold:.2f} s; baseline not measured: chromium is not installed")
         ),
         "sample warm in the service <= 1.0 x warm Chromium (DevTools)": (
-            None,
-            "baseline not measured: no DevTools-protocol client in bench yet",
+            (
+                service <= devtools,
+                f"{service:.2f} s vs {devtools:.2f} s (x{service / devtools:.2f}); "
+                f"round trip of POST ?wait {figures['service_round_trip_s']:.2f} s "
+                f"(x{figures['service_round_trip_s'] / devtools:.2f}); CPU time x{figures['service_cpu_ratio']:.2f}",
+            )
+            if devtools
+            else (None, f"{service:.2f} s; baseline not measured: chromium is not installed")
         ),
         "1,000 damages cold CLI <= 0.4 x naive": (
             figures["heavy_ratio"] <= 0.4,
@@ -415,36 +685,20 @@ def main() -> None:
 
         out = work / "out.pdf"
         if options.issue16:
-            record(
-                "1 sample, cold CLI",
-                measure(
-                    lambda: subprocess.run(
-                        cli("render", str(SAMPLE), "-o", str(out), "--brand", str(BRAND)),
-                        check=True,
-                        capture_output=True,
-                    ),
-                    runs,
-                ),
-            )
+            cold_cli_and_chromium(work, runs, record, rows)
+            batch_throughput(work, runs, options.smoke, record)
             figures16 = issue16_cases(work, runs, options.smoke, record)
             rows.append(("targets (issue 16)", ""))
             rows.extend(
                 (f"  {name}", f"{'met' if ok else 'NOT met' if ok is False else 'not measured'}: {text}")
                 for name, (ok, text) in judge16(results, figures16).items()
             )
+            width = max(len(name) for name, _ in rows)
             for name, text in rows:
-                print(f"{name:<60}  {text}")
+                print(f"{name:<{width}}  {text}")
             return
-        # 1. Cold CLI on the sample, a new process each time.
-        record(
-            "1 sample, cold CLI",
-            measure(
-                lambda: subprocess.run(
-                    cli("render", str(SAMPLE), "-o", str(out), "--brand", str(BRAND)), check=True, capture_output=True
-                ),
-                runs,
-            ),
-        )
+        # 1 and 2c. Cold CLI on the sample, a new process each time, taking turns with Chromium's cold print.
+        cold_cli_and_chromium(work, runs, record, rows)
 
         # 2. Warm, in process.
         _ = render_bundle(SAMPLE, brand=BRAND).pdf  # warm-up: fonts, templates, imports
@@ -468,46 +722,6 @@ def main() -> None:
         )
         naive_size = len(weasyprint.HTML(string=html, base_url=str(REPO)).write_pdf())
 
-        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-        if chromium:
-            # The report's own `--format html` output (photos and fonts inline), printed cold.
-            subprocess.run(
-                cli("render", str(SAMPLE), "--format", "html", "-o", str(work / "sample.html"), "--brand", str(BRAND)),
-                check=True,
-                capture_output=True,
-            )
-            profile = work / "chromium-profile"
-            record(
-                "2c chromium cold print of the same HTML",
-                measure(
-                    lambda: subprocess.run(
-                        [
-                            chromium,
-                            "--headless",
-                            "--no-sandbox",
-                            "--disable-gpu",
-                            "--no-pdf-header-footer",
-                            # Without these, Chromium reaches for Google's hosts at every start.
-                            "--disable-background-networking",
-                            "--disable-component-update",
-                            "--disable-sync",
-                            "--no-first-run",
-                            f"--user-data-dir={profile}",
-                            f"--print-to-pdf={work / 'chromium.pdf'}",
-                            (work / "sample.html").as_uri(),
-                        ],
-                        check=True,
-                        capture_output=True,
-                    ),
-                    runs,
-                ),
-            )
-            results["2c chromium cold print of the same HTML"]["pdf_kib"] = (
-                work / "chromium.pdf"
-            ).stat().st_size / 1024
-        else:
-            rows.append(("2c chromium", "skipped: chromium is not installed (apt-get install chromium)"))
-
         # 3. Thirteen 12-megapixel photos.
         size = (640, 480) if options.smoke else (4032, 3024)
         big = synthetic_bundle(work / "big", 13, 26, size)
@@ -530,50 +744,7 @@ def main() -> None:
         record("5 scaling by damages (median s)", {f"{k} damages": v for k, v in scaling.items()})
 
         # 6. Batch of sessions from the fake PAVE, one and two workers.
-        pave = FakePave()
-        try:
-            count = 2 if options.smoke else 20
-            for photo in (SAMPLE / "images").glob("*.jpg"):
-                pave.images[photo.name] = photo.read_bytes()
-            # The sample's one recapture has no file of its own: it serves the same interior photo.
-            pave.images["UDB-512D3TASIY_02_INT_R1.jpg"] = pave.images["UDB-512D3TASIY_02_INT.jpg"]
-            keys = []
-            for i in range(count):
-                key = f"BATCH-{i:03d}"
-                # Every photo URL (damages and the photo list) points at the fake's image origin:
-                # nothing may reach PAVE's real CDN.
-                bodies = [
-                    (SAMPLE / name).read_text().replace(SAMPLE_CDN, f"{pave.image_url}/cdn/{key}/")
-                    for name in ("hotspots.json", "photos.json")
-                ]
-                assert SAMPLE_CDN.split("/")[2] not in "".join(bodies)
-                pave.sessions[key] = Session(json.loads(bodies[0]), json.loads(bodies[1]))
-                keys.append(key)
-            (work / "keys.txt").write_text("\n".join(keys))
-            # No proxy may stand between the batch and the fake PAVE on loopback.
-            env = {
-                **{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
-                "NO_PROXY": "127.0.0.1,localhost",
-                "PAVE_BASE_URL": pave.api_url,
-                "PAVE_API_KEY": API_KEY,
-                "PAVE_API_SECRET": API_SECRET,
-                "PAVE_USERNAME": USERNAME,
-            }
-            batch = {}
-            for jobs in (1, 2):
-                target = work / f"batch{jobs}"
-                started = time.perf_counter()
-                # Each run starts with an empty image cache, so both download every photo.
-                subprocess.run(
-                    cli("batch", str(work / "keys.txt"), "-d", str(target), "--jobs", str(jobs)),
-                    check=True,
-                    capture_output=True,
-                    env={**env, "XDG_CACHE_HOME": str(work / f"cache{jobs}")},
-                )
-                batch[jobs] = count / (time.perf_counter() - started)
-            record("6 batch reports/s", {"jobs 1": batch[1], "jobs 2": batch[2], "speed-up": batch[2] / batch[1]})
-        finally:
-            pave.close()
+        batch_throughput(work, runs, options.smoke, record)
 
         # 8. A comparison of two sample-sized inspections, beside one report of the sample (target: <= 1.5x).
         after = jittered_copy(SAMPLE, work / "after")
