@@ -798,12 +798,13 @@ def main() -> None:
         results["targets"] = verdicts = judge(results)
         rows.append(("targets (issue 7)", ""))
         rows.extend((f"  {name}", f"{'met' if ok else 'NOT met'}: {text}") for name, (ok, text) in verdicts.items())
-        results["targets (issue 16)"] = verdicts16 = judge16(results, figures16)
-        rows.append(("targets (issue 16)", ""))
-        rows.extend(
-            (f"  {name}", f"{'met' if ok else 'NOT met' if ok is False else 'not measured'}: {text}")
-            for name, (ok, text) in verdicts16.items()
-        )
+    # Judged in a smoke run too (on its tiny inputs), so CI sees every target's plumbing work.
+    results["targets (issue 16)"] = verdicts16 = judge16(results, figures16)
+    rows.append(("targets (issue 16)" + (" (smoke: tiny inputs, one run)" if options.smoke else ""), ""))
+    rows.extend(
+        (f"  {name}", f"{'met' if ok else 'NOT met' if ok is False else 'not measured'}: {text}")
+        for name, (ok, text) in verdicts16.items()
+    )
     width = max(len(name) for name, _ in rows)
     print(
         f"reportgen benchmarks ({'smoke' if options.smoke else 'full'}; Python {platform.python_version()}, "

@@ -36,8 +36,17 @@ def test_benchmark_smoke_run_prints_every_case() -> None:
         "11 Japanese vs English sample",
         "12 sample, warm, untagged, --jobs 2 vs --jobs 1",
         "13 100 damages, cold CLI vs naive",
+        "14 sample, warm in the service vs warm Chromium (DevTools)",
     ):
         assert case in result.stdout, case
+    # Chromium's cold print is measured, or the row says why not.
+    assert "2c chromium" in result.stdout
+    # Every target of issue 16 is judged against its baseline, or says why it could not be.
+    targets = result.stdout.split("targets (issue 16)", 1)[1].strip().splitlines()
+    judged = [line for line in targets if line.startswith("  ")]
+    assert len(judged) >= 6, targets
+    for line in judged:
+        assert any(word in line for word in (" met: ", "NOT met: ", "not measured: ")), line
 
 
 def test_service_benchmark_smoke_run_prints_every_case() -> None:
