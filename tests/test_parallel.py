@@ -15,6 +15,7 @@ from weasyprint.urls import URLFetcher
 
 import reportgen.parallel
 from reportgen import RenderError, RenderOptions, render_bundle
+from reportgen._structmerge import merge_structure
 from reportgen._weasy import TreeHTML
 from reportgen.brand import load_brand
 from reportgen.render import render_html
@@ -239,6 +240,37 @@ def test_a_link_to_an_anchor_nowhere_leaves_the_structure_as_a_single_render_doe
     with pikepdf.open(io.BytesIO(parallel)) as document:
         ids = [bytes(element.ID) for _, element in elements(document) if "/ID" in element]
     assert len(ids) == 4 == len(set(ids))
+
+
+def test_the_role_maps_and_element_ids_of_every_chunk_are_kept() -> None:
+    # WeasyPrint writes neither a /RoleMap nor an /IDTree, but a structure tree may have both.
+    def tagged(body: str) -> pikepdf.Pdf:
+        html = f'<html lang="en"><head><title>Part</title></head><body>{body}</body></html>'
+        pdf = TreeHTML(ElementTree.fromstring(html), "file:///", URLFetcher()).write_pdf(pdf_tags=True)
+        return pikepdf.open(io.BytesIO(pdf))
+
+    first, second = tagged("<h2>Damages</h2><p>One</p>"), tagged("<p>Two</p><p>Three</p><h2>Checklist</h2>")
+    for document, roles, name in (
+        (first, {"/Callout": pikepdf.Name.P}, b"damages"),
+        (second, {"/Callout": pikepdf.Name.Div, "/Note": pikepdf.Name.P}, b"checklist"),
+    ):
+        root = document.Root.StructTreeRoot
+        heading = next(element for _, element in elements(document) if element.S == "/H2")
+        heading.ID = pikepdf.String(name)
+        root.RoleMap = pikepdf.Dictionary(roles)
+        root.IDTree = pikepdf.Dictionary(Names=pikepdf.Array([pikepdf.String(name), heading]))
+    first.pages.extend(second.pages)
+    merge_structure(first, [second])
+    output = io.BytesIO()
+    first.save(output)
+    assert structure_problems(output.getvalue()) == []
+    with pikepdf.open(output) as merged:
+        root = merged.Root.StructTreeRoot
+        assert dict(root.RoleMap.items()) == {"/Callout": pikepdf.Name.P, "/Note": pikepdf.Name.P}
+        ids = dict(pikepdf.NameTree(root.IDTree).items())
+        headings = [element for _, element in elements(merged) if element.S == "/H2"]
+    assert sorted(ids) == ["checklist", "damages"]
+    assert [ids["damages"].objgen, ids["checklist"].objgen] == [heading.objgen for heading in headings]
 
 
 def test_jobs_default_to_one_process() -> None:
