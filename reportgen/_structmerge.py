@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pikepdf
@@ -129,33 +130,29 @@ def _merge_maps(root: Any, other: Any) -> None:
         ids = _name_tree(root.get("/IDTree"))
         for name, value in _name_tree(other.IDTree).items():
             ids.setdefault(name, value)
-        names = pikepdf.Array()
-        for name in sorted(ids):
-            names.extend([pikepdf.String(name), ids[name]])
-        root.IDTree = pikepdf.Dictionary(Names=names)
+        names = [entry for name in sorted(ids) for entry in (pikepdf.String(name), ids[name])]
+        root.IDTree = pikepdf.Dictionary(Names=pikepdf.Array(names))
 
 
 def _number_tree(node: Any) -> dict[int, Any]:
-    """A number tree's entries (its /Nums, and its /Kids' in turn)."""
-    found: dict[int, Any] = {}
-    if node is None:
-        return found
-    nums = list(node.get("/Nums", ()))
-    found.update(zip((int(key) for key in nums[::2]), nums[1::2], strict=True))
-    for kid in node.get("/Kids", ()):
-        found.update(_number_tree(kid))
-    return found
+    """A number tree's entries."""
+    return _tree(node, "/Nums", int)
 
 
 def _name_tree(node: Any) -> dict[bytes, Any]:
-    """A name tree's entries (its /Names, and its /Kids' in turn)."""
-    found: dict[bytes, Any] = {}
+    """A name tree's entries."""
+    return _tree(node, "/Names", bytes)
+
+
+def _tree(node: Any, entries: str, key: Callable[[Any], Any]) -> dict[Any, Any]:
+    """The entries of a number tree (/Nums) or name tree (/Names): its own, and its /Kids' in turn."""
+    found: dict[Any, Any] = {}
     if node is None:
         return found
-    names = list(node.get("/Names", ()))
-    found.update(zip((bytes(name) for name in names[::2]), names[1::2], strict=True))
+    flat = list(node.get(entries, ()))
+    found.update(zip((key(name) for name in flat[::2]), flat[1::2], strict=True))
     for kid in node.get("/Kids", ()):
-        found.update(_name_tree(kid))
+        found.update(_tree(kid, entries, key))
     return found
 
 
