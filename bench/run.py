@@ -519,13 +519,57 @@ def warm_service_and_devtools(work: Path, runs: int, record: Callable[..., None]
     return figures
 
 
+def tagged_parallel(runs: int) -> dict[str, float]:
+    """Case 12b: the tagged sample (the default) in two processes against one, and what its merge costs."""
+    import reportgen.parallel as parallel
+
+    spent: dict[str, list[float]] = {"merge": [], "structure": []}
+
+    def timed(function: Callable[..., bytes | None], name: str) -> Callable[..., bytes | None]:
+        def call(*args: object) -> bytes | None:
+            started = time.perf_counter()
+            try:
+                return function(*args)
+            finally:
+                spent[name].append(time.perf_counter() - started)
+
+        return call
+
+    options = {jobs: RenderOptions.load(brand=BRAND, jobs=jobs) for jobs in (1, 2)}
+    merge, structure = parallel.merge, parallel.merge_structure
+    parallel.merge, parallel.merge_structure = timed(merge, "merge"), timed(structure, "structure")  # type: ignore[assignment]
+    try:
+        for jobs in (1, 2):
+            _ = render_bundle(SAMPLE, options[jobs]).pdf  # warm-up
+        spent["merge"].clear()
+        spent["structure"].clear()
+        pair = interleaved(
+            {
+                "single": lambda: render_bundle(SAMPLE, options[1]).pdf,
+                "parallel": lambda: render_bundle(SAMPLE, options[2]).pdf,
+            },
+            runs,
+        )
+    finally:
+        parallel.merge, parallel.merge_structure = merge, structure
+    single, two = pair["single"]["median"], pair["parallel"]["median"]
+    return {
+        "jobs 1 s": single,
+        "jobs 2 s": two,
+        "ratio": two / single,
+        "merge s": statistics.median(spent["merge"]),
+        "of it structure s": statistics.median(spent["structure"]),
+        "merge share of jobs 2": statistics.median(spent["merge"]) / two,
+    }
+
+
 def issue16_cases(work: Path, runs: int, smoke: bool, record: Callable[..., None]) -> dict[str, float]:
     """Issue 16's same-run ratios: parallel against single-process layout, cold CLI against the naive render."""
     import weasyprint
 
     figures: dict[str, float] = {}
     # 12. The sample, warm, in two processes against one (same build, same process, taking turns);
-    # untagged, as a tagged PDF is always laid out in one process.
+    # untagged (12b is tagged).
     for jobs in (1, 2):
         _ = render_bundle(SAMPLE, RenderOptions.load(brand=BRAND, jobs=jobs, pdfua=False)).pdf  # warm-up
     pair = interleaved(
@@ -544,6 +588,10 @@ def issue16_cases(work: Path, runs: int, smoke: bool, record: Callable[..., None
             "ratio": figures["parallel_ratio"],
         },
     )
+    # 12b. The same, tagged (PDF/UA-1, the default): the merge joins the structure trees too.
+    tagged = tagged_parallel(runs)
+    figures["tagged_parallel_ratio"] = tagged["ratio"]
+    record("12b sample, warm, tagged, --jobs 2 vs --jobs 1", tagged)
     # 13. 1,000 damages: the cold CLI (defaults) against the naive render of the same HTML.
     damages = 100 if smoke else 1000
     heavy = many_damages_bundle(work / "many", damages, 20)
@@ -641,7 +689,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
         "--only",
-        choices=["signing", "tagged", "ja"],
+        choices=["signing", "tagged", "ja", "parallel-tagged"],
         help="run only this case and print it (results.json is left alone)",
     )
     parser.add_argument(
@@ -657,6 +705,7 @@ def main() -> None:
             ),
             "tagged": ("10 tagged (PDF/UA-1) vs untagged sample", tagged_vs_untagged),
             "ja": ("11 Japanese vs English sample", japanese_vs_english),
+            "parallel-tagged": ("12b sample, warm, tagged, --jobs 2 vs --jobs 1", tagged_parallel),
         }[options.only]
         print(f"{name}  " + "  ".join(f"{k} {v:.3g}" for k, v in case(runs).items()))
         return

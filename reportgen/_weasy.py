@@ -36,7 +36,7 @@ class TreeHTML(HTML):  # type: ignore[misc]
 
 
 # Parallel layout (reportgen/parallel.py) lays a report out in chunks, one per forked process, and
-# merges their PDFs. Four things of one document span the chunks, and a chunk alone gets each
+# merges their PDFs. Six things of one document span the chunks, and a chunk alone gets each
 # wrong; these hooks, installed only in a forked chunk process, put them right from the inside:
 # - "Page X of N": WeasyPrint makes the margin boxes after the whole chunk is paginated
 #   (weasyprint.layout.layout_document calls make_margin_boxes page by page); at the first call
@@ -47,6 +47,8 @@ class TreeHTML(HTML):  # type: ignore[misc]
 #   hook keeps it (a /Dest name the merge resolves against every chunk's anchors).
 # - Fonts: before build_fonts_dictionary subsets them, the chunks pool the glyphs they use, so
 #   each embeds the same subset (HarfBuzz keeps glyph ids: RETAIN_GIDS) and the merge keeps one.
+# - Structure (a tagged PDF): WeasyPrint's ids of header cells are per chunk; add_tags makes
+#   them unique in the document, and the merge (reportgen/_structmerge.py) joins the trees.
 # - Bookmarks: Document.make_bookmark_tree hands back the chunk's raw per-page bookmarks (level
 #   and all) instead of a tree, so the merge builds one outline with WeasyPrint's own algorithm.
 # - Hand-off: a chunk too long for its share may stop where a page begins with an element of
@@ -83,6 +85,7 @@ class ChunkHooks(Protocol):
 
 def install_chunk_hooks(hooks: ChunkHooks) -> None:
     """Patch WeasyPrint for one chunk of a parallel layout; only ever in a forked chunk process."""
+    import pydyf  # type: ignore[import-untyped, unused-ignore]
     import weasyprint.document as document_module  # type: ignore[import-untyped, unused-ignore]
     import weasyprint.layout as layout_module  # type: ignore[import-untyped, unused-ignore]
     import weasyprint.layout.page as page_module  # type: ignore[import-untyped, unused-ignore]
@@ -91,12 +94,14 @@ def install_chunk_hooks(hooks: ChunkHooks) -> None:
 
     margin_boxes = layout_module.make_margin_boxes
     numbered: set[int] = set()
+    pages_before = [0]
 
     def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
         if id(context) not in numbered:
             numbered.add(id(context))
             count = state[1]["pages"][0]
             offset, total = hooks.numbering(count)
+            pages_before[0] = offset
             seen: set[int] = set()
             for page_data in context.page_maker[1 : count + 1]:
                 counters = page_data[3][1]
@@ -154,6 +159,28 @@ def install_chunk_hooks(hooks: ChunkHooks) -> None:
 
     fonts_module.Font.get_unused_glyph_id = get_unused_glyph_id
     pdf_module.build_fonts_dictionary = build_fonts_dictionary
+
+    add_tags = pdf_module.add_tags
+
+    def add_tags_with_unique_ids(pdf: Any, document: Any, version: Any, streams: Any) -> Any:
+        # WeasyPrint names a header cell `{table's object number}-{row}-{column}` (tags.py), and
+        # object numbers are per chunk: a chunk after the first prefixes its ids (and the /Headers
+        # of its data cells) with the pages before it, so that no two chunks share one.
+        start = len(pdf.objects)
+        result = add_tags(pdf, document, version, streams)
+        if pages_before[0]:
+            prefix = f"p{pages_before[0]}-"
+            for element in pdf.objects[start:]:
+                if not isinstance(element, dict):
+                    continue
+                if "ID" in element:
+                    element["ID"] = pydyf.String(prefix + element["ID"].string)
+                headers = element.get("A", {}).get("Headers")
+                if headers:
+                    headers[:] = [pydyf.String(prefix + header.string) for header in headers]
+        return result
+
+    pdf_module.add_tags = add_tags_with_unique_ids
 
     def make_bookmark_tree(self: Any, scale: float = 1, transform_pages: bool = False) -> list[Any]:
         hooks.bookmarks([(page.height, list(page.bookmarks)) for page in self.pages])

@@ -70,7 +70,7 @@ class RenderOptions:
         """The processes that lay out one PDF: `jobs`, else 1.
 
         One by default: on the sample a parallel layout measured x0.69 of the single-process layout but
-        x1.01 of the whole render, and a tagged PDF (the default) is always laid out in one process.
+        x1.01 of the whole render.
         """
         return self.jobs if self.jobs is not None else 1
 

@@ -6,7 +6,8 @@
 # is laid out in a process forked from this one (warm: WeasyPrint imported, fonts set up), and
 # the PDFs are merged with pikepdf. What spans chunks is put right by hooks inside the chunk
 # processes (reportgen/_weasy.py): page numbers and the total, `@page :first`, links to anchors
-# in another chunk, one font subset for the whole document, and one outline.
+# in another chunk, one font subset for the whole document, and one outline. A tagged (PDF/UA)
+# document's structure trees are joined by the merge (reportgen/_structmerge.py).
 # A chunk much costlier than the others (a flow of pages with no forced break: the sample's damage
 # tables, close-ups and checklist) may hand off: while it paginates it reports each page that
 # starts with one of its pieces or a chapter's child, and at the first far enough into it the
@@ -28,6 +29,7 @@ from typing import Any
 
 import pikepdf
 
+from ._structmerge import merge_structure
 from ._weasy import Glyphs, bookmark_tree, install_chunk_hooks
 from .errors import RenderError
 
@@ -462,7 +464,7 @@ def _end(children: list[_Child], finished: bool) -> None:
 
 
 def merge(parts: list[bytes], bookmarks: list[list[tuple[float, list[Any]]]]) -> bytes:
-    """One PDF of the chunks' PDFs, in order: pages, one set of fonts, named destinations, outline.
+    """One PDF of the chunks' PDFs, in order: pages, one set of fonts, named destinations, outline, structure tree.
 
     The first chunk's PDF gives the document its catalog (metadata, PDF/A output intent,
     attachments); the others give their pages.
@@ -489,6 +491,7 @@ def merge(parts: list[bytes], bookmarks: list[list[tuple[float, list[Any]]]]) ->
             base.pages.extend(document.pages)
     _share_fonts(base)
     _resolve_links(base, destinations)
+    merge_structure(base, documents[1:])
     _write_outline(base, bookmark_tree([page for pages in bookmarks for page in pages], _SCALE))
     output = io.BytesIO()
     base.save(

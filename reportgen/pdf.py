@@ -108,9 +108,9 @@ def write_pdf(
     with _captured_weasyprint_log() as messages, _FONT_CONFIG_LOCK, _collector_paused():
         try:
             pdf: bytes | None = None
-            # The merge of chunks keeps pages, links, outline and fonts, but not a structure tree:
-            # a tagged (PDF/UA) document is laid out in one process.
-            if jobs > 1 and theme.user_dir is None and not pdfua:
+            # The merge of chunks keeps pages, links, outline, fonts and, tagged, one structure
+            # tree (the finisher tags each chunk's tables; a table is never cut between chunks).
+            if jobs > 1 and theme.user_dir is None:
                 pdf = _write_in_parallel(html, base_url, fetcher, options, jobs, finisher)
             if pdf is None:
                 # A user's templates may lean on the HTML5 parser's repairs (implied <tbody>, a <p>

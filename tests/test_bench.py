@@ -35,6 +35,7 @@ def test_benchmark_smoke_run_prints_every_case() -> None:
         "10 tagged vs untagged sample",
         "11 Japanese vs English sample",
         "12 sample, warm, untagged, --jobs 2 vs --jobs 1",
+        "12b sample, warm, tagged, --jobs 2 vs --jobs 1",
         "13 100 damages, cold CLI vs naive",
         "14 sample, warm in the service vs warm Chromium (DevTools)",
     ):

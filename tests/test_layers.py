@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"fetch", "decoding", "markers", "manifest"},
     {"imaging"},
     {"viewmodel", "compareview"},
-    {"view", "render", "summary", "parallel"},
+    {"view", "render", "summary", "parallel", "_structmerge"},
     {"pdf", "mail", "options"},
     {"report"},
     {"batch", "compare", "verify"},

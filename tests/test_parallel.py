@@ -1,4 +1,4 @@
-"""A report laid out in parallel is the document a single process lays out: pages, numbers, links, outline, fonts."""
+"""A report laid out in parallel is the document one process lays out: pages, numbers, links, outline, fonts, tags."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from typing import Any
 
 import pikepdf
 import pytest
+from weasyprint.urls import URLFetcher
 
 import reportgen.parallel
 from reportgen import RenderError, RenderOptions, render_bundle
+from reportgen._structmerge import merge_structure
+from reportgen._weasy import TreeHTML
 from reportgen.brand import load_brand
 from reportgen.render import render_html
 
@@ -21,6 +24,9 @@ from .support.builders import SAMPLE_BRAND, SAMPLE_BUNDLE, jpeg_bytes, many_dama
 from .support.cli import run_cli
 from .support.hostile import hostile_body
 from .support.pdfcompare import fonts, links, outline, page_texts
+from .support.structure import elements, structure_problems, structure_types
+from .test_accessibility import _cells
+from .test_accessibility import _check as check_pdfua
 
 MOMENT = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
 
@@ -39,14 +45,13 @@ def merges(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def both(bundle: Path, merges: list[int], **options: Any) -> tuple[bytes, bytes]:
-    """The bundle's PDF from one process and from two."""
+def both(bundle: Path, merges: list[int], pdfua: bool = False, **options: Any) -> tuple[bytes, bytes]:
+    """The bundle's PDF from one process and from two (untagged unless pdfua: the tagged ones have their tests)."""
     brand = load_brand(SAMPLE_BRAND)
-    # Untagged: a tagged PDF (the default) is laid out in one process (test_a_tagged_pdf_...).
-    single = render_bundle(bundle, RenderOptions(brand=brand, generated_at=MOMENT, jobs=1, pdfua=False, **options)).pdf
+    single = render_bundle(bundle, RenderOptions(brand=brand, generated_at=MOMENT, jobs=1, pdfua=pdfua, **options)).pdf
     assert merges == []
     parallel = render_bundle(
-        bundle, RenderOptions(brand=brand, generated_at=MOMENT, jobs=2, pdfua=False, **options)
+        bundle, RenderOptions(brand=brand, generated_at=MOMENT, jobs=2, pdfua=pdfua, **options)
     ).pdf
     assert len(merges) == 1 and merges[0] >= 2, "the report was not laid out in parallel"
     return single, parallel
@@ -129,12 +134,147 @@ def test_one_job_or_a_user_theme_lays_out_in_this_process(merges: list[int], tmp
     assert pdf.startswith(b"%PDF")
 
 
-def test_a_tagged_pdf_is_laid_out_in_one_process_and_keeps_its_structure(merges: list[int]) -> None:
-    # The merge does not join structure trees: a tagged PDF asked for in two processes takes one.
-    pdf = render_bundle(SAMPLE_BUNDLE, RenderOptions(jobs=2)).pdf
-    assert merges == []
+def assert_same_tagged_document(single: bytes, parallel: bytes, tmp_path: Path) -> None:
+    """The same document, tagged as accessibly as the single render: one structure tree, right throughout."""
+    assert_same_document(single, parallel)
+    check_pdfua(parallel, tmp_path)
+    # The same elements in the same reading order: a chapter cut between chunks is cut at a page
+    # break, where WeasyPrint's tree has a new top-level element anyway (one per page).
+    assert structure_types(parallel) == structure_types(single)
+    assert structure_problems(single) == []
+    assert structure_problems(parallel) == []
+    assert _accessibility(parallel) == _accessibility(single)
+    with pikepdf.open(io.BytesIO(parallel)) as document:
+        found = [element for _, element in elements(document)]
+        headers = [element for element in found if element.S == "/TH"]
+        assert headers and all("/Scope" in element.A for element in headers)
+        # A table left a table has header cells; the layout tables (masthead, photo grids) are /Div.
+        tables = [element for element in found if element.S == "/Table"]
+        assert tables and all(any(cell.get("/S") == "/TH" for cell in _cells(table)) for table in tables)
+        figures = [element for element in found if element.S == "/Figure"]
+        assert figures and all(str(element.get("/Alt", "")).strip() for element in figures)
+        assert "pdfuaid:part" in document.open_metadata()
+
+
+def _accessibility(pdf: bytes) -> tuple[Any, ...]:
+    """What a screen reader is told besides the tree: per element its text alternative and header scope, the catalog."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
-        assert "/StructTreeRoot" in document.Root and document.Root.MarkInfo.Marked
+        root = document.Root
+        per_element = [
+            (str(element.S), str(element.get("/Alt", "")), str(element.get("/A", {}).get("/Scope", "")))
+            for _, element in elements(document)
+        ]
+        return (
+            per_element,
+            str(root.Lang),
+            bool(root.MarkInfo.Marked),
+            bool(root.ViewerPreferences.DisplayDocTitle),
+            document.open_metadata().get("pdfuaid:part"),
+        )
+
+
+def test_the_tagged_sample_laid_out_in_two_processes_is_the_single_process_document(
+    merges: list[int], tmp_path: Path
+) -> None:
+    single, parallel = both(SAMPLE_BUNDLE, merges, pdfua=True)
+    assert_same_tagged_document(single, parallel, tmp_path)
+
+
+def test_the_tagged_hostile_session_laid_out_in_two_processes_is_the_single_process_document(
+    merges: list[int], make_bundle, tmp_path: Path
+) -> None:
+    bundle = make_bundle(hostile_body(), images={"f.jpg": jpeg_bytes()})
+    single, parallel = both(bundle, merges, pdfua=True)
+    assert_same_tagged_document(single, parallel, tmp_path)
+
+
+def test_a_thousand_tagged_damages_laid_out_in_two_processes_are_the_single_process_document(
+    merges: list[int], tmp_path: Path
+) -> None:
+    single, parallel = both(many_damages_bundle(tmp_path, 1000, 20), merges, pdfua=True)
+    assert len(page_texts(single)) > 50
+    assert_same_tagged_document(single, parallel, tmp_path)
+
+
+def test_a_tagged_parallel_pdfa_is_both_pdfa_and_pdfua_and_the_same_bytes_come_back(
+    merges: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    options = RenderOptions.load(brand=SAMPLE_BRAND, pdfa=True, jobs=2)
+    first, again = render_bundle(SAMPLE_BUNDLE, options).pdf, render_bundle(SAMPLE_BUNDLE, options).pdf
+    assert merges == [3, 3]  # two chunks, the second handing off inside its flow
+    assert first == again
+    single = render_bundle(SAMPLE_BUNDLE, RenderOptions.load(brand=SAMPLE_BRAND, pdfa=True, jobs=1)).pdf
+    assert_same_tagged_document(single, first, tmp_path)
+    with pikepdf.open(io.BytesIO(first)) as document:
+        metadata = document.open_metadata()
+        assert (metadata.get("pdfaid:part"), metadata.get("pdfaid:conformance")) == ("3", "B")
+        assert metadata.get("pdfuaid:part") == "1"
+        assert len(document.attachments) == 5 and len(document.Root.OutputIntents) == 1
+
+
+def test_a_link_to_an_anchor_nowhere_leaves_the_structure_as_a_single_render_does() -> None:
+    # Chunks lay links to another chunk's anchors out as named links the merge resolves; one
+    # whose anchor is in no chunk is dropped, from the page and from the structure tree.
+    def chapter(number: int) -> str:
+        return (
+            f'<section class="chapter"><h2 id="c{number}">Chapter {number}</h2>'
+            f'<p><a href="#c{3 - number}">the other chapter</a>, <a href="#nowhere{number}">nowhere</a></p>'
+            f'<table><tr><th scope="col">Part</th><th scope="col">Cost</th></tr><tr><td>Door</td><td>{number}</td></tr>'
+            "</table></section>"
+        )
+
+    html = (
+        '<html lang="en"><head><title>Two chapters</title><style>section.chapter { break-before: page }</style>'
+        f"</head><body>{chapter(1)}{chapter(2)}</body></html>"
+    )
+    root = ElementTree.fromstring(html)
+
+    def render(tree: ElementTree.Element, first: bool) -> bytes:
+        pdf: bytes = TreeHTML(tree, "file:///", URLFetcher()).write_pdf(pdf_tags=True, pdf_identifier=b"same")
+        return pdf
+
+    parallel = reportgen.parallel.lay_out_in_parallel(root, 2, render)
+    assert parallel is not None
+    single = render(root, True)
+    assert structure_types(parallel) == structure_types(single)
+    assert structure_problems(parallel) == []
+    assert links(parallel) == links(single)
+    assert [len(page) for page in links(parallel)] == [1, 1]
+    with pikepdf.open(io.BytesIO(parallel)) as document:
+        ids = [bytes(element.ID) for _, element in elements(document) if "/ID" in element]
+    assert len(ids) == 4 == len(set(ids))
+
+
+def test_the_role_maps_and_element_ids_of_every_chunk_are_kept() -> None:
+    # WeasyPrint writes neither a /RoleMap nor an /IDTree, but a structure tree may have both.
+    def tagged(body: str) -> pikepdf.Pdf:
+        html = f'<html lang="en"><head><title>Part</title></head><body>{body}</body></html>'
+        pdf = TreeHTML(ElementTree.fromstring(html), "file:///", URLFetcher()).write_pdf(pdf_tags=True)
+        return pikepdf.open(io.BytesIO(pdf))
+
+    first, second = tagged("<h2>Damages</h2><p>One</p>"), tagged("<p>Two</p><p>Three</p><h2>Checklist</h2>")
+    for document, roles, name in (
+        (first, {"/Callout": pikepdf.Name.P}, b"damages"),
+        (second, {"/Callout": pikepdf.Name.Div, "/Note": pikepdf.Name.P}, b"checklist"),
+    ):
+        root = document.Root.StructTreeRoot
+        heading = next(element for _, element in elements(document) if element.S == "/H2")
+        heading.ID = pikepdf.String(name)
+        root.RoleMap = pikepdf.Dictionary(roles)
+        root.IDTree = pikepdf.Dictionary(Names=pikepdf.Array([pikepdf.String(name), heading]))
+    first.pages.extend(second.pages)
+    merge_structure(first, [second])
+    output = io.BytesIO()
+    first.save(output)
+    assert structure_problems(output.getvalue()) == []
+    with pikepdf.open(output) as merged:
+        root = merged.Root.StructTreeRoot
+        assert dict(root.RoleMap.items()) == {"/Callout": pikepdf.Name.P, "/Note": pikepdf.Name.P}
+        ids = dict(pikepdf.NameTree(root.IDTree).items())
+        headings = [element for _, element in elements(merged) if element.S == "/H2"]
+    assert sorted(ids) == ["checklist", "damages"]
+    assert [ids["damages"].objgen, ids["checklist"].objgen] == [heading.objgen for heading in headings]
 
 
 def test_jobs_default_to_one_process() -> None:
