@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from .cores import usable_cores
 from .decoding import open_photo, shrink
 from .errors import ImageError
 from .markers import Marker, draw_markers, make_closeups
@@ -82,15 +82,8 @@ def process_photos(jobs: Sequence[PhotoJob], font_path: Path | None, workers: in
         return [_run(jobs[0], font_path)]
     # One thread per core this process may use, at most 8: more only holds more decoded photos
     # (up to 64 MP each) in memory at once.
-    with ThreadPoolExecutor(max_workers=workers or min(8, _usable_cores(), len(jobs))) as pool:
+    with ThreadPoolExecutor(max_workers=workers or min(8, usable_cores(), len(jobs))) as pool:
         return list(pool.map(lambda job: _run(job, font_path), jobs))
-
-
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 2
 
 
 def _run(job: PhotoJob, font_path: Path | None) -> PhotoResult:

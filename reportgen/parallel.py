@@ -33,7 +33,7 @@ from ._structmerge import merge_structure
 from ._weasy import Glyphs, bookmark_tree, install_chunk_hooks
 from .errors import RenderError
 
-__all__ = ["available_cores", "lay_out_in_parallel", "plan_chunks"]
+__all__ = ["lay_out_in_parallel", "plan_chunks"]
 
 #: PDF points per CSS pixel: what WeasyPrint scales by at zoom 1.
 _SCALE = 0.75
@@ -45,14 +45,6 @@ _PIXELS = 8000
 _IMAGE_COST = 4
 #: What each chunk pays whatever it holds (style cascade set-up, the fonts, the PDF), in elements.
 _CHUNK_COST = 400
-
-
-def available_cores() -> int:
-    """The cores this process may run on (its affinity), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 @dataclass
