@@ -637,7 +637,11 @@ def judge16(results: dict, figures: dict[str, float]) -> dict[str, tuple[bool | 
     batch = results.get("6 batch reports/s")
     service, devtools = figures["service_s"], figures.get("devtools_s")
     verdicts: dict[str, tuple[bool | None, str]] = {
-        "sample warm parallel <= 0.55 x single": (
+        "sample warm parallel <= 0.55 x single (tagged, the default)": (
+            figures["tagged_parallel_ratio"] <= 0.55,
+            f"x{figures['tagged_parallel_ratio']:.2f} of the single-process render",
+        ),
+        "sample warm parallel <= 0.55 x single (untagged)": (
             figures["parallel_ratio"] <= 0.55,
             f"x{figures['parallel_ratio']:.2f} of the single-process render",
         ),
