@@ -174,7 +174,7 @@ _JOBS = click.option(
     "--jobs",
     type=click.IntRange(1, 64),
     help="Processes: for batch, sessions at once (default: one per core); for one PDF, layout processes "
-    "(default 1; more only for an untagged PDF, --no-pdfua).",
+    "(default: one per core; 1 lays it out in one process).",
 )
 
 

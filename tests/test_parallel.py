@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime
 from pathlib import Path
@@ -277,8 +279,14 @@ def test_the_role_maps_and_element_ids_of_every_chunk_are_kept() -> None:
     assert [ids["damages"].objgen, ids["checklist"].objgen] == [heading.objgen for heading in headings]
 
 
-def test_jobs_default_to_one_process() -> None:
-    assert RenderOptions().layout_jobs == 1
+def test_jobs_default_to_the_cores_this_process_may_use() -> None:
+    assert RenderOptions().layout_jobs == len(os.sched_getaffinity(0))
+    # Narrowed to one core (taskset, a container), the PDF is laid out in the process itself.
+    script = "from reportgen import RenderOptions; print(RenderOptions().layout_jobs)"
+    one = subprocess.run(
+        ["taskset", "-c", "0", sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert one.stdout.strip() == "1"
     assert RenderOptions(jobs=3).layout_jobs == 3
     for wrong in (0, -1, True, 1.5, "2"):
         with pytest.raises(ValueError, match="RenderOptions.jobs"):
