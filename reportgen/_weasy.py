@@ -51,10 +51,6 @@ class TreeHTML(HTML):  # type: ignore[misc]
 #   them unique in the document, and the merge (reportgen/_structmerge.py) joins the trees.
 # - Bookmarks: Document.make_bookmark_tree hands back the chunk's raw per-page bookmarks (level
 #   and all) instead of a tree, so the merge builds one outline with WeasyPrint's own algorithm.
-# - Hand-off: a chunk too long for its share may stop where a page begins with an element of
-#   its own (not inside one): after each page, make_all_pages tells the parent which element
-#   the next page starts with; told to stop, the chunk ends there and another process lays out
-#   the rest from that element (WeasyPrint paginates from a page's first box alone).
 
 
 #: A font's glyphs in a chunk: glyph id → text, glyph id → width, and characters it lacks → glyph id.
@@ -74,13 +70,6 @@ class ChunkHooks(Protocol):
 
     def bookmarks(self, pages: list[tuple[float, list[Any]]]) -> None:
         """Told each page's height and raw bookmarks (level, label, (x, y), state)."""
-
-    def page_top(self, element: int) -> bool:
-        """Told that the next page starts with this element (its number in the document); answers: stop here."""
-
-    #: The elements the chunk may stop at: id() of the element (the chunk's tree shares the
-    #: document's elements) → the element's number in the document.
-    stops: dict[int, int]
 
 
 def install_chunk_hooks(hooks: ChunkHooks) -> None:
@@ -187,63 +176,6 @@ def install_chunk_hooks(hooks: ChunkHooks) -> None:
         return []
 
     document_module.Document.make_bookmark_tree = make_bookmark_tree
-
-    if hooks.stops:
-        _install_hand_off(hooks, layout_module)
-
-
-def _install_hand_off(hooks: ChunkHooks, layout_module: Any) -> None:
-    all_pages = layout_module.make_all_pages
-    stopped: dict[int, int] = {}  # id(context) → the pages kept
-
-    def make_all_pages(context: Any, root_box: Any, html: Any, pages: Any) -> Any:
-        for number, page in enumerate(all_pages(context, root_box, html, pages), 1):
-            yield page
-            kept = stopped.get(id(context))
-            if kept is None:
-                element = _page_top(context.page_maker[number][0], root_box, hooks.stops)
-                if element is None or not hooks.page_top(element):
-                    continue
-                kept = stopped[id(context)] = number
-            if number == kept:
-                # As make_all_pages does at the document's end: the next page's state is the last.
-                context.page_maker = context.page_maker[: number + 1]
-                context.broken_out_of_flow.clear()
-                context.reported_footnotes.clear()
-                return
-
-    layout_module.make_all_pages = make_all_pages
-
-
-def _page_top(resume_at: Any, root_box: Any, stops: dict[int, int]) -> int | None:
-    """The number of the element a page starts with, if it is one of `stops` and no margin is lost.
-
-    `resume_at` is WeasyPrint's skip stack for the page: {child index: the child's skip stack},
-    one child a level, down to the child the page starts with (None: from its start). A page
-    that starts inside an element (a table row, a line) is not a place to stop.
-    """
-    from weasyprint.formatting_structure import boxes  # type: ignore[import-untyped, unused-ignore]
-
-    box = root_box
-    while isinstance(resume_at, dict) and len(resume_at) == 1:
-        ((index, resume_at),) = resume_at.items()
-        children = getattr(box, "children", ())
-        if not isinstance(index, int) or not 0 <= index < len(children):
-            return None
-        box = children[index]
-    if resume_at is not None or id(box.element) not in stops or box.element_tag.endswith(("::before", "::after")):
-        return None
-    number = stops[id(box.element)]
-    # Margins at the top of a page that an unforced break begins are truncated, and the next
-    # chunk's first page would keep them: stop only where there are none to lose.
-    while box is not None:
-        if box.style["margin_top"].value != 0:
-            return None
-        if box.style["padding_top"].value != 0 or box.style["border_top_width"] != 0:
-            break
-        children = [child for child in getattr(box, "children", ()) if child.is_in_normal_flow()]
-        box = children[0] if children and isinstance(children[0], boxes.BlockLevelBox) else None
-    return number
 
 
 def bookmark_tree(pages: list[tuple[float, list[Any]]], scale: float) -> list[Any]:

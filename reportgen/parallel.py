@@ -8,17 +8,12 @@
 # processes (reportgen/_weasy.py): page numbers and the total, `@page :first`, links to anchors
 # in another chunk, one font subset for the whole document, and one outline. A tagged (PDF/UA)
 # document's structure trees are joined by the merge (reportgen/_structmerge.py).
-# A chunk much costlier than the others (a flow of pages with no forced break: the sample's damage
-# tables, close-ups and checklist) may hand off: while it paginates it reports each page that
-# starts with one of its pieces or a chapter's child, and at the first far enough into it the
-# parent tells it to stop there and forks another process to lay out the rest from that element.
 
 from __future__ import annotations
 
 import io
 import os
 import pickle
-import select
 import signal
 import struct
 import warnings
@@ -151,55 +146,6 @@ def _balanced(costs: list[int], parts: int) -> list[tuple[int, int]]:
     return bounds[::-1]
 
 
-#: A chunk may hand its rest to another process when it is this much costlier than the average.
-_HAND_OFF_ABOVE = 1.25
-#: ... and stops at the first page that starts this far into it (by cost), if another has enough left.
-_HAND_OFF_SHARE = 0.4
-
-
-@dataclass
-class _HandOff:
-    """Where a chunk may stop and another process take its rest: element number → (cost before, the rest)."""
-
-    chunk: int
-    cost: int
-    points: dict[int, tuple[int, _Chunk]]
-    numbers: dict[int, int]  # id(element) → its number in the document
-
-
-def _hand_off(root: ElementTree.Element, chunks: list[_Chunk]) -> _HandOff | None:
-    """The costliest chunk's places to stop, if it is costlier than its share; None if none is.
-
-    A chunk's cut points are fixed before layout, where the document itself starts a page. A
-    flow that runs for pages with no forced break (the sample's damage tables, close-ups and
-    checklist) is one chunk however long; it may still stop where a page happens to begin with
-    one of its pieces or a chapter's child, and another process lays out the rest from there.
-    """
-    costs = [sum(piece.cost for piece in chunk.pieces) for chunk in chunks]
-    if len(chunks) < 2 or max(costs) < _HAND_OFF_ABOVE * sum(costs) / len(costs):
-        return None
-    index = costs.index(max(costs))
-    pieces = chunks[index].pieces
-    numbers = {id(element): number for number, element in enumerate(root.iter())}
-    points: dict[int, tuple[int, _Chunk]] = {}
-    before = 0
-    for position, piece in enumerate(pieces):
-        rest = pieces[position + 1 :]
-        if position:
-            points[numbers[id(piece.element)]] = (before, _Chunk(pieces[position:]))
-        element = piece.element
-        inside = before
-        if piece.container is None and "chapter" in _classes(element) and element.get("data-bookmark") is None:
-            children = list(element)
-            for number, child in enumerate(children):
-                if number:
-                    tail = [_Piece(later, element, False, _cost(later)) for later in children[number:]]
-                    points[numbers[id(child)]] = (inside, _Chunk(tail + rest))
-                inside += _cost(child)
-        before += piece.cost
-    return _HandOff(index, before, points, numbers)
-
-
 def _chunk_tree(root: ElementTree.Element, chunk: _Chunk) -> ElementTree.Element:
     """The document with only the chunk's pieces in its body (and the running strings first)."""
     html = ElementTree.Element(root.tag, root.attrib)
@@ -270,16 +216,10 @@ def _receive(fd: int) -> Any:
 class _Hooks:
     """The chunk process's side of the conversation (reportgen._weasy.ChunkHooks)."""
 
-    def __init__(self, first: bool, up: int, down: int, stops: dict[int, int]) -> None:
+    def __init__(self, first: bool, up: int, down: int) -> None:
         self.first = first
         self.up, self.down = up, down
-        self.stops = stops
         self.pages: list[tuple[float, list[Any]]] = []
-
-    def page_top(self, element: int) -> bool:
-        _send(self.up, ("top", element))
-        answer: bool = _receive(self.down)
-        return answer
 
     def numbering(self, pages: int) -> tuple[int, int]:
         _send(self.up, ("pages", pages))
@@ -318,16 +258,12 @@ def lay_out_in_parallel(
     chunks = _plan(root, jobs)
     if len(chunks) < 2:
         return None
-    hand_off = _hand_off(root, chunks)
     children: list[_Child] = []
     finished = False
     try:
         for index, chunk in enumerate(chunks):
-            stops = {}
-            if hand_off is not None and index == hand_off.chunk:
-                stops = {key: number for key, number in hand_off.numbers.items() if number in hand_off.points}
-            children.append(_fork(root, chunk, index == 0, render, stops))
-        counts = _paginate(root, children, hand_off, render)
+            children.append(_fork(root, chunk, index == 0, render))
+        counts = [_expect(child, "pages")[0] for child in children]
         total, offset = sum(counts), 0
         for child, count in zip(children, counts, strict=True):
             _send(child.down, (offset, total))
@@ -349,44 +285,11 @@ def lay_out_in_parallel(
     return merge([pdf for pdf, _ in results], [pages for _, pages in results])
 
 
-def _paginate(
-    root: ElementTree.Element,
-    children: list[_Child],
-    hand_off: _HandOff | None,
-    render: Callable[[ElementTree.Element, bool], bytes],
-) -> list[int]:
-    """Every chunk's page count, in order, once each has paginated; a chunk that stops hands its rest on.
-
-    The chunk with hand-off points asks at each page that starts with one whether to stop; it
-    is told to at the first that is _HAND_OFF_SHARE into it and leaves the next chunk enough,
-    and a new process is forked for the rest (into `children`, after it).
-    """
-    counts: dict[int, int] = {}  # child pid → its pages
-    while len(counts) < len(children):
-        waiting = {child.up: child for child in children if child.pid not in counts}
-        ready, _, _ = select.select(list(waiting), [], [])
-        for fd in ready:
-            child = waiting[fd]
-            message = _message(child, "top", "pages")
-            if message[0] == "pages":
-                counts[child.pid] = message[1]
-                continue
-            assert hand_off is not None
-            before, rest = hand_off.points[message[1]]
-            stop = before >= _HAND_OFF_SHARE * hand_off.cost and hand_off.cost - before >= 2 * _CHUNK_COST
-            if stop:
-                children.insert(children.index(child) + 1, _fork(root, rest, False, render, {}))
-                hand_off = None  # once
-            _send(child.down, stop)
-    return [counts[child.pid] for child in children]
-
-
 def _fork(
     root: ElementTree.Element,
     chunk: _Chunk,
     first: bool,
     render: Callable[[ElementTree.Element, bool], bytes],
-    stops: dict[int, int],
 ) -> _Child:
     up_read, up_write = os.pipe()
     down_read, down_write = os.pipe()
@@ -396,7 +299,7 @@ def _fork(
         try:
             os.close(up_read)
             os.close(down_write)
-            hooks = _Hooks(first, up_write, down_read, stops)
+            hooks = _Hooks(first, up_write, down_read)
             install_chunk_hooks(hooks)
             pdf = render(_chunk_tree(root, chunk), first)
             _send(up_write, ("done", pdf, hooks.pages))
@@ -414,11 +317,6 @@ def _fork(
 
 
 def _expect(child: _Child, kind: str) -> tuple[Any, ...]:
-    return _message(child, kind)[1:]
-
-
-def _message(child: _Child, *kinds: str) -> tuple[Any, ...]:
-    """The child's next message, which must be of one of these kinds (an error is raised as one)."""
     try:
         message = _receive(child.up)
     except (EOFError, OSError, pickle.UnpicklingError):
@@ -427,9 +325,9 @@ def _message(child: _Child, *kinds: str) -> tuple[Any, ...]:
         raise RenderError(
             message[1] if message[1].startswith("PDF rendering failed") else f"PDF rendering failed: {message[1]}"
         )
-    if message[0] not in kinds:
-        raise RenderError(f"PDF rendering failed: a layout process said {message[0]!r} for {kinds[0]!r}")
-    return tuple(message)
+    if message[0] != kind:
+        raise RenderError(f"PDF rendering failed: a layout process said {message[0]!r} for {kind!r}")
+    return tuple(message[1:])
 
 
 def _end(children: list[_Child], finished: bool) -> None:
