@@ -345,3 +345,48 @@ def test_an_output_folder_that_cannot_be_made_is_one_line(pave, tmp_path: Path) 
     )
     assert result.returncode == 1
     assert result.stderr.startswith("reportgen: error: cannot write blocker/out") and result.stderr.count("\n") == 1
+
+
+def descendants(root: int) -> dict[int, int]:
+    """Live processes under `root`, each with its depth below it (1: a child)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] not in ("Z", "X"):
+            parents[int(stat.parent.name)] = int(fields[1])
+    depths: dict[int, int] = {}
+    for pid in parents:
+        depth, up = 0, pid
+        while up in parents and up != root:
+            up, depth = parents[up], depth + 1
+        if up == root and pid != root:
+            depths[pid] = depth
+    return depths
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="/proc")
+def test_a_session_whose_process_is_killed_fails_alone_and_its_warm_worker_renders_the_next(
+    pave, tmp_path: Path
+) -> None:
+    keys = slow_sessions(pave, tmp_path, 3, seconds=2.0)
+    process, log = start_batch(pave, tmp_path, "--jobs", "1")
+    # batch → forkserver → worker → one child per session
+    wait_for(lambda: "SLOW-0" in requested_keys(pave) and 3 in descendants(process.pid).values())
+    tree = descendants(process.pid)
+    [worker] = [pid for pid, depth in tree.items() if depth == 2]
+    [session] = [pid for pid, depth in tree.items() if depth == 3]
+    os.kill(session, signal.SIGKILL)
+    wait_for(lambda: "SLOW-1" in requested_keys(pave))
+    assert worker in descendants(process.pid)  # the same warm worker goes on
+    process.communicate(timeout=120)
+    assert process.returncode == 1, log.read_text()
+    summary = json.loads((tmp_path / "out" / "batch-summary.json").read_text())
+    by_key = {s["session_key"]: s for s in summary["sessions"]}
+    assert by_key["SLOW-0"]["status"] == "failed" and by_key["SLOW-0"]["error_kind"] == "error"
+    assert by_key["SLOW-0"]["error"] == "worker process ended (exit code -9)"
+    assert [by_key[key]["status"] for key in keys[1:]] == ["written", "written"]
+    assert_summary_matches_folder(tmp_path / "out")
+    wait_for(lambda: group_gone(process.pid), 15)  # no process of the batch is left
