@@ -1,4 +1,4 @@
-"""Many sessions at once: warm worker processes that fork each session, resumable and interruptible."""
+"""Many sessions at once: long-lived worker processes over generate_report, resumable and interruptible."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from types import FrameType
@@ -21,7 +20,6 @@ from typing import Any
 
 from .errors import ConfigError, NotInspectedError, ReportgenError, SessionNotFoundError
 from .files import ensure_directory, json_bytes, write_atomic
-from .forked import ChildEnded, call_forked, freeze
 from .models import is_valid_session_key
 from .options import RenderOptions
 
@@ -91,10 +89,6 @@ def read_keys(path: str | Path) -> list[str]:
         raise ConfigError(f"keys file {path}: cannot be read ({error})") from None
     keys = [line.split("#", 1)[0].strip() for line in lines]
     return list(dict.fromkeys(key for key in keys if key))
-
-
-#: A session's result, its PDF and its summary JSON (both None unless written), as a worker sends them.
-_Outcome = tuple[BatchResult, bytes | None, bytes | None]
 
 
 @dataclass(frozen=True)
@@ -230,11 +224,11 @@ class _Installed:
 
 
 class _Worker:
-    """One long-lived warm process: one session at a time, each in a child it forks; it sends the bytes back."""
+    """One long-lived process that renders one session at a time and sends the bytes back."""
 
-    def __init__(self, context: Any, job: _Job, *, render: bool) -> None:
+    def __init__(self, context: Any, job: _Job) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, job, render), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, job), daemon=True)
         self.process.start()
         child.close()
         self.key: str | None = None
@@ -280,9 +274,6 @@ def _run_pool(
         context.set_forkserver_preload(["reportgen.pdf", "reportgen.report", "reportgen.fetch"])
     workers: list[_Worker] = []
     told = False
-    # A warm-up render costs about 0.4 of a report and saves each session about 0.12 of one
-    # (CPU, measured): worth it for a worker that will render more than four.
-    render = len(pending) > 4 * size
     try:
         while True:
             # A session is handed out only to a worker that is free to start it at once, so
@@ -292,7 +283,7 @@ def _run_pool(
                     if worker.key is None and pending:
                         worker.give(pending.popleft())
                 while pending and len(workers) < size:
-                    workers.append(_Worker(context, job, render=render))
+                    workers.append(_Worker(context, job))
                     workers[-1].give(pending.popleft())
             busy = [worker for worker in workers if worker.key is not None]
             if interrupt.count and not told:
@@ -319,13 +310,16 @@ def _run_pool(
                     workers.remove(worker)
                     worker.stop(now=True)
                     if not interrupt.count:
-                        record(_ended(key or "", worker.process.exitcode))
+                        record(
+                            BatchResult(
+                                key or "",
+                                BatchStatus.FAILED,
+                                error_kind=BatchErrorKind.ERROR,
+                                error=f"worker process ended (exit code {worker.process.exitcode})",
+                            )
+                        )
                     continue
-                if isinstance(outcome, int):  # the session's own process died; the worker lives on, warm
-                    if not interrupt.count:
-                        record(_ended(key or "", outcome))
-                else:
-                    finished.append(outcome)
+                finished.append(outcome)
                 if pending and not interrupt.count:  # its next session, before we spend time writing
                     worker.give(pending.popleft())
             for outcome in finished:
@@ -335,21 +329,13 @@ def _run_pool(
             worker.stop(now=worker.key is not None)
 
 
-def _receive(worker: _Worker) -> _Outcome | int | None:
-    """What the worker sent: a session's outcome, or the exit code of its process that died; None if the worker died."""
+def _receive(worker: _Worker) -> tuple[BatchResult, bytes | None, bytes | None] | None:
     try:
         if worker.connection.poll():
             return worker.connection.recv()  # type: ignore[no-any-return]
     except (EOFError, OSError):
         pass
     return None
-
-
-def _ended(key: str, exitcode: int | None) -> BatchResult:
-    """A session whose process ended before it answered (killed, out of memory)."""
-    return BatchResult(
-        key, BatchStatus.FAILED, error_kind=BatchErrorKind.ERROR, error=f"worker process ended (exit code {exitcode})"
-    )
 
 
 def _adopt(out: Path, result: BatchResult, pdf: bytes | None, summary: bytes | None) -> BatchResult:
@@ -376,20 +362,12 @@ def _adopt(out: Path, result: BatchResult, pdf: bytes | None, summary: bytes | N
     return result
 
 
-def _serve(connection: Connection, job: _Job, render: bool) -> None:
+def _serve(connection: Connection, job: _Job) -> None:
     # Workers ignore Ctrl-C (a terminal sends it to the whole group): the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from .report import warm_up, warm_up_render
+    from .report import warm_up
 
-    # Pay for WeasyPrint's import and font setup once per worker, not once per report; a worker
-    # that forks many sessions also renders once, so that none of them pays for a first report.
-    forks = hasattr(os, "fork")
-    if forks and render:
-        warm_up_render(job.options)
-    else:
-        warm_up()
-    if forks:
-        freeze()
+    warm_up()  # pay for WeasyPrint's import and font setup once per worker, not once per report
     while True:
         try:
             key = connection.recv()
@@ -397,24 +375,14 @@ def _serve(connection: Connection, job: _Job, render: bool) -> None:
             return
         if key is None:
             return
-        # Each session in a child forked from this warm worker: what a report leaves in memory
-        # (WeasyPrint's caches, a fragmented heap, a leak) ends with it, and a session killed
-        # (out of memory) costs no new worker.
-        outcome: _Outcome | int
-        if forks:
-            try:
-                outcome = call_forked(partial(_one, key, job))
-            except ChildEnded as ended:
-                outcome = ended.exitcode
-        else:
-            outcome = _one(key, job)
+        outcome = _one(key, job)
         try:
             connection.send(outcome)
         except OSError:  # the parent is gone; nothing of this session was written
             return
 
 
-def _one(key: str, job: _Job) -> _Outcome:
+def _one(key: str, job: _Job) -> tuple[BatchResult, bytes | None, bytes | None]:
     from .report import generate_report
 
     started = time.perf_counter()
