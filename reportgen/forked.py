@@ -65,7 +65,12 @@ def call_forked(function: Callable[[], T], *, limit: float | None = None) -> T:
     """
     read, write = os.pipe()
     parent = os.getpid()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or process left for a child
+        os.close(read)
+        os.close(write)
+        raise
     if pid == 0:  # the child: never returns
         os.close(read)
         _child(function, write, parent)
