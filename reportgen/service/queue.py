@@ -146,8 +146,6 @@ def run_workers(config: ServiceConfig, *, requeue: bool = False) -> None:
     queue = JobQueue(config)
     _services = Services(config, store, storage)
     warm_up()
-    # Each job runs in a child its worker forks (run_forked): everything held now is shared.
-    freeze()
     if requeue:
         for job_id in store.queued():
             queue.enqueue(job_id)
