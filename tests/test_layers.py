@@ -13,7 +13,20 @@ PACKAGE = Path(reportgen.__file__).parent
 # In the order data flows (README, Architecture). A module may import from its own layer or an
 # earlier one, never a later one; a new module must be placed here, or the test names it.
 LAYERS: list[set[str]] = [
-    {"errors", "limits", "cores", "paths", "formatting", "retry", "timelimit", "vocabulary", "_weasy", "files", "i18n"},
+    {
+        "errors",
+        "limits",
+        "cores",
+        "paths",
+        "formatting",
+        "retry",
+        "timelimit",
+        "vocabulary",
+        "_weasy",
+        "files",
+        "i18n",
+        "forked",
+    },
     {"_http", "models", "brand", "glyphs", "templating", "estimate", "signing"},
     {"pave", "download", "bundle", "plan", "matching"},
     {"fetch", "decoding", "markers", "manifest"},

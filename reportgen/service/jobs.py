@@ -110,7 +110,7 @@ class Job:
     emailed_to: tuple[str, ...] = ()
     error_code: ErrorCode | None = None
     error_message: str | None = None
-    #: The process that ran the job last, as "host:pid" (for an operator reading logs).
+    #: The render process that ran the job last (in a child it forked), as "host:pid", for an operator reading logs.
     worker: str | None = None
     idempotency_key: str | None = field(default=None, repr=False)
 

@@ -1,11 +1,15 @@
-"""The task queue (Huey): jobs go in as ids; recycled worker processes take them out and run them."""
+"""The task queue (Huey): jobs go in as ids; recycled warm workers take them out and run each in a forked child."""
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 import resource
 import sys
 import time
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -15,16 +19,22 @@ from huey.api import Huey
 from huey.consumer import Consumer, Worker, WorkerRecycle
 
 from ..errors import ConfigError
+from ..forked import ChildEnded, ChildTimedOut, call_forked, freeze
 from .config import ServiceConfig
-from .jobs import JobStore, SqliteJobStore
-from .runner import Services, run_job
+from .jobs import JobStatus, JobStore, SqliteJobStore
+from .runner import Services, run_job, timed_out, worker_name
 
-__all__ = ["JobQueue", "QueueUnavailable", "open_job_store", "run_workers"]
+__all__ = ["TIME_LIMIT_MARGIN", "JobQueue", "QueueUnavailable", "open_job_store", "run_forked", "run_workers"]
 
 log = logging.getLogger("reportgen.service")
 _TASK = "reportgen.run_job"
 #: How often each consumer looks for jobs whose worker died or whose retry time has come, in seconds.
 REAP_INTERVAL = 1.0
+#: What a job imports on its way (the network layer, comparisons, email), imported once by each worker.
+_JOB_MODULES = ("reportgen.fetch", "reportgen.compare", "reportgen.estimate", "reportgen.mail")
+#: Seconds past the job time limit after which a job's process is killed (the limit itself is a
+#: signal inside the job, which code stuck outside Python does not see).
+TIME_LIMIT_MARGIN = 5.0
 
 # Set in the consumer before it forks its workers, which inherit it (and the warmed-up WeasyPrint).
 _services: Services | None = None
@@ -62,15 +72,23 @@ class JobQueue:
 
 
 class _Worker(Worker):  # type: ignore[misc]
-    """A Huey worker process that also leaves once it holds more memory than the ceiling."""
+    """A Huey worker process that also leaves once it holds more memory than the ceiling, and warms up after a job."""
 
     max_rss_bytes = 0
+    rendered = False
 
     def loop(self, now: Any = None) -> None:
-        super().loop(now)
+        count = self.task_count
+        super().loop(now)  # WorkerRecycle after its last job
         if self.max_rss_bytes and _rss_bytes() > self.max_rss_bytes:
             self._logger.info("worker holds more than the memory ceiling; replaced")
             raise WorkerRecycle()
+        if self.task_count > count and not self.rendered and not self.stop_flag.is_set() and _services is not None:
+            # Rendered once, the worker forks its next jobs warm (templates, images, WeasyPrint's
+            # caches: ~15 % of a job). After its first job, not before, so that a job waiting
+            # when the workers start does not wait for it too.
+            self.rendered = True
+            _warm_up_render(_services.config)
 
 
 class _Consumer(Consumer):  # type: ignore[misc]
@@ -113,11 +131,11 @@ class _Consumer(Consumer):  # type: ignore[misc]
 def run_workers(config: ServiceConfig, *, requeue: bool = False) -> None:
     """Run `config.workers` render processes on the queue until SIGTERM (graceful) or SIGINT; blocks.
 
-    Each process renders up to `max_jobs_per_worker` jobs or until it holds more than
-    `max_memory_mb`, then is replaced (WeasyPrint's memory grows in long-lived processes).
-    WeasyPrint is imported and its fonts set up here, once, before the processes fork, so no
-    job pays for it. requeue=True (one machine, `serve`) puts every unfinished job back on the
-    queue first: after a restart nothing waits for a lease to run out.
+    Each process runs up to `max_jobs_per_worker` jobs, each in a child it forks (run_forked),
+    or until it holds more than `max_memory_mb`, then is replaced. WeasyPrint is imported and
+    its fonts set up here, once, before the processes fork, so no job pays for it. requeue=True
+    (one machine, `serve`) puts every unfinished job back on the queue first: after a restart
+    nothing waits for a lease to run out.
     """
     global _services
     from ..report import warm_up
@@ -159,10 +177,49 @@ def open_job_store(queue_url: str, data_dir: Path) -> JobStore:
     return SqliteJobStore(data_dir / "jobs.sqlite3")
 
 
+def _warm_up_render(config: ServiceConfig) -> None:
+    from ..report import warm_up_render
+
+    for name in _JOB_MODULES:  # each job's child would import them again
+        importlib.import_module(name)
+    try:
+        options = config.brand(None).options
+    except ConfigError:  # each job names the problem
+        options = None
+    warm_up_render(options)
+    freeze()
+
+
 def _run_task(job_id: str) -> None:
     if _services is None:
         raise RuntimeError("the job ran outside a reportgen worker")
-    run_job(job_id, _services)
+    run_forked(job_id, _services)
+
+
+def run_forked(job_id: str, services: Services) -> None:
+    """run_job in a child forked from this warm worker, which stays as it was for the next job.
+
+    What a job leaves in memory ends with its child. A child still running TIME_LIMIT_MARGIN
+    seconds after the job time limit (stuck where the limit's signal cannot reach it) is killed
+    and its job failed with `timeout`; a child that dies otherwise leaves its job to its lease,
+    as a dead worker does (it runs again).
+    """
+    worker, limit = os.getpid(), services.config.job_time_limit
+    try:
+        call_forked(partial(_in_child, job_id, services, worker), limit=limit + TIME_LIMIT_MARGIN)
+    except ChildTimedOut:
+        job = services.store.get(job_id)
+        if job is not None and job.status is JobStatus.RUNNING:
+            services.store.update(replace(timed_out(job, limit), worker=worker_name(worker)))
+        log.warning("job %s: killed, still running %g s after the time limit", job_id, TIME_LIMIT_MARGIN)
+    except ChildEnded as ended:
+        log.warning(
+            "job %s: its process ended (exit code %s); it runs again once its lease runs out", job_id, ended.exitcode
+        )
+
+
+def _in_child(job_id: str, services: Services, worker: int) -> None:
+    run_job(job_id, services, worker=worker)
 
 
 def _make_huey(url: str) -> Huey:

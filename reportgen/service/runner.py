@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from ..compare import ComparisonReport
     from ..report import Report
 
-__all__ = ["Outcome", "Services", "pdf_key", "run_job", "summary_key"]
+__all__ = ["Outcome", "Services", "pdf_key", "run_job", "summary_key", "timed_out", "worker_name"]
 
 log = logging.getLogger("reportgen.service")
 
@@ -67,19 +67,21 @@ def summary_key(job_id: str) -> str:
     return f"{job_id}/summary.json"
 
 
-def run_job(job_id: str, services: Services) -> Outcome:
+def run_job(job_id: str, services: Services, *, worker: int | None = None) -> Outcome:
     """Claim the job and carry it out; safe to call again for the same job (a duplicate delivery does nothing).
 
     A job killed halfway is claimed again once its lease runs out; the PDF and summary are
     written under the job's id, so the second run replaces the first run's files, never adds to
-    them, and the email is sent only if the first run did not record it as sent.
+    them, and the email is sent only if the first run did not record it as sent. `worker` is the
+    process id the job records as its worker (default: this process; a worker that forks each
+    job names itself).
     """
     config, store = services.config, services.store
     job = store.claim(job_id, config.job_lease)
     if job is None:
         return Outcome(None)
     started = time.monotonic()
-    job = replace(job, worker=f"{socket.gethostname()}:{os.getpid()}")
+    job = replace(job, worker=worker_name(worker))
     with _renewing(store, job.id, config.job_lease):
         try:
             with time_limit(config.job_time_limit):
@@ -98,7 +100,7 @@ def run_job(job_id: str, services: Services) -> Outcome:
                 return Outcome(later, retry_in=delay)
             job = _failed(job, ErrorCode.NOT_INSPECTED, str(error))
         except TimeLimitExceeded as error:
-            job = _failed(job, ErrorCode.TIMEOUT, f"the report took longer than {error.seconds:g} s")
+            job = timed_out(job, error.seconds)
         except ReportgenError as error:
             if isinstance(error, APIError):
                 store.count_event("pave_errors", _code(error).value)
@@ -193,6 +195,16 @@ def _email(
     context = replace(MailContext.from_summary(summary, brand), lang=lang)
     mail = compose(pdf, context=context, sender=config.mail_from, to=list(recipients))
     send(mail, config.smtp)
+
+
+def worker_name(pid: int | None = None) -> str:
+    """A job's `worker`: "host:pid" of the worker process (this one by default)."""
+    return f"{socket.gethostname()}:{os.getpid() if pid is None else pid}"
+
+
+def timed_out(job: Job, seconds: float) -> Job:
+    """The job failed because it ran past the job time limit of `seconds`."""
+    return _failed(job, ErrorCode.TIMEOUT, f"the report took longer than {seconds:g} s")
 
 
 def _failed(job: Job, code: ErrorCode, message: str) -> Job:
