@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from ..cores import usable_cores
 from ..errors import (
     APIError,
     AuthenticationError,
@@ -121,6 +122,9 @@ def _render_and_deliver(job: Job, services: Services, started: float) -> Job:
         raise ConfigError("PAVE credentials are not configured (PAVE_API_KEY)")
     profile = config.brand(job.request.brand)
     options = profile.options
+    if options.jobs is None:
+        # The workers share the cores: each job lays its PDF out on its share of them.
+        options = replace(options, jobs=max(1, usable_cores() // max(1, config.workers)))
     if job.request.paper:
         options = replace(options, paper=job.request.paper)
     if job.request.pdfa is not None:
