@@ -11,14 +11,26 @@
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ElementTree
+from hashlib import md5
+from pathlib import Path
 from typing import Any, Protocol
 
 import cssselect2  # type: ignore[import-untyped, unused-ignore]
 from weasyprint import HTML, _find_base_url  # type: ignore[import-untyped, unused-ignore]
+from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped, unused-ignore]
 from weasyprint.urls import URLFetcher  # type: ignore[import-untyped, unused-ignore]
 
-__all__ = ["HTML_ATTRIBUTES", "ChunkHooks", "Glyphs", "TreeHTML", "bookmark_tree", "install_chunk_hooks"]
+__all__ = [
+    "HTML_ATTRIBUTES",
+    "ChunkHooks",
+    "ForkSafeFontConfiguration",
+    "Glyphs",
+    "TreeHTML",
+    "bookmark_tree",
+    "install_chunk_hooks",
+]
 
 #: What HTML.__init__ sets on a document (WeasyPrint 70), and so what TreeHTML must set.
 HTML_ATTRIBUTES = frozenset({"base_url", "url_fetcher", "media_type", "wrapper_element", "etree_element"})
@@ -33,6 +45,39 @@ class TreeHTML(HTML):  # type: ignore[misc]
         self.media_type = "print"
         self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
         self.etree_element = self.wrapper_element.etree_element
+
+
+class ForkSafeFontConfiguration(FontConfiguration):  # type: ignore[misc]
+    """WeasyPrint's font configuration, right in processes forked from the one that made it.
+
+    WeasyPrint writes each @font-face to its folder, named by a digest of the rule, adds it to
+    this process's Fontconfig, and skips a rule whose file is already there. Forked processes
+    (layout chunks, service jobs) share the folder but not Fontconfig: a face one of them wrote
+    would be skipped, and drawn as boxes, by the next. Here a file this process (or the one it
+    was forked from, before the fork) did not add is added again, from a folder of this process's
+    own inside the shared one (removed with it).
+    """
+
+    _folder: Path | None  # WeasyPrint's, made on the first @font-face
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._added: set[str] = set()
+
+    def add_font_face(self, rule_descriptors: Any, url_fetcher: Any) -> Any:
+        digest = md5(str(rule_descriptors).encode(), usedforsecurity=False).hexdigest()  # as WeasyPrint names it
+        shared: Path | None = self._folder
+        if digest not in self._added and shared is not None and (shared / digest).exists():
+            own = shared / f"process-{os.getpid()}"
+            own.mkdir(exist_ok=True)
+            self._folder = own
+        try:
+            result = super().add_font_face(rule_descriptors, url_fetcher)
+        finally:
+            if shared is not None:
+                self._folder = shared
+        self._added.add(digest)
+        return result
 
 
 # Parallel layout (reportgen/parallel.py) lays a report out in chunks, one per forked process, and

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .report import Report
     from .service.config import ServiceConfig
 
-__all__ = ["EXIT_CODES_HELP", "ExitCode", "main"]
+__all__ = ["EXIT_CODES_HELP", "ExitCode", "main", "run"]
 
 
 class ExitCode(IntEnum):

@@ -21,7 +21,7 @@ from weasyprint import HTML, Attachment  # type: ignore[import-untyped, unused-i
 from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped, unused-ignore]
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped, unused-ignore]
 
-from ._weasy import TreeHTML
+from ._weasy import ForkSafeFontConfiguration, TreeHTML
 from .compareview import CompareView
 from .errors import RenderError
 from .paths import fonts_dir
@@ -274,8 +274,9 @@ def warm_up() -> None:
 
 @cache
 def _font_config() -> FontConfiguration:
-    # One per process: @font-face files are registered once and reused by every report.
-    return FontConfiguration()
+    # One per process: @font-face files are registered once and reused by every report (and by
+    # the processes forked from this one, which add what they meet first themselves).
+    return ForkSafeFontConfiguration()
 
 
 class ResourceRefused(Exception):

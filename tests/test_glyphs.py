@@ -108,3 +108,41 @@ def test_characters_no_font_covers_are_warned_once_on_stderr_and_in_the_summary(
     report = render_bundle(bundle)
     assert [w for w in report.summary["warnings"] if "fonts cannot draw" in w] == [lines[0].split("warning: ", 1)[1]]
     json.dumps(report.summary)
+
+
+_FORKED_RENDERS = """
+import io, os, sys
+from pypdf import PdfReader
+from reportgen import RenderOptions, render_bundle
+render_bundle(sys.argv[1], RenderOptions(jobs=1)).pdf  # this process's fonts: Latin only
+for _ in range(2):
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        pdf = render_bundle(sys.argv[2], RenderOptions(jobs=1)).pdf
+        fonts = {str(f.get_object()["/BaseFont"]).split("+")[-1] for p in PdfReader(io.BytesIO(pdf)).pages
+                 for f in p["/Resources"]["/Font"].values()}
+        os.write(write, " ".join(sorted(fonts)).encode())
+        os._exit(0)
+    os.close(write)
+    print(os.read(read, 10000).decode())
+    os.waitpid(pid, 0)
+"""
+
+
+def test_processes_forked_one_after_another_each_draw_cjk_in_the_fallback(make_bundle) -> None:
+    # A service job and a layout chunk are processes forked from a warm one; the first to meet the
+    # fallback font writes its file where the second would find it, but only the first's
+    # Fontconfig knew it: the second drew boxes.
+    latin = _bundle(make_bundle, "Octavia Combi")
+    cjk = _bundle(make_bundle, f"Octavia Combi — {CJK}")
+    result = subprocess.run(
+        [sys.executable, "-c", _FORKED_RENDERS, str(latin), str(cjk)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    first, second = result.stdout.splitlines()
+    assert "Noto-Sans-CJK-Subset" in first.split()
+    assert "Noto-Sans-CJK-Subset" in second.split()
