@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path
@@ -428,12 +429,15 @@ def _render(
     output_format: str | None,
     summary_json: Path | None = None,
 ) -> None:
+    from .imaging import photo_processes
     from .report import preload_pdf_engine, render_bundle
 
     output_format = _output_format(output, output_format, options.pdfa)
-    if output_format == "pdf":
-        preload_pdf_engine()
-    report = render_bundle(bundle, options)
+    # The photo processes are forked first, before the import thread (see photo_processes).
+    with photo_processes(options.layout_jobs):
+        if output_format == "pdf":
+            preload_pdf_engine()
+        report = render_bundle(bundle, options)
     say_problems(report.warnings)
     _write_output(report, output or Path(f"{report.session_key or 'report'}.{output_format}"), output_format)
     if summary_json:
@@ -587,15 +591,19 @@ def report(
     if email_to:
         _check_mail(ctx, mail["smtp_url"], mail["sender"], mail["dry_run"])
     from .errors import ReportgenError
+    from .imaging import photo_processes
     from .report import generate_report, preload_pdf_engine
     from .timelimit import TimeLimitExceeded, time_limit
 
+    photos = ExitStack()
+    # The photo processes are forked first, before any thread (see photo_processes).
+    photos.enter_context(photo_processes(options.layout_jobs))
     if output_format == "pdf":
         preload_pdf_engine()
     try:
         # The limit covers fetching and laying out; writing the finished document is not cut short,
         # so a timed-out command leaves nothing behind and a written file is always whole.
-        with time_limit(pave.timeout, started):
+        with photos, time_limit(pave.timeout, started):
             result = generate_report(
                 session_key,
                 options,
@@ -607,6 +615,7 @@ def report(
                 keep_bundle=keep_bundle,
                 deadline=started + pave.timeout if pave.timeout is not None else None,
             )
+            photos.close()  # the photos are done: their processes end before the layout's start
             result.pdf if output_format == "pdf" else result.html  # noqa: B018 (lay out within the limit)
     except TimeLimitExceeded as error:
         raise ReportgenError(str(error), session_key=session_key) from None
@@ -674,6 +683,7 @@ def compare(
     started = time.monotonic()
     from .compare import compare_inputs
     from .errors import ReportgenError
+    from .imaging import photo_processes
     from .matching import DEFAULT_TOLERANCE
     from .report import preload_pdf_engine
     from .timelimit import TimeLimitExceeded, time_limit
@@ -681,10 +691,13 @@ def compare(
     output_format = _output_format(output, output_format, options.pdfa)
     if not pave.api_key and not (isinstance(before, Path) and isinstance(after, Path)):
         raise click.UsageError(_NO_API_KEY)
+    photos = ExitStack()
+    # The photo processes are forked first, before any thread (see photo_processes).
+    photos.enter_context(photo_processes(options.layout_jobs))
     if output_format == "pdf":
         preload_pdf_engine()
     try:
-        with time_limit(pave.timeout, started):
+        with photos, time_limit(pave.timeout, started):
             result = compare_inputs(
                 before,
                 after,
@@ -697,6 +710,7 @@ def compare(
                 timeout=pave.timeout,
                 tolerance=tolerance if tolerance is not None else DEFAULT_TOLERANCE,
             )
+            photos.close()  # the photos are done: their processes end before the layout's start
             result.pdf if output_format == "pdf" else result.html  # noqa: B018 (lay out within the limit)
     except TimeLimitExceeded as error:
         raise ReportgenError(str(error)) from None

@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["ChildEnded", "ChildTimedOut", "call_forked", "freeze"]
+__all__ = ["ChildEnded", "ChildTimedOut", "call_forked", "die_with", "freeze"]
 
 T = TypeVar("T")
 
@@ -101,7 +101,7 @@ def call_forked(function: Callable[[], T], *, limit: float | None = None) -> T:
 def _child(function: Callable[[], object], write: int, parent: int) -> None:
     code = 0
     try:
-        _die_with(parent)
+        die_with(parent)
         try:
             answer = pickle.dumps((True, function()))
         except BaseException as error:  # noqa: BLE001 (sent to the parent, which raises it)
@@ -123,7 +123,7 @@ def _child(function: Callable[[], object], write: int, parent: int) -> None:
         os._exit(code)
 
 
-def _die_with(parent: int) -> None:
+def die_with(parent: int) -> None:
     """SIGKILL this child when its parent ends, so a killed worker leaves no job running unowned."""
     if sys.platform.startswith("linux"):
         import ctypes

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -13,7 +15,16 @@ from click.testing import CliRunner
 
 from reportgen.cli import EXIT_CODES_HELP, ExitCode, main
 
-from .support.builders import SAMPLE_BRAND, add_session, damage, hotspots, jpeg_bytes, photo, small_bundle
+from .support.builders import (
+    SAMPLE_BRAND,
+    add_session,
+    damage,
+    hotspots,
+    jpeg_bytes,
+    many_damages_bundle,
+    photo,
+    small_bundle,
+)
 from .support.cli import run_cli
 from .support.fake_pave import API_KEY
 
@@ -256,3 +267,64 @@ def test_a_process_that_makes_one_document_runs_without_the_cycle_collector(
         gc.enable()
     # A long-lived command (or main() called in another program) keeps collecting as before.
     assert seen == [collects]
+
+
+# A terminal's foreground job gets SIGINT's default handler; a background shell (CI) would ignore it.
+AS_FROM_A_TERMINAL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'reportgen'; runpy.run_module('reportgen.cli', run_name='__main__')"
+)
+
+
+def test_ctrl_c_while_the_photos_are_processed_says_interrupted_and_leaves_no_process_or_file(tmp_path: Path) -> None:
+    bundle = many_damages_bundle(tmp_path, 1000, 20)
+    out = tmp_path / "out.pdf"
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stream:
+        cli = subprocess.Popen(
+            [sys.executable, "-c", AS_FROM_A_TERMINAL, "--debug", "render", str(bundle), "-o", str(out), "--jobs", "2"],
+            stderr=stream,
+            start_new_session=True,  # its own process group, as a terminal runs a job
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "forked processes" not in log.read_text() and cli.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        workers = children_of(cli.pid)
+        # Ctrl-C once the photo processes are at work (they have used CPU time).
+        while cli.poll() is None and time.monotonic() < deadline and cpu_ticks(workers) < 5:
+            time.sleep(0.01)
+        os.killpg(cli.pid, signal.SIGINT)  # what Ctrl-C does: every process of the job gets it
+        cli.wait(timeout=60)
+    finally:
+        if cli.poll() is None:
+            os.killpg(cli.pid, signal.SIGKILL)
+            cli.wait()
+    stderr = log.read_text()
+    assert cli.returncode == ExitCode.INTERRUPTED, stderr
+    assert stderr.splitlines()[-1].startswith("reportgen: interrupted") and "Traceback" not in stderr, stderr
+    assert len(workers) == 2 and not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def cpu_ticks(pids: set[int]) -> int:
+    """User and system time the processes have used, in clock ticks."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found

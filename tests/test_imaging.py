@@ -1,8 +1,14 @@
-"""Photos for a report in the thread pool: marked, encoded as clean JPEG, in order, failures as problems."""
+"""Photos for a report in threads or forked processes: marked, encoded as clean JPEG, in order, failures as problems."""
 
 from __future__ import annotations
 
 import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -50,3 +56,89 @@ def test_batch_keeps_order_and_turns_failures_into_problems(tmp_path: Path) -> N
     assert results[1].problem and "not a JPEG" in results[1].problem
     assert results[2].problem == "photo not in the bundle"
     assert results[3].photo is None and results[3].thumbnail is not None
+
+
+def photo_jobs(tmp_path: Path, count: int = 6) -> list[imaging.PhotoJob]:
+    jobs = []
+    for index in range(count):
+        path = write(tmp_path, f"p{index}.jpg", jpeg_bytes(900, 600, (40 + index * 30, 90, 120)))
+        markers = tuple(marker(number, 10 + number * 7, 20 + number * 5) for number in range(1, 9))
+        jobs.append(imaging.PhotoJob(path, markers, thumbnail=True, closeups=frozenset({2, 5})))
+    return jobs
+
+
+def processes_of(pid: int) -> set[int]:
+    """The child processes of `pid`, zombies included."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_photos_processed_in_forked_processes_are_those_threads_make_and_the_processes_end_with_the_block(
+    tmp_path: Path,
+) -> None:
+    jobs = photo_jobs(tmp_path)
+    in_threads = imaging.process_photos(jobs, FONT)
+    before = processes_of(os.getpid())
+    with imaging.photo_processes(2):
+        workers = processes_of(os.getpid()) - before
+        in_processes = imaging.process_photos(jobs, FONT)
+        assert processes_of(os.getpid()) - before == workers  # the same two did every photo
+    assert len(workers) == 2
+    assert in_processes == in_threads and all(result.photo and len(result.closeups) == 2 for result in in_processes)
+    assert processes_of(os.getpid()) == before
+
+
+def test_a_photo_process_that_dies_leaves_its_photos_to_this_process(tmp_path: Path) -> None:
+    jobs = photo_jobs(tmp_path)
+    expected = imaging.process_photos(jobs, FONT)
+    before = processes_of(os.getpid())
+    with imaging.photo_processes(2):
+        victim = min(processes_of(os.getpid()) - before)
+        os.kill(victim, signal.SIGKILL)
+        assert imaging.process_photos(jobs, FONT) == expected
+    assert processes_of(os.getpid()) == before
+
+
+def test_with_another_thread_running_photos_stay_in_threads_as_forking_then_is_unsafe(tmp_path: Path) -> None:
+    jobs = photo_jobs(tmp_path, 3)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    before = processes_of(os.getpid())
+    try:
+        with imaging.photo_processes(2):
+            assert processes_of(os.getpid()) == before
+            assert len(imaging.process_photos(jobs, FONT)) == 3
+    finally:
+        release.set()
+        other.join()
+
+
+def test_the_photo_processes_end_when_their_parent_is_killed(tmp_path: Path) -> None:
+    script = (
+        "import os, sys, time\n"
+        "from reportgen import imaging\n"
+        "with imaging.photo_processes(2):\n"
+        "    print('ready', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as parent:
+        try:
+            assert parent.stdout is not None and parent.stdout.readline().strip() == "ready"
+            workers = processes_of(parent.pid)
+            assert len(workers) == 2
+        finally:
+            parent.kill()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # Gone, or at most a zombie waiting for init to reap it.
+    left = [pid for pid in workers if Path(f"/proc/{pid}/stat").exists()]
+    assert all(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z" for pid in left), left
