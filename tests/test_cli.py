@@ -27,6 +27,7 @@ from .support.builders import (
 )
 from .support.cli import run_cli
 from .support.fake_pave import API_KEY
+from .support.processes import children, cpu_ticks
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -290,7 +291,7 @@ def test_ctrl_c_while_the_photos_are_processed_says_interrupted_and_leaves_no_pr
         deadline = time.monotonic() + 60
         while "forked processes" not in log.read_text() and cli.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        workers = children_of(cli.pid)
+        workers = children(cli.pid)
         # Ctrl-C once the photo processes are at work (they have used CPU time).
         while cli.poll() is None and time.monotonic() < deadline and cpu_ticks(workers) < 5:
             time.sleep(0.01)
@@ -305,26 +306,3 @@ def test_ctrl_c_while_the_photos_are_processed_says_interrupted_and_leaves_no_pr
     assert stderr.splitlines()[-1].startswith("reportgen: interrupted") and "Traceback" not in stderr, stderr
     assert len(workers) == 2 and not any(Path(f"/proc/{pid}").exists() for pid in workers)
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
-
-
-def cpu_ticks(pids: set[int]) -> int:
-    """User and system time the processes have used, in clock ticks."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total
-
-
-def children_of(pid: int) -> set[int]:
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    return found

@@ -14,6 +14,8 @@ import pytest
 
 from reportgen.forked import ChildEnded, ChildTimedOut, call_forked
 
+from .support.processes import children
+
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
 
 #: Changed by the calls below, in their children only.
@@ -80,28 +82,15 @@ def test_a_child_killed_mid_call_is_an_exit_code_and_the_next_call_works() -> No
     assert call_forked(lambda: 42) == 42
 
 
-def children() -> set[int]:
-    """Our child processes, zombies included."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid():
-            found.add(int(stat.parent.name))
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="/proc")
 def test_a_child_past_its_limit_is_killed_and_reaped() -> None:
-    before = children()
+    before = children(os.getpid())
     started = time.monotonic()
     with pytest.raises(ChildTimedOut):
         # Blocked where a SIGALRM handler would not run: only a kill ends it.
         call_forked(lambda: signal.sigwait({signal.SIGUSR2}), limit=0.5)
     assert 0.5 <= time.monotonic() - started < 5
-    assert children() == before  # no zombie
+    assert children(os.getpid()) == before  # no zombie
 
 
 PARENT = textwrap.dedent(

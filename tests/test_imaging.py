@@ -17,6 +17,7 @@ from reportgen import imaging
 
 from .support.builders import jpeg_bytes
 from .support.images import FONT, marker, write
+from .support.processes import children
 
 
 def test_encoded_photo_carries_no_exif_and_is_baseline_jpeg(tmp_path: Path) -> None:
@@ -67,43 +68,30 @@ def photo_jobs(tmp_path: Path, count: int = 6) -> list[imaging.PhotoJob]:
     return jobs
 
 
-def processes_of(pid: int) -> set[int]:
-    """The child processes of `pid`, zombies included."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.add(int(stat.parent.name))
-    return found
-
-
 def test_photos_processed_in_forked_processes_are_those_threads_make_and_the_processes_end_with_the_block(
     tmp_path: Path,
 ) -> None:
     jobs = photo_jobs(tmp_path)
     in_threads = imaging.process_photos(jobs, FONT)
-    before = processes_of(os.getpid())
+    before = children(os.getpid())
     with imaging.photo_processes(2):
-        workers = processes_of(os.getpid()) - before
+        workers = children(os.getpid()) - before
         in_processes = imaging.process_photos(jobs, FONT)
-        assert processes_of(os.getpid()) - before == workers  # the same two did every photo
+        assert children(os.getpid()) - before == workers  # the same two did every photo
     assert len(workers) == 2
     assert in_processes == in_threads and all(result.photo and len(result.closeups) == 2 for result in in_processes)
-    assert processes_of(os.getpid()) == before
+    assert children(os.getpid()) == before
 
 
 def test_a_photo_process_that_dies_leaves_its_photos_to_this_process(tmp_path: Path) -> None:
     jobs = photo_jobs(tmp_path)
     expected = imaging.process_photos(jobs, FONT)
-    before = processes_of(os.getpid())
+    before = children(os.getpid())
     with imaging.photo_processes(2):
-        victim = min(processes_of(os.getpid()) - before)
+        victim = min(children(os.getpid()) - before)
         os.kill(victim, signal.SIGKILL)
         assert imaging.process_photos(jobs, FONT) == expected
-    assert processes_of(os.getpid()) == before
+    assert children(os.getpid()) == before
 
 
 def test_with_another_thread_running_photos_stay_in_threads_as_forking_then_is_unsafe(tmp_path: Path) -> None:
@@ -111,10 +99,10 @@ def test_with_another_thread_running_photos_stay_in_threads_as_forking_then_is_u
     release = threading.Event()
     other = threading.Thread(target=release.wait)
     other.start()
-    before = processes_of(os.getpid())
+    before = children(os.getpid())
     try:
         with imaging.photo_processes(2):
-            assert processes_of(os.getpid()) == before
+            assert children(os.getpid()) == before
             assert len(imaging.process_photos(jobs, FONT)) == 3
     finally:
         release.set()
@@ -132,7 +120,7 @@ def test_the_photo_processes_end_when_their_parent_is_killed(tmp_path: Path) -> 
     with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as parent:
         try:
             assert parent.stdout is not None and parent.stdout.readline().strip() == "ready"
-            workers = processes_of(parent.pid)
+            workers = children(parent.pid)
             assert len(workers) == 2
         finally:
             parent.kill()

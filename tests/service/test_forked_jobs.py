@@ -19,22 +19,10 @@ from reportgen.service.storage import open_storage
 
 from ..support.builders import add_session
 from ..support.fake_pave import API_KEY, API_SECRET, USERNAME, FakePave, slow
+from ..support.processes import children
 from ..support.service import Inbox, Service
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="/proc")
-
-
-def children(pid: int) -> list[int]:
-    """The process's children, zombies included."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return sorted(found)
 
 
 def grandchildren(pid: int) -> list[int]:
