@@ -91,8 +91,8 @@ _processes: ProcessPoolExecutor | None = None
 
 
 @contextmanager
-def photo_processes(count: int) -> Iterator[None]:
-    """Within the block, process_photos() runs in `count` processes forked on entering it.
+def photo_processes(count: int) -> Iterator[bool]:
+    """Within the block, process_photos() runs in `count` processes forked on entering it; yields whether it does.
 
     Threads of one process share the GIL, which marking a photo (Python) holds most of the time,
     and a command importing WeasyPrint beside it (report.preload_pdf_engine) holds the rest: on
@@ -105,7 +105,7 @@ def photo_processes(count: int) -> Iterator[None]:
     global _processes
     if count < 2 or not hasattr(os, "fork") or threading.active_count() > 1 or _processes is not None:
         _LOG.debug("photos are processed in threads")
-        yield
+        yield False
         return
     # SIGINT blocked across the fork: a Ctrl-C before a process has set itself to ignore it would
     # print its traceback. This process takes the pending signal once the mask is restored.
@@ -123,7 +123,7 @@ def photo_processes(count: int) -> Iterator[None]:
     _processes = pool
     _LOG.debug("photos are processed in %d forked processes", count)
     try:
-        yield
+        yield True
     finally:
         _processes = None
         pool.shutdown(wait=True, cancel_futures=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
-import signal
+import pickle
 import subprocess
 import sys
-import threading
+import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -68,45 +68,77 @@ def photo_jobs(tmp_path: Path, count: int = 6) -> list[imaging.PhotoJob]:
     return jobs
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def in_a_process_of_its_own(tmp_path: Path, body: str, jobs: list[imaging.PhotoJob]) -> Any:
+    """What `body` leaves in `answer`, run in a new interpreter with `jobs` and FONT.
+
+    photo_processes forks only a process with no other thread, and a test process may hold some
+    (pytest-xdist's, a server's left by another test): a new interpreter has none.
+    """
+    (tmp_path / "jobs.pickle").write_bytes(pickle.dumps((jobs, FONT)))
+    script = (
+        "import os, pickle, signal, sys\n"
+        "from reportgen import imaging\n"
+        "from tests.support.processes import children\n"
+        "jobs, font = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "before = children(os.getpid())\n"
+        f"{textwrap.dedent(body)}\n"
+        "open(sys.argv[2], 'wb').write(pickle.dumps(answer))\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "jobs.pickle"), str(tmp_path / "answer.pickle")],
+        cwd=REPO,
+        check=True,
+        timeout=120,
+    )
+    return pickle.loads((tmp_path / "answer.pickle").read_bytes())  # noqa: S301 (our own child's answer)
+
+
 def test_photos_processed_in_forked_processes_are_those_threads_make_and_the_processes_end_with_the_block(
     tmp_path: Path,
 ) -> None:
     jobs = photo_jobs(tmp_path)
-    in_threads = imaging.process_photos(jobs, FONT)
-    before = children(os.getpid())
-    with imaging.photo_processes(2):
-        workers = children(os.getpid()) - before
-        in_processes = imaging.process_photos(jobs, FONT)
-        assert children(os.getpid()) - before == workers  # the same two did every photo
-    assert len(workers) == 2
-    assert in_processes == in_threads and all(result.photo and len(result.closeups) == 2 for result in in_processes)
-    assert children(os.getpid()) == before
+    body = """
+        with imaging.photo_processes(2) as forked:
+            workers = children(os.getpid()) - before
+            results = imaging.process_photos(jobs, font)
+            same = children(os.getpid()) - before == workers  # the same two did every photo
+        answer = (forked, len(workers), same, results, children(os.getpid()) - before)
+    """
+    forked, workers, same, in_processes, left = in_a_process_of_its_own(tmp_path, body, jobs)
+    assert forked and workers == 2 and same and not left
+    assert in_processes == imaging.process_photos(jobs, FONT)
+    assert all(result.photo and len(result.closeups) == 2 for result in in_processes)
 
 
 def test_a_photo_process_that_dies_leaves_its_photos_to_this_process(tmp_path: Path) -> None:
     jobs = photo_jobs(tmp_path)
-    expected = imaging.process_photos(jobs, FONT)
-    before = children(os.getpid())
-    with imaging.photo_processes(2):
-        victim = min(children(os.getpid()) - before)
-        os.kill(victim, signal.SIGKILL)
-        assert imaging.process_photos(jobs, FONT) == expected
-    assert children(os.getpid()) == before
+    body = """
+        with imaging.photo_processes(2):
+            os.kill(min(children(os.getpid()) - before), signal.SIGKILL)
+            results = imaging.process_photos(jobs, font)
+        answer = (results, children(os.getpid()) - before)
+    """
+    results, left = in_a_process_of_its_own(tmp_path, body, jobs)
+    assert results == imaging.process_photos(jobs, FONT) and not left
 
 
 def test_with_another_thread_running_photos_stay_in_threads_as_forking_then_is_unsafe(tmp_path: Path) -> None:
     jobs = photo_jobs(tmp_path, 3)
-    release = threading.Event()
-    other = threading.Thread(target=release.wait)
-    other.start()
-    before = children(os.getpid())
-    try:
-        with imaging.photo_processes(2):
-            assert children(os.getpid()) == before
-            assert len(imaging.process_photos(jobs, FONT)) == 3
-    finally:
+    body = """
+        import threading
+        release = threading.Event()
+        other = threading.Thread(target=release.wait)
+        other.start()
+        with imaging.photo_processes(2) as forked:
+            answer = (forked, children(os.getpid()) - before, imaging.process_photos(jobs, font))
         release.set()
         other.join()
+    """
+    forked, workers, results = in_a_process_of_its_own(tmp_path, body, jobs)
+    assert not forked and not workers and results == imaging.process_photos(jobs, FONT)
 
 
 def test_the_photo_processes_end_when_their_parent_is_killed(tmp_path: Path) -> None:
