@@ -11,10 +11,13 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import xml.etree.ElementTree as ElementTree
 from hashlib import md5
 from pathlib import Path
+from shutil import rmtree
+from tempfile import mkdtemp
 from typing import Any, Protocol
 
 import cssselect2  # type: ignore[import-untyped, unused-ignore]
@@ -48,36 +51,54 @@ class TreeHTML(HTML):  # type: ignore[misc]
 
 
 class ForkSafeFontConfiguration(FontConfiguration):  # type: ignore[misc]
-    """WeasyPrint's font configuration, right in processes forked from the one that made it.
+    """WeasyPrint's font configuration, right in processes forked from the one that made it, and tidy.
 
-    WeasyPrint writes each @font-face to its folder, named by a digest of the rule, adds it to
-    this process's Fontconfig, and skips a rule whose file is already there. Forked processes
-    (layout chunks, service jobs) share the folder but not Fontconfig: a face one of them wrote
-    would be skipped, and drawn as boxes, by the next. Here a file this process (or the one it
-    was forked from, before the fork) did not add is added again, from a folder of this process's
-    own inside the shared one (removed with it).
+    WeasyPrint writes each @font-face to a folder of its own, named by a digest of the rule, adds
+    it to this process's Fontconfig, skips a rule whose file is already there, and removes the
+    folder in __del__. Forked processes (layout chunks, service jobs) share the object but not
+    Fontconfig, and end with os._exit, so: the folder is made here, by the process that owns the
+    configuration, and removed by that process alone (when the object goes or the process exits;
+    a forked process never removes it); a forked process adds each face its parent had not added
+    from a folder of its own inside that one (made by mkdtemp: no two processes, nor a later one
+    given a reused pid, share it), so siblings never write the same file.
     """
 
-    _folder: Path | None  # WeasyPrint's, made on the first @font-face
+    _folder: Path | None  # WeasyPrint's: where add_font_face writes the face
+    # For __del__ when __init__ stops early (as WeasyPrint's own `_folder = None`).
+    _shared: Path | None = None
+    _owner = -1
 
     def __init__(self) -> None:
         super().__init__()
         self._added: set[str] = set()
+        self._owner = os.getpid()
+        self._shared = Path(mkdtemp(prefix="weasyprint-"))
+        self._folder = self._shared
+        self._forked_folder: tuple[int, Path] | None = None
+        atexit.register(_remove_folder, self._shared, self._owner)
 
     def add_font_face(self, rule_descriptors: Any, url_fetcher: Any) -> Any:
         digest = md5(str(rule_descriptors).encode(), usedforsecurity=False).hexdigest()  # as WeasyPrint names it
-        shared: Path | None = self._folder
-        if digest not in self._added and shared is not None and (shared / digest).exists():
-            own = shared / f"process-{os.getpid()}"
-            own.mkdir(exist_ok=True)
-            self._folder = own
+        pid = os.getpid()
+        if pid != self._owner and digest not in self._added:
+            if self._forked_folder is None or self._forked_folder[0] != pid:
+                self._forked_folder = (pid, Path(mkdtemp(prefix="process-", dir=self._shared)))
+            self._folder = self._forked_folder[1]
         try:
             result = super().add_font_face(rule_descriptors, url_fetcher)
         finally:
-            if shared is not None:
-                self._folder = shared
+            self._folder = self._shared
         self._added.add(digest)
         return result
+
+    def __del__(self) -> None:
+        if self._shared is not None:
+            _remove_folder(self._shared, self._owner)
+
+
+def _remove_folder(folder: Path, owner: int) -> None:
+    if os.getpid() == owner:
+        rmtree(folder, ignore_errors=True)
 
 
 # Parallel layout (reportgen/parallel.py) lays a report out in chunks, one per forked process, and

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -130,19 +131,24 @@ for _ in range(2):
 """
 
 
-def test_processes_forked_one_after_another_each_draw_cjk_in_the_fallback(make_bundle) -> None:
+def test_processes_forked_one_after_another_each_draw_cjk_in_the_fallback(make_bundle, tmp_path: Path) -> None:
     # A service job and a layout chunk are processes forked from a warm one; the first to meet the
     # fallback font writes its file where the second would find it, but only the first's
     # Fontconfig knew it: the second drew boxes.
     latin = _bundle(make_bundle, "Octavia Combi")
     cjk = _bundle(make_bundle, f"Octavia Combi — {CJK}")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
     result = subprocess.run(
         [sys.executable, "-c", _FORKED_RENDERS, str(latin), str(cjk)],
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
+        env={**os.environ, "TMPDIR": str(temporary)},
     )
     first, second = result.stdout.splitlines()
     assert "Noto-Sans-CJK-Subset" in first.split()
     assert "Noto-Sans-CJK-Subset" in second.split()
+    # The font files the children wrote (they end with os._exit) went when the parent ended.
+    assert not list(temporary.iterdir())
