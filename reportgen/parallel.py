@@ -27,6 +27,7 @@ import pikepdf
 from ._structmerge import merge_structure
 from ._weasy import Glyphs, bookmark_tree, install_chunk_hooks
 from .errors import RenderError
+from .forked import die_with
 
 __all__ = ["lay_out_in_parallel", "plan_chunks"]
 
@@ -298,10 +299,12 @@ def _fork(
 ) -> _Child:
     up_read, up_write = os.pipe()
     down_read, down_write = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the chunk's process: it never returns
         code = 1
         try:
+            die_with(parent)  # a killed command (kill -9, the OOM killer) leaves no layout running
             os.close(up_read)
             os.close(down_write)
             hooks = _Hooks(first, up_write, down_read)

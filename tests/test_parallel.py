@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from .support.builders import SAMPLE_BRAND, SAMPLE_BUNDLE, jpeg_bytes, many_dama
 from .support.cli import run_cli
 from .support.hostile import hostile_body
 from .support.pdfcompare import fonts, links, outline, page_texts
+from .support.processes import children, running
 from .support.structure import elements, structure_problems, structure_types
 from .test_accessibility import _cells
 from .test_accessibility import _check as check_pdfua
@@ -358,3 +360,46 @@ def test_a_damage_table_weighs_more_in_the_plan_than_the_same_elements_elsewhere
     weighted, plain = reportgen.parallel._cost(damages), reportgen.parallel._cost(legend)
     assert plain >= len(list(legend.iter()))
     assert 1.4 * plain <= weighted <= 1.6 * plain
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_render_leaves_no_temporary_font_folder_behind(tmp_path: Path, jobs: str) -> None:
+    # WeasyPrint writes each @font-face to a temporary folder that it removes in __del__; a chunk
+    # process ends with os._exit and left its own (7,600 of them, 19 GB, had piled up in /tmp here).
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    out = tmp_path / "report.pdf"
+    done = run_cli("render", str(SAMPLE_BUNDLE), "-o", str(out), "--jobs", jobs, TMPDIR=str(temporary))
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"%PDF") and not list(temporary.iterdir())
+
+
+def test_a_killed_command_leaves_no_layout_process_running(tmp_path: Path) -> None:
+    bundle = many_damages_bundle(tmp_path, 1000, 20)
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stream:
+        command = subprocess.Popen(
+            [sys.executable, "-m", "reportgen.cli", "--debug", "render", str(bundle), "-o", str(tmp_path / "r.pdf")]
+            + ["--jobs", "2"],
+            stderr=stream,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "photos processed" not in log.read_text() and command.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        photo_processes = children(command.pid)
+        chunks: set[int] = set()
+        # The layout processes: forked once the photo processes have gone.
+        while len(chunks) < 2 and command.poll() is None and time.monotonic() < deadline:
+            chunks = children(command.pid) - photo_processes
+            time.sleep(0.01)
+        command.kill()
+    finally:
+        command.kill()
+        command.wait()
+    assert len(chunks) == 2, log.read_text()
+    # At once: not when a chunk next talks to its parent, seconds of layout later.
+    gone_by = time.monotonic() + 1
+    while any(running(pid) for pid in chunks) and time.monotonic() < gone_by:
+        time.sleep(0.05)
+    assert not any(running(pid) for pid in chunks)

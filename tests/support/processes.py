@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["children", "cpu_ticks"]
+__all__ = ["children", "cpu_ticks", "running"]
 
 
 def _stat(pid: int | str) -> list[str] | None:
@@ -33,3 +33,9 @@ def cpu_ticks(pids: set[int]) -> int:
         if fields is not None:
             total += int(fields[11]) + int(fields[12])
     return total
+
+
+def running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (a killed orphan may wait a while to be reaped)."""
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
