@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from .cores import usable_cores
 from .errors import ConfigError, NotInspectedError, ReportgenError, SessionNotFoundError
 from .files import ensure_directory, json_bytes, write_atomic
 from .models import is_valid_session_key
@@ -143,7 +144,7 @@ def run_batch(
     # From here to the saved summary, Ctrl-C only sets a flag: what is written gets recorded.
     with interrupt.installed():
         previous = _load_previous(out, on_warning or (lambda message: None))
-        size = max(1, min(jobs or os.cpu_count() or 1, len(keys) or 1))
+        size = max(1, min(jobs or usable_cores(), len(keys) or 1))
         # The batch's processes work on reports side by side; each lays out its report alone.
         job = _Job(replace(options or RenderOptions(), jobs=1), api_key, api_secret, username, base_url, cache, timeout)
         try:
@@ -185,7 +186,7 @@ def _run(
         else:
             pending.append(key)
 
-    size = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
+    size = max(1, min(jobs or usable_cores(), len(pending) or 1))
     _run_pool(pending, size, out, job, record, interrupt, on_interrupt)
     return size
 

@@ -429,19 +429,30 @@ def _render(
     output_format: str | None,
     summary_json: Path | None = None,
 ) -> None:
-    from .imaging import photo_processes
-    from .report import preload_pdf_engine, render_bundle
+    from .report import render_bundle
 
     output_format = _output_format(output, output_format, options.pdfa)
-    # The photo processes are forked first, before the import thread (see photo_processes).
-    with photo_processes(options.layout_jobs):
-        if output_format == "pdf":
-            preload_pdf_engine()
+    with _start_document(options, output_format):
         report = render_bundle(bundle, options)
     say_problems(report.warnings)
     _write_output(report, output or Path(f"{report.session_key or 'report'}.{output_format}"), output_format)
     if summary_json:
         report.write_summary(summary_json)
+
+
+def _start_document(options: RenderOptions, output_format: str) -> ExitStack:
+    """Fork the photo processes, then start importing WeasyPrint if a PDF is wanted; close it once the photos are done.
+
+    In that order: forking is safe only before the import thread starts (imaging.photo_processes).
+    """
+    from .imaging import photo_processes
+    from .report import preload_pdf_engine
+
+    photos = ExitStack()
+    photos.enter_context(photo_processes(options.layout_jobs))
+    if output_format == "pdf":
+        preload_pdf_engine()
+    return photos
 
 
 #: Output suffixes that say which format is meant.
@@ -591,15 +602,10 @@ def report(
     if email_to:
         _check_mail(ctx, mail["smtp_url"], mail["sender"], mail["dry_run"])
     from .errors import ReportgenError
-    from .imaging import photo_processes
-    from .report import generate_report, preload_pdf_engine
+    from .report import generate_report
     from .timelimit import TimeLimitExceeded, time_limit
 
-    photos = ExitStack()
-    # The photo processes are forked first, before any thread (see photo_processes).
-    photos.enter_context(photo_processes(options.layout_jobs))
-    if output_format == "pdf":
-        preload_pdf_engine()
+    photos = _start_document(options, output_format)
     try:
         # The limit covers fetching and laying out; writing the finished document is not cut short,
         # so a timed-out command leaves nothing behind and a written file is always whole.
@@ -683,19 +689,13 @@ def compare(
     started = time.monotonic()
     from .compare import compare_inputs
     from .errors import ReportgenError
-    from .imaging import photo_processes
     from .matching import DEFAULT_TOLERANCE
-    from .report import preload_pdf_engine
     from .timelimit import TimeLimitExceeded, time_limit
 
     output_format = _output_format(output, output_format, options.pdfa)
     if not pave.api_key and not (isinstance(before, Path) and isinstance(after, Path)):
         raise click.UsageError(_NO_API_KEY)
-    photos = ExitStack()
-    # The photo processes are forked first, before any thread (see photo_processes).
-    photos.enter_context(photo_processes(options.layout_jobs))
-    if output_format == "pdf":
-        preload_pdf_engine()
+    photos = _start_document(options, output_format)
     try:
         with photos, time_limit(pave.timeout, started):
             result = compare_inputs(

@@ -5,16 +5,15 @@ from __future__ import annotations
 import io
 import itertools
 import logging
-import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -24,9 +23,13 @@ from .errors import ImageError
 from .forked import die_with
 from .markers import Marker, draw_markers, make_closeups
 
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
 # Marker is re-exported: a PhotoJob is made of them.
 __all__ = [
     "JPEG_QUALITY",
+    "MAX_PHOTO_WORKERS",
     "MISSING_PHOTO",
     "PHOTO_LONG_EDGE",
     "THUMBNAIL_LONG_EDGE",
@@ -86,6 +89,9 @@ class PhotoResult:
     problem: str | None = None
 
 
+#: Threads or processes working on photos at once, at most: more only hold more decoded photos
+#: (up to 64 MP each) in memory at once.
+MAX_PHOTO_WORKERS = 8
 #: The processes of photo_processes(), while its block runs.
 _processes: ProcessPoolExecutor | None = None
 
@@ -103,10 +109,15 @@ def photo_processes(count: int) -> Iterator[bool]:
     ends. One that dies mid-way leaves its photos to threads in this process.
     """
     global _processes
+    count = min(count, MAX_PHOTO_WORKERS)
     if count < 2 or not hasattr(os, "fork") or threading.active_count() > 1 or _processes is not None:
         _LOG.debug("photos are processed in threads")
         yield False
         return
+    # Loaded here: every render imports this module, few fork.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # SIGINT blocked across the fork: a Ctrl-C before a process has set itself to ignore it would
     # print its traceback. This process takes the pending signal once the mask is restored.
     masked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -142,14 +153,15 @@ def process_photos(jobs: Sequence[PhotoJob], font_path: Path | None, workers: in
     if len(jobs) == 1:
         return [_run(jobs[0], font_path)]
     processes = _processes
-    if processes is not None and workers is None and threading.current_thread() is threading.main_thread():
+    if processes is not None and workers is None:
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             return list(processes.map(_run, jobs, itertools.repeat(font_path)))
         except BrokenProcessPool:
             _LOG.warning("a photo process ended unexpectedly; the photos are processed in this process")
-    # One thread per core this process may use, at most 8: more only holds more decoded photos
-    # (up to 64 MP each) in memory at once.
-    with ThreadPoolExecutor(max_workers=workers or min(8, usable_cores(), len(jobs))) as pool:
+    # One thread per core this process may use, at most MAX_PHOTO_WORKERS.
+    with ThreadPoolExecutor(max_workers=workers or min(MAX_PHOTO_WORKERS, usable_cores(), len(jobs))) as pool:
         return list(pool.map(lambda job: _run(job, font_path), jobs))
 
 
