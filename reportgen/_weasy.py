@@ -11,10 +11,10 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 import xml.etree.ElementTree as ElementTree
 from hashlib import md5
+from multiprocessing.util import Finalize
 from pathlib import Path
 from shutil import rmtree
 from tempfile import mkdtemp
@@ -57,10 +57,11 @@ class ForkSafeFontConfiguration(FontConfiguration):  # type: ignore[misc]
     it to this process's Fontconfig, skips a rule whose file is already there, and removes the
     folder in __del__. Forked processes (layout chunks, service jobs) share the object but not
     Fontconfig, and end with os._exit, so: the folder is made here, by the process that owns the
-    configuration, and removed by that process alone (when the object goes or the process exits;
-    a forked process never removes it); a forked process adds each face its parent had not added
-    from a folder of its own inside that one (made by mkdtemp: no two processes, nor a later one
-    given a reused pid, share it), so siblings never write the same file.
+    configuration, and removed by that process alone (when the object goes or the process exits,
+    a multiprocessing worker's os._exit included; a forked process never removes it); a forked
+    process adds each face its parent had not added from a folder of its own inside that one (made
+    by mkdtemp: no two processes, nor a later one given a reused pid, share it), so siblings never
+    write the same file.
     """
 
     _folder: Path | None  # WeasyPrint's: where add_font_face writes the face
@@ -75,7 +76,9 @@ class ForkSafeFontConfiguration(FontConfiguration):  # type: ignore[misc]
         self._shared = Path(mkdtemp(prefix="weasyprint-"))
         self._folder = self._shared
         self._forked_folder: tuple[int, Path] | None = None
-        atexit.register(_remove_folder, self._shared, self._owner)
+        # At exit: atexit for this process; multiprocessing's own exit hooks for a process it
+        # started (a batch worker), which ends with os._exit and runs no atexit handler.
+        Finalize(None, _remove_folder, args=(self._shared, self._owner), exitpriority=0)
 
     def add_font_face(self, rule_descriptors: Any, url_fetcher: Any) -> Any:
         digest = md5(str(rule_descriptors).encode(), usedforsecurity=False).hexdigest()  # as WeasyPrint names it

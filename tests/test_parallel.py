@@ -403,3 +403,31 @@ def test_a_killed_command_leaves_no_layout_process_running(tmp_path: Path) -> No
     while any(running(pid) for pid in chunks) and time.monotonic() < gone_by:
         time.sleep(0.05)
     assert not any(running(pid) for pid in chunks)
+
+
+_WORKER_RENDERS = """
+import multiprocessing
+from reportgen.report import warm_up_render
+
+def work():
+    warm_up_render()  # as a batch worker does, in a process multiprocessing started
+
+if __name__ == "__main__":
+    worker = multiprocessing.get_context("fork").Process(target=work)
+    worker.start()
+    worker.join()
+    assert worker.exitcode == 0
+"""
+
+
+def test_a_worker_process_that_rendered_leaves_no_temporary_font_folder_behind(tmp_path: Path) -> None:
+    # multiprocessing ends its processes with os._exit: no atexit handler, no __del__ runs there.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    subprocess.run(
+        [sys.executable, "-c", _WORKER_RENDERS],
+        check=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(temporary)},
+    )
+    assert not list(temporary.iterdir())
