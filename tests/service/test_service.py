@@ -366,3 +366,20 @@ def test_the_job_time_limit_bounds_a_job_whose_photo_host_hangs(
         assert any(front in warning for warning in done["warnings"]), done["warnings"]
     finally:
         service.close()
+
+
+def test_a_service_stopped_with_sigterm_leaves_no_temporary_font_folder(
+    tmp_path: Path, pave: FakePave, inbox: tuple[Inbox, int]
+) -> None:
+    add_session(pave, "TST-TIDY")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    service = Service(tmp_path / "svc", pave, inbox[0], inbox[1], email_to=[], env={"TMPDIR": str(temporary)})
+    service.start()
+    try:
+        done = service.post({"session_key": "TST-TIDY"}, params={"wait": 60}).json()
+        assert done["status"] == "done", done
+        assert service.stop() == 0
+    finally:
+        service.close()
+    assert not [path.name for path in temporary.iterdir() if path.name.startswith("weasyprint-")]
