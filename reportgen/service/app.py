@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import time
 from typing import Annotated, Any
 
@@ -35,6 +36,13 @@ RETRY_AFTER = "5"
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 Wait = Annotated[float, Query(ge=0, le=MAX_WAIT, description="Seconds to wait for the job to finish")]
 IfNoneMatch = Annotated[str | None, Header()]
+
+
+def _store_unavailable(error: BaseException) -> bool:
+    """Whether the error says the job store cannot be reached (redis-py's errors, SQLite's operational ones)."""
+    return isinstance(error, sqlite3.OperationalError | ConnectionError | TimeoutError) or any(
+        kind.__module__.startswith("redis.") for kind in type(error).__mro__
+    )
 
 
 class ApiError(Exception):
@@ -267,6 +275,20 @@ def create_app(config: ServiceConfig, store: JobStore, storage: Storage, queue: 
         return JSONResponse(
             {"error": {"code": "http_error", "message": str(error.detail)}}, error.status_code, headers=error.headers
         )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Every answer is JSON, a failure too: a job store that stopped answering (Redis down or
+        # timing out, SQLite locked) is 503 and retried; anything else is a bug, logged, 500.
+        if _store_unavailable(error):
+            log.warning("job store unavailable: %s", type(error).__name__)
+            return JSONResponse(
+                {"error": {"code": "unavailable", "message": "the job store is unavailable; try again"}},
+                503,
+                headers={"Retry-After": RETRY_AFTER},
+            )
+        log.error("internal error answering %s %s", request.method, request.url.path, exc_info=error)
+        return JSONResponse({"error": {"code": "error", "message": "internal error"}}, 500)
 
     def checked_options(body: _RenderFields) -> None:
         if body.brand is not None and body.brand not in config.brands:

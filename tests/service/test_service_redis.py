@@ -59,6 +59,7 @@ def test_an_api_without_workers_and_a_worker_elsewhere_share_the_redis_queue(
     finally:
         if worker is not None and worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()  # reaped here, not by a later test's garbage collection
         api.close()
 
 
@@ -78,6 +79,10 @@ def test_redis_down_means_not_ready_and_503_then_nothing_is_lost(
         refused = service.post({"session_key": "TST-REDIS3"})
         assert refused.status_code == 503 and refused.headers["Retry-After"], refused.text
         assert "redis" not in refused.text.lower() or "127.0.0.1" not in refused.text
+        # Reading a job needs the store too: 503 in JSON, not a bare 500.
+        status = service.client.get(first["status_url"])
+        assert status.status_code == 503 and status.headers["Retry-After"], status.text
+        assert status.json()["error"]["code"] == "unavailable"
         redis.start()
         deadline = time.monotonic() + 30
         while httpx.get(f"{service.url}/readyz", timeout=30).status_code != 200:
