@@ -62,7 +62,8 @@ def throughput(
         started = time.perf_counter()
         ids = [service.post({"session_key": key}).json()["id"] for key in keys]
         for job_id in ids:
-            assert service.wait_done(job_id, timeout=600)["status"] == "done"
+            job = service.wait_done(job_id, timeout=600)
+            assert job["status"] == "done", (job, service.log.read_text()[-3000:])
         return jobs / (time.perf_counter() - started)
     finally:
         service.stop()
