@@ -1,4 +1,4 @@
-"""Every private WeasyPrint internal reportgen relies on, in one place, checked by tests/test_weasy.py."""
+"""WeasyPrint, imported here first, and every private internal of it reportgen relies on (tests/test_weasy.py)."""
 
 # Why reach past WeasyPrint's public API at all: WeasyPrint has no public way to take a document
 # that is already parsed, and reading the built-in theme's HTML with expat instead of WeasyPrint's
@@ -21,18 +21,32 @@ from tempfile import mkdtemp
 from typing import Any, Protocol
 
 import cssselect2  # type: ignore[import-untyped, unused-ignore]
-from weasyprint import HTML, _find_base_url  # type: ignore[import-untyped, unused-ignore]
-from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped, unused-ignore]
-from weasyprint.urls import URLFetcher  # type: ignore[import-untyped, unused-ignore]
+
+from ._libraries import ld_cache_lookup
+
+# reportgen imports WeasyPrint here first (reportgen/pdf.py takes its names from this module):
+# its C libraries are then found in a fraction of the time (see _libraries.py).
+with ld_cache_lookup():
+    import weasyprint  # type: ignore[import-untyped, unused-ignore]  # noqa: F401
+
+from weasyprint import HTML, Attachment, _find_base_url  # type: ignore[import-untyped, unused-ignore]  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped, unused-ignore]  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped, unused-ignore]  # noqa: E402
 
 __all__ = [
+    "HTML",
     "HTML_ATTRIBUTES",
+    "Attachment",
     "ChunkHooks",
     "ForkSafeFontConfiguration",
+    "FontConfiguration",
     "Glyphs",
     "TreeHTML",
+    "URLFetcher",
+    "URLFetcherResponse",
     "bookmark_tree",
     "install_chunk_hooks",
+    "serialize_streams_once",
 ]
 
 #: What HTML.__init__ sets on a document (WeasyPrint 70), and so what TreeHTML must set.
@@ -102,6 +116,63 @@ class ForkSafeFontConfiguration(FontConfiguration):  # type: ignore[misc]
 def _remove_folder(folder: Path, owner: int) -> None:
     if os.getpid() == owner:
         rmtree(folder, ignore_errors=True)
+
+
+# Writing the PDF (pydyf, WeasyPrint's PDF writer), two costs that grow with the document:
+# - pydyf serializes every object twice when the file has an identifier (its write, then an MD5
+#   of all objects, PDF/A's /ID): each content stream is joined and deflated at level 9 twice,
+#   ~25 % of writing a 1,000-damage report. serialize_streams_once keeps each stream's bytes.
+# - PDF.page_references builds a tuple of every page each time it is read, and the tagging and
+#   the links read it once per element: quadratic in pages. Cached while the page count holds.
+
+
+def serialize_streams_once(pdf: Any) -> None:
+    """Serialize each stream of a finished pydyf PDF now, and have pydyf's write reuse those bytes."""
+    import pydyf  # type: ignore[import-untyped, unused-ignore]
+
+    for item in pdf.objects:
+        if isinstance(item, pydyf.Stream) and not isinstance(item, _Serialized):
+            item.serialized = item.data
+            item.__class__ = _serialized_class(type(item))
+
+
+class _Serialized:
+    """A pydyf stream whose bytes are made (serialize_streams_once)."""
+
+    serialized: bytes
+
+    @property
+    def data(self) -> bytes:
+        return self.serialized
+
+
+_SERIALIZED: dict[type, type] = {}
+
+
+def _serialized_class(kind: type) -> type:
+    if kind not in _SERIALIZED:
+        _SERIALIZED[kind] = type(f"Serialized{kind.__name__}", (_Serialized, kind), {})
+    return _SERIALIZED[kind]
+
+
+def _cached_page_references(pdf: Any) -> tuple[bytes, ...]:
+    kids = pdf.pages["Kids"]
+    key = (len(kids), kids[-3] if kids else None)
+    cached = pdf.__dict__.get("_reportgen_page_references")
+    if cached is None or cached[0] != key:
+        cached = (key, tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        pdf.__dict__["_reportgen_page_references"] = cached
+    references: tuple[bytes, ...] = cached[1]
+    return references
+
+
+def _install_page_references_cache() -> None:
+    import pydyf  # type: ignore[import-untyped, unused-ignore]
+
+    pydyf.PDF.page_references = property(_cached_page_references)
+
+
+_install_page_references_cache()
 
 
 # Parallel layout (reportgen/parallel.py) lays a report out in chunks, one per forked process, and

@@ -17,11 +17,17 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from PIL import ImageFile
-from weasyprint import HTML, Attachment  # type: ignore[import-untyped, unused-ignore]
-from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped, unused-ignore]
-from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped, unused-ignore]
 
-from ._weasy import ForkSafeFontConfiguration, TreeHTML
+from ._weasy import (
+    HTML,
+    Attachment,
+    FontConfiguration,
+    ForkSafeFontConfiguration,
+    TreeHTML,
+    URLFetcher,
+    URLFetcherResponse,
+    serialize_streams_once,
+)
 from .compareview import CompareView
 from .errors import RenderError
 from .paths import fonts_dir
@@ -137,6 +143,7 @@ def _finisher(*, pdfa: bool, pdfua: bool) -> Callable[[Any, Any], None]:
             _tables_for_screen_readers(pdf)
         if pdfa and pdfua:
             _identify_pdfua(pdf)
+        serialize_streams_once(pdf)  # last: the streams are final now
 
     return finish
 
@@ -226,6 +233,8 @@ def _write_in_parallel(
     except (ElementTree.ParseError, ValueError):
         return None
     font_config = _font_config()  # set up here, once, for every chunk process to inherit
+    # The merge gives the document its identifier: a chunk's would cost a second serialization.
+    options = {**options, "pdf_identifier": False}
     rest = {name: value for name, value in options.items() if name != "attachments"}
 
     def render(tree: ElementTree.Element, first: bool) -> bytes:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
+import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from typing import Any
 
+import pytest
 import weasyprint
 from weasyprint.urls import URLFetcher
 
@@ -79,3 +85,104 @@ def test_no_other_module_of_reportgen_uses_a_private_weasyprint_name() -> None:
             elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "weasyprint":
                 found += [f"{path.name}: weasyprint.{node.attr}"] if node.attr.startswith("_") else []
     assert not found, f"private WeasyPrint names outside reportgen/_weasy.py: {found}"
+
+
+def test_only_reportgen_weasy_imports_weasyprint_so_its_quick_library_lookup_always_comes_first() -> None:
+    found = []
+    for path in sorted(Path(reportgen.__file__).parent.rglob("*.py")):
+        if path.name == "_weasy.py" and path.parent.name == "reportgen":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "weasyprint":
+                found.append(f"{path.name}:{node.lineno}")
+            elif isinstance(node, ast.Import) and any(alias.name.split(".")[0] == "weasyprint" for alias in node.names):
+                found.append(f"{path.name}:{node.lineno}")
+    assert not found, f"WeasyPrint imported outside reportgen/_weasy.py (take its names from there): {found}"
+
+
+# What a fresh interpreter reports after an import: the programs it ran, the shared libraries it
+# mapped, and whether ctypes.util.find_library is ctypes' own again.
+_IMPORT_PROBE = """
+import sys, ctypes.util, json
+ran = []
+sys.addaudithook(lambda event, args: ran.append(str(args[0])) if event == "subprocess.Popen" else None)
+original = ctypes.util.find_library
+import {module}
+maps = open("/proc/self/maps").read().split()
+print(json.dumps({{
+    "ran": sorted(set(ran)),
+    "libraries": sorted({{p for p in maps if p.startswith("/") and ".so" in p}}),
+    "restored": ctypes.util.find_library is original,
+}}))
+"""
+
+
+def _import_in_fresh_interpreter(module: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE.format(module=module)], capture_output=True, text=True, check=True
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the ld.so cache lookup is for Linux")
+def test_weasyprint_imported_through_reportgen_maps_the_same_libraries_without_running_gcc_or_ld() -> None:
+    plain = _import_in_fresh_interpreter("weasyprint")
+    ours = _import_in_fresh_interpreter("reportgen._weasy")
+    # WeasyPrint's own lookup runs gcc and ld, where there are, for each library name that is not there (~0.3 s).
+    if shutil.which("gcc") or shutil.which("ld"):
+        assert {"gcc", "ld"} & {Path(program).name for program in plain["ran"]}, plain["ran"]
+    assert {Path(program).name for program in ours["ran"]} <= {"ldconfig"}, ours["ran"]
+    native = [library for library in plain["libraries"] if "python3" not in library]
+    assert native and set(native) <= set(ours["libraries"]), set(native) - set(ours["libraries"])
+    assert ours["restored"], "ctypes.util.find_library was left replaced after the import"
+
+
+def test_streams_serialized_once_write_the_same_bytes_and_are_not_deflated_again() -> None:
+    import zlib
+
+    from reportgen._weasy import serialize_streams_once
+
+    html = (
+        "<html lang='en'><body>"
+        + "".join(f"<p>Damage {n}: scratch, front bumper</p>" for n in range(400))
+        + "</body></html>"
+    )
+    document = weasyprint.HTML(string=html).render()
+    plain = document.write_pdf(pdf_identifier=True, pdf_tags=True)
+    deflated: list[int] = []
+    original = zlib.compressobj
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        deflated.append(1)
+        return original(*args, **kwargs)
+
+    zlib.compressobj = counting
+    try:
+        once = document.write_pdf(
+            pdf_identifier=True, pdf_tags=True, finisher=lambda _, pdf: serialize_streams_once(pdf)
+        )
+        made_in_finisher = len(deflated)
+        twice = document.write_pdf(pdf_identifier=True, pdf_tags=True)
+    finally:
+        zlib.compressobj = original
+    assert once == plain
+    # pydyf deflates each stream as it writes it and again for the identifier's digest.
+    assert made_in_finisher < len(deflated) - made_in_finisher, (made_in_finisher, len(deflated))
+    assert twice == plain
+
+
+def test_page_references_are_those_of_the_pages_the_pdf_has_as_pages_are_added() -> None:
+    import pydyf
+
+    import reportgen._weasy  # noqa: F401 (installs the cache)
+
+    pdf = pydyf.PDF()
+    seen = []
+    for _ in range(4):
+        page = pydyf.Dictionary({"Type": "/Page"})
+        pdf.add_page(page)
+        seen.append(pdf.page_references)
+        assert seen[-1] == tuple(f"{number} 0 R".encode() for number in pdf.pages["Kids"][::3])
+    assert [len(references) for references in seen] == [1, 2, 3, 4]
+    assert pdf.page_references is pdf.page_references  # made once while the pages stay
