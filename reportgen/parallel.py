@@ -16,6 +16,7 @@ import os
 import pickle
 import signal
 import struct
+import time
 import warnings
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
@@ -327,8 +328,10 @@ def _fork(
 def _expect(child: _Child, kind: str) -> tuple[Any, ...]:
     try:
         message = _receive(child.up)
-    except (EOFError, OSError, pickle.UnpicklingError):
-        raise RenderError("PDF rendering failed: a layout process ended unexpectedly") from None
+    except (EOFError, OSError, pickle.UnpicklingError) as error:
+        raise RenderError(
+            f"PDF rendering failed: a layout process ended unexpectedly ({_how_it_ended(child.pid, error)})"
+        ) from None
     if message[0] == "error":
         raise RenderError(
             message[1] if message[1].startswith("PDF rendering failed") else f"PDF rendering failed: {message[1]}"
@@ -336,6 +339,21 @@ def _expect(child: _Child, kind: str) -> tuple[Any, ...]:
     if message[0] != kind:
         raise RenderError(f"PDF rendering failed: a layout process said {message[0]!r} for {kind!r}")
     return tuple(message[1:])
+
+
+def _how_it_ended(pid: int, error: BaseException) -> str:
+    """What became of a chunk process that stopped answering: its exit, or what reading from it raised."""
+    for _ in range(50):  # its pipe closes as it exits: it is gone, or all but
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if done:
+            if os.WIFSIGNALED(status):
+                return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+            return f"exit code {os.waitstatus_to_exitcode(status)}"
+        time.sleep(0.02)
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def _end(children: list[_Child], finished: bool) -> None:

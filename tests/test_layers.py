@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
         "retry",
         "timelimit",
         "vocabulary",
+        "_libraries",
         "_weasy",
         "files",
         "i18n",

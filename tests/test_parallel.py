@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -325,6 +326,27 @@ def test_a_chunk_that_fails_is_a_render_error_and_leaves_no_process_behind() -> 
     with pytest.raises(RenderError, match="PDF rendering failed: no room left on the page"):
         reportgen.parallel.lay_out_in_parallel(root, 2, render)
     # Other tests of this worker may keep servers as children: only new children count.
+    assert _children() == before
+
+
+@pytest.mark.parametrize(
+    ("ending", "told"), [("kill", "killed by SIGKILL"), ("exit", "exit code 3")], ids=["killed", "exited"]
+)
+def test_a_chunk_process_that_dies_is_a_render_error_that_says_how(ending: str, told: str) -> None:
+    report = render_bundle(SAMPLE_BUNDLE)
+    root = ElementTree.fromstring(render_html(report.view, report.theme, standalone=False))
+
+    def render(tree: ElementTree.Element, first: bool) -> bytes:
+        if first:
+            if ending == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            os._exit(3)
+        time.sleep(0.2)
+        return b"%PDF-"
+
+    before = _children()
+    with pytest.raises(RenderError, match=f"a layout process ended unexpectedly \\({told}\\)"):
+        reportgen.parallel.lay_out_in_parallel(root, 2, render)
     assert _children() == before
 
 
