@@ -219,7 +219,9 @@ def batch_throughput(work: Path, count: int, rounds: int, pythons: dict[str, str
             "PAVE_USERNAME": USERNAME,
         }
         speeds: dict[str, list[float]] = {}
+        machine: list[float] = []
         for turn in range(rounds):
+            machine.append(two_process_speed_up())
             for name, python in (pythons or {"": PYTHON}).items():
                 for jobs in (1, 2) if turn % 2 == 0 else (2, 1):
                     target = work / f"batch{name}{jobs}-{turn}"
@@ -236,11 +238,40 @@ def batch_throughput(work: Path, count: int, rounds: int, pythons: dict[str, str
     finally:
         pave.close()
     figures = {label: statistics.median(values) for label, values in speeds.items()}
+    figures["machine speed-up"] = statistics.median(machine)
     for name in pythons or {"": PYTHON}:
         figures[f"{name}speed-up"] = statistics.median(
             two / one for one, two in zip(speeds[f"{name}jobs 1"], speeds[f"{name}jobs 2"], strict=True)
         )
     return figures
+
+
+def _spin(rounds: int) -> None:
+    total = 0
+    for number in range(rounds):
+        total += number * number % 7
+
+
+def two_process_speed_up(rounds: int = 4_000_000) -> float:
+    """What two cores give here and now: pure Python done by two processes at once against one doing both halves.
+
+    The virtual cores of these machines do not always give two cores' worth (measured from x1.6
+    to x2.2, run to run); no batch can scale better than this.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    started = time.perf_counter()
+    _spin(rounds)
+    _spin(rounds)
+    alone = time.perf_counter() - started
+    started = time.perf_counter()
+    processes = [context.Process(target=_spin, args=(rounds,)) for _ in range(2)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    return alone / (time.perf_counter() - started)
 
 
 def batch_in_scratch(count: int, rounds: int) -> dict[str, float]:
@@ -687,7 +718,10 @@ def judge16(results: dict, figures: dict[str, float]) -> dict[str, tuple[bool | 
         ),
     }
     if batch:
-        verdicts["batch --jobs 2 >= 1.8 x --jobs 1"] = (batch["speed-up"] >= 1.8, f"x{batch['speed-up']:.2f}")
+        verdicts["batch --jobs 2 >= 1.8 x --jobs 1"] = (
+            batch["speed-up"] >= 1.8,
+            f"x{batch['speed-up']:.2f} (two processes of pure Python beside it: x{batch['machine speed-up']:.2f})",
+        )
     return verdicts
 
 

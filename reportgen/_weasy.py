@@ -166,13 +166,16 @@ def _cached_page_references(pdf: Any) -> tuple[bytes, ...]:
     return references
 
 
-def _install_page_references_cache() -> None:
+def _install_page_references_cache() -> Any:
     import pydyf  # type: ignore[import-untyped, unused-ignore]
 
+    original = pydyf.PDF.page_references
     pydyf.PDF.page_references = property(_cached_page_references)
+    return original
 
 
-_install_page_references_cache()
+#: pydyf's own property, which the cache must agree with (tests/test_weasy.py).
+PYDYF_PAGE_REFERENCES = _install_page_references_cache()
 
 
 # Parallel layout (reportgen/parallel.py) lays a report out in chunks, one per forked process, and
