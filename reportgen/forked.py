@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-import select
+import selectors
 import signal
 import sys
 import time
@@ -143,16 +143,18 @@ def _collect(read: int, pid: int, limit: float | None) -> bytes:
     """Everything the child writes until it closes the pipe (it ends), or ChildTimedOut."""
     end = time.monotonic() + limit if limit is not None else None
     chunks: list[bytes] = []
-    while True:
-        wait = None if end is None else max(0.0, end - time.monotonic())
-        ready, _, _ = select.select([read], [], [], wait)
-        if not ready:
-            assert limit is not None
-            raise ChildTimedOut(limit)
-        chunk = os.read(read, 1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+    # A selector, not select(): a long-running service's descriptors pass 1024, which select() refuses.
+    with selectors.DefaultSelector() as selector:
+        selector.register(read, selectors.EVENT_READ)
+        while True:
+            wait = None if end is None else max(0.0, end - time.monotonic())
+            if not selector.select(wait):
+                assert limit is not None
+                raise ChildTimedOut(limit)
+            chunk = os.read(read, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
 
 
 def _stop(pid: int, first: signal.Signals) -> None:

@@ -44,6 +44,29 @@ def test_what_a_call_leaves_in_memory_and_global_state_ends_with_its_child() -> 
     assert rss_mib() - before < 50
 
 
+def test_a_process_with_over_a_thousand_descriptors_open_still_forks_calls() -> None:
+    # A long-running service holds many sockets and files; select() refuses descriptors past 1024.
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1200
+    if soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            pytest.skip(f"at most {hard} descriptors may be open here")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    held: list[int] = []
+    try:
+        while not held or held[-1] < 1100:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        assert call_forked(lambda: 6 * 7, limit=30) == 42
+        with pytest.raises(ChildTimedOut):
+            call_forked(lambda: time.sleep(5), limit=0.2)
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def test_a_large_answer_comes_back_whole() -> None:
     data = os.urandom(3 * 2**20) * 4  # far more than a pipe holds at once
     assert call_forked(lambda: data) == data
