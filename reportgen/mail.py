@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -368,5 +369,8 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(words)[:200]}"
 
 
+@cache
 def _environment(templates: Path | None) -> jinja2.Environment:
+    # One per theme, kept for the process (as render.py's): a service sends many emails, and Jinja
+    # reloads a template whose file changed.
     return template_environment(theme_search_path(templates))

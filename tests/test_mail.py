@@ -241,6 +241,36 @@ def test_hostile_vehicle_text_cannot_inject_headers() -> None:
     assert "/" not in attachment_name(context) and "\r" not in attachment_name(context)
 
 
+def test_a_second_email_compiles_nothing_and_an_edited_template_is_read_again(tmp_path: Path) -> None:
+    import shutil
+
+    from reportgen import mail
+    from reportgen.paths import builtin_theme_dir
+
+    theme = tmp_path / "theme"
+    shutil.copytree(builtin_theme_dir() / "email", theme / "email")
+    context = MailContext("Brand", "2019 Car", "VIN", "KEY", 1, None)
+    environment = mail._environment(theme)
+    compiled: list[str] = []
+    compile_source = environment.compile
+
+    def counting(source, name=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        compiled.append(str(name))
+        return compile_source(source, name, *args, **kwargs)
+
+    environment.compile = counting
+    first = mail.compose(b"%PDF-1.7", context=context, sender="a@example.com", to=["b@example.com"], templates=theme)
+    made = len(compiled)
+    second = mail.compose(b"%PDF-1.7", context=context, sender="a@example.com", to=["b@example.com"], templates=theme)
+    assert made >= 3 and len(compiled) == made  # the second email reuses the compiled templates
+    assert second.message["Subject"] == first.message["Subject"]
+    subject = theme / "email" / "subject.txt.j2"
+    subject.write_text("Your report, {{ mail.vehicle }}", encoding="utf-8")
+    os.utime(subject, (subject.stat().st_atime, subject.stat().st_mtime + 5))
+    third = mail.compose(b"%PDF-1.7", context=context, sender="a@example.com", to=["b@example.com"], templates=theme)
+    assert third.message["Subject"] == "Your report, 2019 Car"
+
+
 def test_report_command_emails_the_fetched_report(pave, tmp_path: Path) -> None:
     add_session(pave)
     inbox = Inbox()
