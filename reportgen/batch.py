@@ -23,6 +23,7 @@ from .errors import ConfigError, NotInspectedError, ReportgenError, SessionNotFo
 from .files import ensure_directory, json_bytes, write_atomic
 from .models import is_valid_session_key
 from .options import RenderOptions
+from .termination import Terminated, stops_the_process
 
 __all__ = [
     "SCHEMA",
@@ -133,7 +134,9 @@ def run_batch(
     Ctrl-C (SIGINT, when called from the main thread) once: no new session starts, the running
     ones finish and are recorded (on_interrupt gets their keys); twice: the running ones are
     stopped too and nothing of theirs is written. Then the summary is saved and
-    KeyboardInterrupt raised. on_warning gets problems with the folder that did not stop the run.
+    KeyboardInterrupt raised. SIGTERM (where it would end the process) is Ctrl-C twice at once,
+    and Terminated (a KeyboardInterrupt) is raised. on_warning gets problems with the folder
+    that did not stop the run.
     """
     out = Path(directory)
     ensure_directory(out)
@@ -151,6 +154,8 @@ def run_batch(
             size = _run(keys, out, jobs, force, job, previous, results, interrupt, on_result, on_interrupt)
         finally:  # even if something unforeseen stops the run, the reports written so far are listed
             _save_summary(out, started, size, keys, results, previous, interrupted=interrupt.count > 0)
+    if interrupt.terminated:
+        raise Terminated
     if interrupt.count:
         raise KeyboardInterrupt
     return [results[key] for key in keys if key in results]
@@ -192,13 +197,22 @@ def _run(
 
 
 class _Interrupt:
-    """Counts SIGINTs instead of raising KeyboardInterrupt wherever the parent happens to be."""
+    """Counts SIGINTs instead of raising KeyboardInterrupt wherever the parent happens to be.
+
+    SIGTERM counts as two: a supervisor that sends it kills what is still running soon after,
+    so the running sessions are stopped at once and the summary saved.
+    """
 
     def __init__(self) -> None:
         self.count = 0
+        self.terminated = False
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
-        self.count += 1
+        if signum == signal.SIGTERM:
+            self.terminated = True
+            self.count = max(self.count + 1, 2)
+        else:
+            self.count += 1
 
     def installed(self) -> _Installed:
         return _Installed(self)
@@ -207,21 +221,28 @@ class _Interrupt:
 class _Installed:
     def __init__(self, handler: _Interrupt) -> None:
         self.handler = handler
-        self.previous: Any = None
+        self.previous: dict[int, Any] = {}
         # Only the main thread may set signal handlers (and only it ever sees KeyboardInterrupt);
-        # a process started with Ctrl-C ignored (a background job of a script) keeps ignoring it.
-        self.active = (
-            threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
-        )
+        # a process started with Ctrl-C ignored (a background job of a script) keeps ignoring it,
+        # and a program's own SIGTERM handler stays in place.
+        main = threading.current_thread() is threading.main_thread()
+        self.signals = [
+            number
+            for number, taken in (
+                (signal.SIGINT, signal.getsignal(signal.SIGINT) is not signal.SIG_IGN),
+                (signal.SIGTERM, stops_the_process(signal.getsignal(signal.SIGTERM))),
+            )
+            if main and taken
+        ]
 
     def __enter__(self) -> None:
-        if self.active:
-            self.previous = signal.signal(signal.SIGINT, self.handler)
+        for number in self.signals:
+            self.previous[number] = signal.signal(number, self.handler)
 
     def __exit__(self, *exc: object) -> None:
-        if self.active:
-            signal.signal(signal.SIGINT, self.previous if self.previous is not None else signal.default_int_handler)
+        for number, previous in self.previous.items():
+            fallback = signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL
+            signal.signal(number, previous if previous is not None else fallback)
 
 
 class _Worker:

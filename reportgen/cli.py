@@ -21,6 +21,7 @@ from .brand import Brand
 from .i18n import LANGUAGES
 from .options import RenderOptions
 from .signing import PASSWORD_ENV
+from .termination import Terminated, sigterm_raises
 
 if TYPE_CHECKING:
     from .compare import ComparisonReport
@@ -37,11 +38,13 @@ class ExitCode(IntEnum):
     NOT_FOUND = 3
     NOT_INSPECTED = 75
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success, 1 error (one line on stderr), 2 usage error, "
-    "3 session not found, 75 session not inspected yet (try later), 130 interrupted."
+    "3 session not found, 75 session not inspected yet (try later), 130 interrupted (Ctrl-C), "
+    "143 terminated (SIGTERM)."
 )
 
 
@@ -53,6 +56,9 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except Terminated:
+            click.echo("reportgen: terminated", err=True)
+            ctx.exit(ExitCode.TERMINATED)
         except KeyboardInterrupt:
             click.echo("reportgen: interrupted", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
@@ -819,12 +825,13 @@ def batch(
                 on_warning=progress.warn,
                 on_interrupt=progress.interrupted,
             )
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
+            terminated = isinstance(stop, Terminated)
             progress.say(
-                "reportgen: batch interrupted; reports finished so far were kept and are listed "
-                f"in {directory / 'batch-summary.json'}"
+                f"reportgen: batch {'terminated' if terminated else 'interrupted'}; reports finished so far "
+                f"were kept and are listed in {directory / 'batch-summary.json'}"
             )
-            ctx.exit(ExitCode.INTERRUPTED)
+            ctx.exit(ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED)
     counts = {status: sum(1 for r in results if r.status is status) for status in BatchStatus}
     with_warnings = sum(1 for r in results if r.warnings)
     click.echo(
@@ -998,6 +1005,8 @@ def _check_service(config: ServiceConfig) -> None:
 
 #: The commands that make one document and exit.
 _ONE_DOCUMENT = frozenset({"render", "report", "compare", "demo"})
+#: Commands that stop gracefully on SIGTERM by themselves (uvicorn, Huey's consumer).
+_OWN_SHUTDOWN = frozenset({"serve", "worker"})
 
 
 def run() -> None:
@@ -1008,7 +1017,11 @@ def run() -> None:
         # walk a heap that the exit hands back anyway (~8 % of a 1,000-damage report). main()
         # called in another program's process leaves the collector alone.
         gc.disable()
-    main()
+    if command in _OWN_SHUTDOWN:
+        main()
+        return
+    with sigterm_raises():
+        main()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -245,6 +245,38 @@ def test_ctrl_c_twice_stops_the_running_sessions_and_leaves_nothing_of_them(pave
     assert folder(out) == at_exit
 
 
+@pytest.mark.parametrize("target", ["parent only", "process group"])
+def test_sigterm_stops_the_running_sessions_saves_the_summary_and_says_terminated(
+    pave, tmp_path: Path, target: str
+) -> None:
+    # `kill PID` reaches the batch alone; `timeout` and a supervisor's stop reach its workers too.
+    slow_sessions(pave, tmp_path, 8, seconds=3.0)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("the user's own file")
+    process, log = start_batch(pave, tmp_path)
+    out = tmp_path / "out"
+    wait_for(lambda: any(out.glob("*.pdf")) and len(requested_keys(pave)) > 2)
+    if target == "process group":
+        os.killpg(process.pid, signal.SIGTERM)
+    else:
+        process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=120)
+    stderr = log.read_text()
+    assert process.returncode == 143 and "Traceback" not in stderr, stderr
+    assert stderr.splitlines()[-1].startswith("reportgen: batch terminated; reports finished so far were kept")
+    at_exit = folder(out)
+    summary = assert_summary_matches_folder(out)
+    assert summary["interrupted"] is True
+    # The sessions running were stopped: only those finished before SIGTERM are written.
+    written = {s["session_key"] for s in summary["sessions"]}
+    assert written == set(re.findall(r"^(SLOW-\d+): written", stderr, re.MULTILINE))
+    assert written and requested_keys(pave) - written
+    assert (out / "notes.txt").read_text() == "the user's own file"
+    wait_for(lambda: group_gone(process.pid), 15)
+    time.sleep(1)
+    assert folder(out) == at_exit
+
+
 def test_a_killed_batch_leaves_no_partial_report_and_a_rerun_completes_it(pave, tmp_path: Path) -> None:
     keys = slow_sessions(pave, tmp_path, 6)
     process, log = start_batch(pave, tmp_path)

@@ -7,6 +7,9 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -27,7 +30,7 @@ from .support.builders import (
 )
 from .support.cli import run_cli
 from .support.fake_pave import API_KEY
-from .support.processes import children, cpu_ticks
+from .support.processes import children, cpu_ticks, running
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -277,17 +280,28 @@ AS_FROM_A_TERMINAL = (
 )
 
 
-def test_ctrl_c_while_the_photos_are_processed_says_interrupted_and_leaves_no_process_or_file(tmp_path: Path) -> None:
+@contextmanager
+def rendering_1000_damages(tmp_path: Path, launcher: str) -> Iterator[tuple[subprocess.Popen[bytes], Path, Path]]:
+    """`render --jobs 2` of 1,000 damages in its own process group, as a terminal runs a job; killed if left running."""
     bundle = many_damages_bundle(tmp_path, 1000, 20)
     out = tmp_path / "out.pdf"
     log = tmp_path / "stderr.txt"
     with log.open("w") as stream:
         cli = subprocess.Popen(
-            [sys.executable, "-c", AS_FROM_A_TERMINAL, "--debug", "render", str(bundle), "-o", str(out), "--jobs", "2"],
+            [sys.executable, "-c", launcher, "--debug", "render", str(bundle), "-o", str(out), "--jobs", "2"],
             stderr=stream,
-            start_new_session=True,  # its own process group, as a terminal runs a job
+            start_new_session=True,
         )
     try:
+        yield cli, log, out
+    finally:
+        if cli.poll() is None:
+            os.killpg(cli.pid, signal.SIGKILL)
+            cli.wait()
+
+
+def test_ctrl_c_while_the_photos_are_processed_says_interrupted_and_leaves_no_process_or_file(tmp_path: Path) -> None:
+    with rendering_1000_damages(tmp_path, AS_FROM_A_TERMINAL) as (cli, log, out):
         deadline = time.monotonic() + 60
         while "forked processes" not in log.read_text() and cli.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -297,12 +311,88 @@ def test_ctrl_c_while_the_photos_are_processed_says_interrupted_and_leaves_no_pr
             time.sleep(0.01)
         os.killpg(cli.pid, signal.SIGINT)  # what Ctrl-C does: every process of the job gets it
         cli.wait(timeout=60)
-    finally:
-        if cli.poll() is None:
-            os.killpg(cli.pid, signal.SIGKILL)
-            cli.wait()
     stderr = log.read_text()
     assert cli.returncode == ExitCode.INTERRUPTED, stderr
     assert stderr.splitlines()[-1].startswith("reportgen: interrupted") and "Traceback" not in stderr, stderr
     assert len(workers) == 2 and not any(Path(f"/proc/{pid}").exists() for pid in workers)
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+AS_THE_PROGRAM = "import sys; sys.argv[0] = 'reportgen'; from reportgen.cli import run; run()"
+
+
+@pytest.mark.parametrize("stage", ["photos", "layout"])
+def test_sigterm_says_terminated_and_leaves_no_process_or_file(tmp_path: Path, stage: str) -> None:
+    # `kill PID`, `timeout`, a supervisor: SIGTERM reaches the command alone, not its processes.
+    with rendering_1000_damages(tmp_path, AS_THE_PROGRAM) as (cli, log, out):
+        deadline = time.monotonic() + 60
+        awaited = "forked processes" if stage == "photos" else "photos processed"
+        while awaited not in log.read_text() and cli.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        before = children(cli.pid) if stage == "layout" else set()
+        workers: set[int] = set()
+        # SIGTERM once the photo processes, or the layout processes, have used CPU time.
+        while cli.poll() is None and time.monotonic() < deadline and (len(workers) < 2 or cpu_ticks(workers) < 5):
+            time.sleep(0.01)
+            workers = children(cli.pid) - before
+        cli.send_signal(signal.SIGTERM)
+        cli.wait(timeout=60)
+    stderr = log.read_text()
+    assert cli.returncode == ExitCode.TERMINATED == 143, stderr
+    assert stderr.splitlines()[-1] == "reportgen: terminated" and "Traceback" not in stderr, stderr
+    assert len(workers) == 2
+    deadline = time.monotonic() + 10
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(running(pid) for pid in workers)
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_a_program_s_own_sigterm_handler_is_kept_and_a_forked_child_dies_of_sigterm() -> None:
+    from reportgen.termination import Terminated, sigterm_raises
+
+    def mine(signum: int, frame: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        with sigterm_raises():
+            assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    with pytest.raises(Terminated), sigterm_raises():
+        pid = os.fork()
+        if pid == 0:  # as a layout process: it ends at once, as it always did
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_ctrl_c_while_the_command_line_loads_says_interrupted_without_a_traceback(tmp_path: Path) -> None:
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    entry = pyproject["project"]["scripts"]["reportgen"]
+    module, _, function = entry.partition(":")
+    # Ctrl-C arrives while Python imports click, as the program loads its command line.
+    interrupted_while_loading = (
+        "import importlib.abc, sys\n"
+        "class CtrlC(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'click':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, CtrlC())\n"
+        f"from {module} import {function}\n"
+        f"{function}()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", interrupted_while_loading, "render", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (ExitCode.INTERRUPTED, "reportgen: interrupted\n")

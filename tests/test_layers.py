@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
         "formatting",
         "retry",
         "timelimit",
+        "termination",
         "vocabulary",
         "_libraries",
         "_weasy",
@@ -45,6 +46,7 @@ LAYERS: list[set[str]] = [
     {"service.app"},
     {"service.server", "service.__init__"},
     {"_console", "cli", "__init__"},
+    {"_program"},
 ]
 
 
