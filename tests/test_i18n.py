@@ -25,7 +25,8 @@ from reportgen.paths import builtin_theme_dir
 from reportgen.service.jobs import JobRequest
 from reportgen.templating import template_environment
 
-from .support.builders import SAMPLE_BUNDLE
+from .support.builders import SAMPLE_BRAND, SAMPLE_BUNDLE
+from .support.pdfcompare import page_texts
 from .test_compare import pair  # noqa: F401 (the comparison's fixture)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -160,6 +161,14 @@ def test_the_summary_json_keeps_its_codes_and_the_pdf_declares_its_language(repo
     assert reports["de"].summary["damages"] == reports["en"].summary["damages"]
     with pikepdf.open(io.BytesIO(reports["de"].pdf)) as pdf:
         assert str(pdf.Root.Lang) == "de"
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_in_every_language_the_inspection_record_shares_the_last_page_with_the_checklist(lang: str) -> None:
+    # With a brand's contact line, German's longer words once pushed the record onto a page of its own.
+    pages = page_texts(render_bundle(SAMPLE_BUNDLE, brand=SAMPLE_BRAND, lang=lang).pdf)
+    assert re.search(r"[0-9a-f]{8} [0-9a-f]{8}", pages[-1])  # the record's fingerprint
+    assert "21:11:12" in pages[-1]  # the checklist's last step
 
 
 def test_japanese_is_drawn_by_the_shipped_fonts(reports: dict[str, Any]) -> None:
