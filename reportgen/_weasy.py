@@ -72,10 +72,11 @@ class ForkSafeFontConfiguration(FontConfiguration):  # type: ignore[misc]
     folder in __del__. Forked processes (layout chunks, service jobs) share the object but not
     Fontconfig, and end with os._exit, so: the folder is made here, by the process that owns the
     configuration, and removed by that process alone (when the object goes or the process exits,
-    a multiprocessing worker's os._exit included; a forked process never removes it); a forked
-    process adds each face its parent had not added from a folder of its own inside that one (made
-    by mkdtemp: no two processes, nor a later one given a reused pid, share it), so siblings never
-    write the same file.
+    a multiprocessing worker's os._exit included; a forked process never removes it); a face
+    already added in this process, or in the one it was forked from, is not added again; a forked
+    process adds each other face from a folder of its own inside that one (made by mkdtemp: no two
+    processes, nor a later one given a reused pid, share it). Only the owner writes in the shared
+    folder, and siblings never write the same file.
     """
 
     _folder: Path | None  # WeasyPrint's: where add_font_face writes the face
@@ -96,16 +97,24 @@ class ForkSafeFontConfiguration(FontConfiguration):  # type: ignore[misc]
 
     def add_font_face(self, rule_descriptors: Any, url_fetcher: Any) -> Any:
         digest = md5(str(rule_descriptors).encode(), usedforsecurity=False).hexdigest()  # as WeasyPrint names it
+        if digest in self._added:
+            # In this process's Fontconfig already (added here, or by the process it was forked
+            # from). Handed to WeasyPrint, it would look for the file in the shared folder and,
+            # not finding it there, write it: two sibling processes then wrote one file, and one
+            # truncating it while the other's Fontconfig read it killed the reader (SIGBUS).
+            return None
         pid = os.getpid()
-        if pid != self._owner and digest not in self._added:
+        folder = self._shared
+        if pid != self._owner:
             if self._forked_folder is None or self._forked_folder[0] != pid:
                 self._forked_folder = (pid, Path(mkdtemp(prefix="process-", dir=self._shared)))
-            self._folder = self._forked_folder[1]
+            folder = self._folder = self._forked_folder[1]
         try:
             result = super().add_font_face(rule_descriptors, url_fetcher)
         finally:
             self._folder = self._shared
-        self._added.add(digest)
+        if folder is not None and (folder / digest).exists():  # a face that failed to load is tried again
+            self._added.add(digest)
         return result
 
     def __del__(self) -> None:
