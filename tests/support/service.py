@@ -84,8 +84,12 @@ class Service:
             f"file = {json.dumps(str(sample_rates()))}",
         ]
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        # Its temporary files (WeasyPrint's font folders) in the test's folder: a service ended by
+        # SIGKILL, as close() ends it, cannot remove them, and they piled up in /tmp by the thousand.
+        (tmp / "tmp").mkdir(exist_ok=True)
         self.env = {
             **os.environ,
+            "TMPDIR": str(tmp / "tmp"),
             "PAVE_API_KEY": API_KEY,
             "PAVE_API_SECRET": API_SECRET,
             "PAVE_USERNAME": USERNAME,
