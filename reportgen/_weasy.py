@@ -16,13 +16,13 @@ import xml.etree.ElementTree as ElementTree
 from hashlib import md5
 from multiprocessing.util import Finalize
 from pathlib import Path
-from shutil import rmtree
 from tempfile import mkdtemp
 from typing import Any, Protocol
 
 import cssselect2  # type: ignore[import-untyped, unused-ignore]
 
 from ._libraries import ld_cache_lookup
+from .scratch import make_folder, release_folder
 
 # reportgen imports WeasyPrint here first (reportgen/pdf.py takes its names from this module):
 # its C libraries are then found in a fraction of the time (see _libraries.py).
@@ -72,7 +72,8 @@ class ForkSafeFontConfiguration(FontConfiguration):  # type: ignore[misc]
     folder in __del__. Forked processes (layout chunks, service jobs) share the object but not
     Fontconfig, and end with os._exit, so: the folder is made here, by the process that owns the
     configuration, and removed by that process alone (when the object goes or the process exits,
-    a multiprocessing worker's os._exit included; a forked process never removes it); a face
+    a multiprocessing worker's os._exit included; a forked process never removes it; after a
+    kill -9, by the next process that makes one: reportgen/scratch.py); a face
     already added in this process, or in the one it was forked from, is not added again; a forked
     process adds each other face from a folder of its own inside that one (made by mkdtemp: no two
     processes, nor a later one given a reused pid, share it). Only the owner writes in the shared
@@ -88,7 +89,8 @@ class ForkSafeFontConfiguration(FontConfiguration):  # type: ignore[misc]
         super().__init__()
         self._added: set[str] = set()
         self._owner = os.getpid()
-        self._shared = Path(mkdtemp(prefix="weasyprint-"))
+        # In reportgen's own temporary folder: one left by a killed process is removed by the next.
+        self._shared = make_folder("weasyprint-")
         self._folder = self._shared
         self._forked_folder: tuple[int, Path] | None = None
         # At exit: atexit for this process; multiprocessing's own exit hooks for a process it
@@ -124,7 +126,7 @@ class ForkSafeFontConfiguration(FontConfiguration):  # type: ignore[misc]
 
 def _remove_folder(folder: Path, owner: int) -> None:
     if os.getpid() == owner:
-        rmtree(folder, ignore_errors=True)
+        release_folder(folder)
 
 
 # Writing the PDF (pydyf, WeasyPrint's PDF writer), two costs that grow with the document:

@@ -7,7 +7,6 @@ the rate card, and builds the comparison's view (compareview) and summary ("repo
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -45,6 +44,7 @@ from .paths import fonts_dir
 from .plan import Marker
 from .render import Theme
 from .report import MARKER_FONT, SOURCE_FILES, RenderedDocument, _source_date_epoch
+from .scratch import scratch_folder
 from .view import brand_text
 from .viewmodel import BrandView, Fact, FileAsset, ImageAsset, LegendEntry, SeverityBadge
 
@@ -222,7 +222,7 @@ def compare_inputs(
     credentials = Credentials(api_key, api_secret or None, username or None)
     end = time.monotonic() + timeout if timeout is not None else None
     warnings: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="reportgen-compare-") as scratch:
+    with scratch_folder("reportgen-compare-") as scratch:
         bundles = []
         for label, source in (("before", before), ("after", after)):
             if isinstance(source, Path):

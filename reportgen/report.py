@@ -6,7 +6,6 @@ import importlib
 import logging
 import os
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -27,6 +26,7 @@ from .options import RenderOptions
 from .paths import fonts_dir
 from .plan import MAX_CLOSEUPS, MAX_REPORT_DAMAGES, chosen_attempts, condition_photos, limit_plan, plan_photos
 from .render import Theme, render_html
+from .scratch import scratch_folder
 from .signing import SigningKey, sign_pdf
 from .summary import build_summary
 from .viewmodel import ReportView
@@ -169,7 +169,7 @@ def generate_report(
     image_cache = ImageCache.default() if cache is True else ImageCache(Path(cache)) if cache else None
     credentials = Credentials(api_key, api_secret or None, username or None)
     end = deadline if deadline is not None else time.monotonic() + timeout if timeout is not None else None
-    with tempfile.TemporaryDirectory(prefix="reportgen-") as scratch:
+    with scratch_folder("reportgen-") as scratch:
         fetched = fetch_bundle(
             session_key,
             Path(keep_bundle) if keep_bundle else Path(scratch) / session_key,
@@ -479,7 +479,7 @@ def warm_up_render(options: RenderOptions | None = None) -> None:
 
     warm_up()
     try:
-        with tempfile.TemporaryDirectory(prefix="reportgen-") as scratch:
+        with scratch_folder("reportgen-") as scratch:
             # The sample cut to its first damaged photo: a fraction of its cost, the same warmth.
             bundle = shutil.copytree(sample_bundle(), Path(scratch) / "warm-up")
             hotspots = json.loads((bundle / HOTSPOTS_FILE).read_bytes())

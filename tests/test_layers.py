@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
         "termination",
         "vocabulary",
         "_libraries",
+        "scratch",
         "_weasy",
         "files",
         "i18n",
