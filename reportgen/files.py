@@ -34,7 +34,8 @@ def write_atomic(target: Path, data: bytes) -> Path:
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         raise ReportgenError(f"cannot write {target}: it is {_kind(existing.st_mode)}, not a regular file")
     ensure_directory(final.parent, shown=target)
-    temporary, handle = _create_beside(final, target)
+    unnamed = _create_unnamed(final.parent)
+    temporary, handle = (None, unnamed) if unnamed is not None else _create_beside(final, target)
     try:
         with os.fdopen(handle, "wb") as stream:
             if existing is not None:
@@ -42,9 +43,13 @@ def write_atomic(target: Path, data: bytes) -> Path:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
+            if temporary is None:
+                # Named only now, for the rename: a kill while the data was written left nothing.
+                temporary = _name_beside(stream.fileno(), final, target)
         os.replace(temporary, final)
     except BaseException as error:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise ReportgenError(f"cannot write {target}: {error.strerror}") from None
         raise
@@ -61,6 +66,43 @@ def ensure_directory(directory: Path, *, shown: Path | None = None) -> Path:
     except OSError as error:
         raise ReportgenError(f"cannot write {shown or directory}: {error.strerror}") from None
     return directory
+
+
+def _create_unnamed(folder: Path) -> int | None:
+    """A new file in `folder` that has no name yet (Linux's O_TMPFILE), or None where that is not supported.
+
+    A process killed while it writes one (kill -9, the OOM killer, a power cut) leaves no file
+    behind at all; the kernel frees it. 0o666, as _create_beside, for the user's umask.
+    """
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag:
+        return None
+    try:
+        handle = os.open(folder, flag | os.O_WRONLY | os.O_CLOEXEC, 0o666)
+    except OSError:  # a file system without it (EOPNOTSUPP, EISDIR on old kernels): named from the start
+        return None
+    if not os.path.exists(f"/proc/self/fd/{handle}"):  # no /proc (a bare chroot): it could not be named
+        os.close(handle)
+        return None
+    return handle
+
+
+def _name_beside(handle: int, final: Path, shown: Path) -> Path:
+    """Give the unnamed file `handle` a free temporary name beside `final` (through /proc: no privilege needed)."""
+    # linkat(AT_SYMLINK_FOLLOW) on /proc/self/fd/N names the open file; os.link calls linkat only
+    # when given a folder descriptor (else link(), which does not follow /proc's link).
+    folder = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for _ in range(100):
+            name = f".{final.name}.{secrets.token_hex(4)}.part"
+            try:
+                os.link(f"/proc/self/fd/{handle}", name, dst_dir_fd=folder, follow_symlinks=True)
+                return final.with_name(name)
+            except FileExistsError:
+                continue
+    finally:
+        os.close(folder)
+    raise ReportgenError(f"cannot write {shown}: no free temporary name")  # pragma: no cover
 
 
 def _create_beside(final: Path, shown: Path) -> tuple[Path, int]:

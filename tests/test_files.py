@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,6 +102,55 @@ def test_render_writes_through_a_symlink(tmp_path: Path) -> None:
     result = run("render", str(bundle), "-o", str(link))
     assert result.returncode == 0, result.stderr
     assert link.is_symlink() and (tmp_path / "reports" / "real.pdf").read_bytes().startswith(b"%PDF-")
+
+
+# ---- a write killed mid-way ---------------------------------------------------------------------
+
+# Writes over a file of the user's, and stops for good once the data is being made durable.
+_KILLED_WRITER = """
+import os, sys, time
+from pathlib import Path
+from reportgen import files
+
+def stuck(descriptor):
+    print("writing", flush=True)
+    time.sleep(120)
+
+files.os.fsync = stuck
+files.write_atomic(Path(sys.argv[1]), b"new" * 100_000)
+"""
+
+
+def test_a_write_killed_mid_way_leaves_the_old_file_and_nothing_else(tmp_path: Path) -> None:
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"old")
+    writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(target)], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    try:
+        assert writer.stdout.readline() == "writing\n"
+    finally:
+        writer.kill()
+        writer.wait()
+        writer.stdout.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pdf"]  # no temporary file was left
+    assert target.read_bytes() == b"old"
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["unnamed until complete", "without O_TMPFILE"])
+def test_write_atomic_makes_a_new_file_with_the_users_umask_and_leaves_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unnamed: bool
+) -> None:
+    if not unnamed:
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    mask = os.umask(0o027)
+    try:
+        write_atomic(tmp_path / "new.pdf", b"data")
+        write_atomic(tmp_path / "new.pdf", b"again")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "new.pdf").read_bytes() == b"again"
+    assert stat.S_IMODE((tmp_path / "new.pdf").stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.pdf"]
 
 
 # ---- places that cannot be written --------------------------------------------------------------
