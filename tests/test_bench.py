@@ -40,6 +40,10 @@ def test_benchmark_smoke_run_prints_every_case() -> None:
         "14 sample, warm in the service vs warm Chromium (DevTools)",
     ):
         assert case in result.stdout, case
+    # Beside the parallel cases, what no schedule of their work could beat.
+    for case in ("12b sample, warm, tagged", "13 100 damages"):
+        row = next(line for line in result.stdout.splitlines() if line.startswith(case))
+        assert "floor ratio" in row, row
     # Chromium's cold print is measured, or the row says why not.
     assert "2c chromium" in result.stdout
     # Every target of issue 16 is judged against its baseline, or says why it could not be.
