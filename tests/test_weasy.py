@@ -138,10 +138,13 @@ def test_weasyprint_imported_through_reportgen_maps_the_same_libraries_without_r
     assert ours["restored"], "ctypes.util.find_library was left replaced after the import"
 
 
-def test_streams_serialized_once_write_the_same_bytes_and_are_not_deflated_again() -> None:
+def test_streams_serialized_once_write_the_same_bytes_deflated_once_at_zlibs_default_level() -> None:
+    import io
     import zlib
 
-    from reportgen._weasy import serialize_streams_once
+    import pikepdf
+
+    from reportgen._weasy import DEFLATE_LEVEL, serialize_streams_once
 
     html = (
         "<html lang='en'><body>"
@@ -170,6 +173,19 @@ def test_streams_serialized_once_write_the_same_bytes_and_are_not_deflated_again
     # pydyf deflates each stream as it writes it and again for the identifier's digest.
     assert made_in_finisher < len(deflated) - made_in_finisher, (made_in_finisher, len(deflated))
     assert twice == plain
+
+    # Every stream, the object and cross-reference streams too, deflated at zlib's default level
+    # (pydyf's own is 9: 4.5 times the time for 3 % less).
+    with pikepdf.open(io.BytesIO(once)) as pdf:
+        streams = [
+            (item.read_bytes(), item.read_raw_bytes())
+            for item in pdf.objects
+            if isinstance(item, pikepdf.Stream) and item.get("/Filter") == pikepdf.Name.FlateDecode
+        ]
+    assert len(streams) > 10
+    assert all(raw == zlib.compress(data, DEFLATE_LEVEL) for data, raw in streams)
+    assert DEFLATE_LEVEL == 6
+    assert not any(raw == zlib.compress(data, 9) for data, raw in streams if len(data) > 1000)
 
 
 def test_page_references_are_those_of_the_pages_the_pdf_has_as_pages_are_added() -> None:
