@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ import click
 if TYPE_CHECKING:
     from .batch import BatchResult
 
-__all__ = ["BatchProgress", "one_line", "say_problems"]
+__all__ = ["BatchProgress", "LibraryWarnings", "one_line", "say_problems"]
 
 
 def one_line(text: str) -> str:
@@ -25,6 +26,16 @@ def say_problems(warnings: list[str], notes: list[str] | None = None) -> None:
         click.echo(f"reportgen: note: {one_line(note)}", err=True)
     for warning in warnings:
         click.echo(f"reportgen: warning: {one_line(warning)}", err=True)
+
+
+class LibraryWarnings(logging.Handler):
+    """The library's logged warnings as the command's own lines ("reportgen: warning: …"), on stderr as it is now."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"reportgen: warning: {one_line(record.getMessage())}", err=True)
 
 
 class BatchProgress:

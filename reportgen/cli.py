@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._console import one_line, say_problems
+from ._console import LibraryWarnings, one_line, say_problems
 from .brand import Brand
 from .i18n import LANGUAGES
 from .options import RenderOptions
@@ -119,6 +119,12 @@ def main(debug: bool) -> None:
         for name in ("reportgen", "py.warnings"):
             logging.getLogger(name).addHandler(handler)
             logging.getLogger(name).setLevel(logging.DEBUG)
+    elif click.get_current_context().invoked_subcommand not in _OWN_SHUTDOWN:  # services log on their own
+        # The library's own warnings (a photo process lost, an untrusted temporary folder) read as
+        # the command's: one line each, not Python's bare last-resort output. Once per process.
+        logger = logging.getLogger("reportgen")
+        if not any(isinstance(handler, LibraryWarnings) for handler in logger.handlers):
+            logger.addHandler(LibraryWarnings())
 
 
 # ---- options, each declared once --------------------------------------------------------------

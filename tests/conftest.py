@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,16 @@ import pytest
 from .support.fake_pave import FakePave
 
 BundleFactory = Callable[..., Path]
+
+
+@pytest.fixture(autouse=True)
+def _library_logging_as_it_was() -> Iterator[None]:
+    """A command run in this process (CliRunner) adds its handlers to reportgen's logger; no other test sees them."""
+    logger = logging.getLogger("reportgen")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
 
 
 @pytest.fixture

@@ -374,6 +374,30 @@ def test_a_program_s_own_sigterm_handler_is_kept_and_a_forked_child_dies_of_sigt
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
+def test_a_warning_of_the_library_is_one_line_of_the_command(tmp_path: Path, make_bundle) -> None:
+    # Here: reportgen's temporary folder is a symlink someone planted, so it is not used.
+    temporary = tmp_path / "tmp"
+    (temporary / "elsewhere").mkdir(parents=True)
+    (temporary / f"reportgen-{os.getuid()}").symlink_to(temporary / "elsewhere")
+    bundle = good_bundle(make_bundle)
+    result = run_cli("render", str(bundle), "-o", str(tmp_path / "out.pdf"), TMPDIR=str(temporary))
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.decode().splitlines()
+    assert lines == [
+        f"reportgen: warning: {temporary}/reportgen-{os.getuid()} is not this user's alone: "
+        "temporary folders left by killed processes stay"
+    ]
+
+
+def test_commands_run_in_one_process_say_a_library_warning_once(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    for _ in range(3):
+        CliRunner().invoke(main, ["render", "no-such-bundle"])
+    logging.getLogger("reportgen.anything").warning("two\n  lines")
+    assert capsys.readouterr().err == "reportgen: warning: two lines\n"
+
+
 def test_ctrl_c_while_the_command_line_loads_says_interrupted_without_a_traceback(tmp_path: Path) -> None:
     pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
     entry = pyproject["project"]["scripts"]["reportgen"]
