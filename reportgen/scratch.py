@@ -59,14 +59,31 @@ def make_folder(prefix: str) -> Path:
             folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
         except FileNotFoundError:  # the last folder in it was just released, and the parent removed
             continue
-        # Locked before it gets its name: a folder whose lock file is there is never free by mistake.
-        fresh = folder / f"{_LOCK}.new"
-        descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        os.rename(fresh, folder / _LOCK)
-        _held[folder] = descriptor
+        _lock(folder)
         return folder
     return Path(tempfile.mkdtemp(prefix=prefix))  # pragma: no cover (removed under it ten times)
+
+
+def _lock(folder: Path) -> None:
+    """Mark the folder in use for as long as this process or a fork of it lives (flock on its lock file).
+
+    Locked before the lock file gets its name, so a folder whose lock file is there is never free
+    by mistake. Where the file system has no locks, the folder stays unmarked: never swept, and
+    removed when released, as a plain temporary folder.
+    """
+    fresh = folder / f"{_LOCK}.new"
+    try:
+        descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        os.rename(fresh, folder / _LOCK)
+    except OSError:  # ENOLCK, EOPNOTSUPP: a file system without flock
+        os.close(descriptor)
+        fresh.unlink(missing_ok=True)
+        return
+    _held[folder] = descriptor
 
 
 def release_folder(folder: Path) -> None:

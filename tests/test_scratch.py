@@ -132,6 +132,23 @@ def test_a_parent_folder_that_is_not_this_users_alone_is_not_used(temporary: Pat
     assert (abandoned / ".in-use").exists()
 
 
+def test_on_a_file_system_without_locks_a_folder_is_still_made_and_removed(
+    temporary: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    def no_locks(descriptor: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(scratch.fcntl, "flock", no_locks)
+    with scratch_folder("unlocked-") as folder:
+        (folder / "data").write_bytes(b"x")
+        assert sorted(p.name for p in folder.iterdir()) == ["data"]  # no lock file: never swept
+        release_folder(make_folder("other-"))  # another folder made and released meanwhile
+        assert (folder / "data").exists()
+    assert not folder.exists()
+
+
 def test_each_folder_made_holds_one_descriptor_until_released(temporary: Path) -> None:
     before = len(os.listdir("/proc/self/fd"))
     folders = [make_folder("many-") for _ in range(20)]
