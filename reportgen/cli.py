@@ -119,7 +119,7 @@ def main(debug: bool) -> None:
         for name in ("reportgen", "py.warnings"):
             logging.getLogger(name).addHandler(handler)
             logging.getLogger(name).setLevel(logging.DEBUG)
-    elif click.get_current_context().invoked_subcommand not in _OWN_SHUTDOWN:  # services log on their own
+    elif click.get_current_context().invoked_subcommand not in _SERVICE_COMMANDS:
         # The library's own warnings (a photo process lost, an untrusted temporary folder) read as
         # the command's: one line each, not Python's bare last-resort output. Once per process.
         logger = logging.getLogger("reportgen")
@@ -1011,8 +1011,9 @@ def _check_service(config: ServiceConfig) -> None:
 
 #: The commands that make one document and exit.
 _ONE_DOCUMENT = frozenset({"render", "report", "compare", "demo"})
-#: Commands that stop gracefully on SIGTERM by themselves (uvicorn, Huey's consumer).
-_OWN_SHUTDOWN = frozenset({"serve", "worker"})
+#: Commands that run a service: they stop gracefully on SIGTERM by themselves (uvicorn, Huey's
+#: consumer) and log on their own.
+_SERVICE_COMMANDS = frozenset({"serve", "worker"})
 
 
 def run() -> None:
@@ -1023,7 +1024,7 @@ def run() -> None:
         # walk a heap that the exit hands back anyway (~8 % of a 1,000-damage report). main()
         # called in another program's process leaves the collector alone.
         gc.disable()
-    if command in _OWN_SHUTDOWN:
+    if command in _SERVICE_COMMANDS:
         main()
         return
     with sigterm_raises():

@@ -94,7 +94,7 @@ def _name_beside(handle: int, final: Path, shown: Path) -> Path:
     folder = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         for _ in range(100):
-            name = f".{final.name}.{secrets.token_hex(4)}.part"
+            name = _temporary_name(final)
             try:
                 os.link(f"/proc/self/fd/{handle}", name, dst_dir_fd=folder, follow_symlinks=True)
                 return final.with_name(name)
@@ -108,7 +108,7 @@ def _name_beside(handle: int, final: Path, shown: Path) -> Path:
 def _create_beside(final: Path, shown: Path) -> tuple[Path, int]:
     # os.open with 0o666, not mkstemp's 0o600: a new file gets the user's umask, like any other.
     for _ in range(100):
-        temporary = final.with_name(f".{final.name}.{secrets.token_hex(4)}.part")
+        temporary = final.with_name(_temporary_name(final))
         try:
             return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         except FileExistsError:
@@ -116,6 +116,11 @@ def _create_beside(final: Path, shown: Path) -> tuple[Path, int]:
         except OSError as error:
             raise ReportgenError(f"cannot write {shown}: {error.strerror}") from None
     raise ReportgenError(f"cannot write {shown}: no free temporary name")  # pragma: no cover
+
+
+def _temporary_name(final: Path) -> str:
+    """A hidden name beside `final` for the file that will replace it (one of 4 billion)."""
+    return f".{final.name}.{secrets.token_hex(4)}.part"
 
 
 def _keep_owner_and_mode(handle: int, existing: os.stat_result) -> None:
