@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["children", "cpu_ticks", "running"]
+__all__ = ["children", "cpu_ticks", "forked", "running"]
 
 
 def _stat(pid: int | str) -> list[str] | None:
@@ -39,3 +39,23 @@ def running(pid: int) -> bool:
     """Whether the process exists and is not a zombie (a killed orphan may wait a while to be reaped)."""
     fields = _stat(pid)
     return fields is not None and fields[0] != "Z"
+
+
+def forked(pids: set[int], settle: float = 0.1) -> set[int]:
+    """Those of the processes that are forks of their parent's program, not a program it starts.
+
+    A program started with subprocess (ldconfig while WeasyPrint loads) is a fork too until it
+    execs, for an instant; after `settle` seconds it has another name, or has ended.
+    """
+    import time
+
+    time.sleep(settle)
+    kept = set()
+    for pid in pids:
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            continue
+        if name.startswith("python"):
+            kept.add(pid)
+    return kept
